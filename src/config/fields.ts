@@ -1,0 +1,55 @@
+/**
+ * Field validators shared by the config file schema and the `createNode()` options schema, so that
+ * a value is checked the same way wherever it comes from.
+ */
+import { multiaddr } from '@multiformats/multiaddr'
+import { z } from 'zod'
+import { ALIAS_PATTERN } from '../constants.ts'
+import { LOG_LEVELS } from '../logger.ts'
+
+function isMultiaddr(value: string): boolean {
+  try {
+    multiaddr(value)
+    return true
+  } catch {
+    return false
+  }
+}
+
+/** A multiaddr a node can listen on, such as `/ip4/0.0.0.0/tcp/4001`. */
+export const listenAddr = z
+  .string()
+  .refine(isMultiaddr, { message: 'expected a multiaddr such as /ip4/0.0.0.0/tcp/4001' })
+  .refine((v) => !v.includes('/p2p/'), { message: 'a listen address must not contain /p2p/<peer ID>' })
+
+/** A multiaddr of another node, ending in `/p2p/<peer ID>` so that it can be checked and kept. */
+export const peerAddr = z
+  .string()
+  .refine(isMultiaddr, { message: 'expected a multiaddr such as /ip4/192.0.2.7/tcp/4001/p2p/12D3Koo…' })
+  .refine(
+    (v) =>
+      multiaddr(v)
+        .getComponents()
+        .some((c) => c.name === 'p2p'),
+    {
+      message: 'expected the full address ending in /p2p/<peer ID> (as printed by `cord start` or `cord id`)',
+    },
+  )
+
+/** A node's short human name. */
+export const alias = z.string().regex(ALIAS_PATTERN, {
+  message: 'expected 1–32 characters: letters, digits, ".", "_" or "-", starting with a letter or digit',
+})
+
+/** A duration or size: a whole number above zero. */
+export const positiveInt = z.number().int().positive()
+
+/** A log level name. */
+export const logLevel = z.enum(LOG_LEVELS)
+
+/** `host:port` of the control API; the host must be a loopback address. */
+export const loopbackHostPort = z
+  .string()
+  .regex(/^(127\.\d{1,3}\.\d{1,3}\.\d{1,3}|\[::1\]|localhost):\d{1,5}$/, {
+    message: 'expected a loopback host:port such as 127.0.0.1:0 (the control API never leaves this host)',
+  })

@@ -1,0 +1,137 @@
+/**
+ * The schema of `config.toml` (snake_case, as operators write it) and of the options of
+ * `createNode()` (camelCase, as TypeScript callers write them). See config/default.toml.
+ */
+import { z } from 'zod'
+import {
+  DEFAULT_CALL_TIMEOUT_MS,
+  DEFAULT_CONTROL_LISTEN,
+  DEFAULT_LISTEN,
+  DEFAULT_MAX_FRAME_BYTES,
+  DEFAULT_MAX_INBOUND_STREAMS,
+  DEFAULT_REDIAL_MAX_MS,
+  DEFAULT_REDIAL_MIN_MS,
+  DEFAULT_SHUTDOWN_GRACE_MS,
+} from '../constants.ts'
+import { alias, listenAddr, logLevel, loopbackHostPort, peerAddr, positiveInt } from './fields.ts'
+
+/** `config.toml`: every field optional; unknown fields are errors (they are usually typos). */
+export const fileConfigSchema = z
+  .strictObject({
+    alias: alias.optional(),
+    listen: z.array(listenAddr).min(1).optional(),
+    bootstrap: z.array(peerAddr).optional(),
+    demo_tools: z.boolean().optional(),
+    log_level: logLevel.optional(),
+    shutdown_grace_ms: positiveInt.optional(),
+    mcp: z
+      .strictObject({
+        max_frame_bytes: positiveInt.max(64 * 1024 * 1024).optional(),
+        call_timeout_ms: positiveInt.optional(),
+        max_inbound_streams: positiveInt.optional(),
+      })
+      .optional(),
+    redial: z
+      .strictObject({
+        min_ms: positiveInt.optional(),
+        max_ms: positiveInt.optional(),
+      })
+      .optional(),
+    control: z
+      .strictObject({
+        listen: loopbackHostPort.optional(),
+      })
+      .optional(),
+  })
+  .refine((c) => (c.redial?.min_ms ?? DEFAULT_REDIAL_MIN_MS) <= (c.redial?.max_ms ?? DEFAULT_REDIAL_MAX_MS), {
+    message: 'redial.min_ms must not be larger than redial.max_ms',
+    path: ['redial', 'min_ms'],
+  })
+
+/** A parsed, valid `config.toml`. */
+export type FileConfig = z.infer<typeof fileConfigSchema>
+
+/** Options of `createNode()`. Everything is optional: no `dir` means an ephemeral, in-memory node. */
+export const nodeOptionsSchema = z.strictObject({
+  /** Data directory: identity, peer store, control file. Omit for an ephemeral node. */
+  dir: z.string().min(1).optional(),
+  alias: alias.optional(),
+  listen: z.array(listenAddr).optional(),
+  bootstrap: z.array(peerAddr).optional(),
+  demoTools: z.boolean().optional(),
+  maxFrameBytes: positiveInt.optional(),
+  callTimeout: positiveInt.optional(),
+  maxInboundStreams: positiveInt.optional(),
+  redialMinMs: positiveInt.optional(),
+  redialMaxMs: positiveInt.optional(),
+  shutdownGraceMs: positiveInt.optional(),
+  logLevel: logLevel.optional(),
+  /** A pino logger to log through instead of a new one. */
+  logger: z.any().optional(),
+})
+
+/** Options of `createNode()`. */
+export type NodeOptions = z.input<typeof nodeOptionsSchema>
+
+/** Node settings with every default applied. */
+export interface ResolvedNodeOptions {
+  dir?: string
+  alias: string
+  listen: string[]
+  bootstrap: string[]
+  demoTools: boolean
+  maxFrameBytes: number
+  callTimeout: number
+  maxInboundStreams: number
+  redialMinMs: number
+  redialMaxMs: number
+  shutdownGraceMs: number
+}
+
+/** Settings of the daemon around the node. */
+export interface DaemonSettings {
+  controlListen: string
+  logLevel: z.infer<typeof logLevel>
+}
+
+/** Turns a file config into `createNode()` options (defaults are applied later, in one place). */
+export function fileConfigToOptions(config: FileConfig): NodeOptions {
+  return {
+    alias: config.alias,
+    listen: config.listen,
+    bootstrap: config.bootstrap,
+    demoTools: config.demo_tools,
+    maxFrameBytes: config.mcp?.max_frame_bytes,
+    callTimeout: config.mcp?.call_timeout_ms,
+    maxInboundStreams: config.mcp?.max_inbound_streams,
+    redialMinMs: config.redial?.min_ms,
+    redialMaxMs: config.redial?.max_ms,
+    shutdownGraceMs: config.shutdown_grace_ms,
+    logLevel: config.log_level,
+  }
+}
+
+/** Applies the defaults of every node setting. */
+export function resolveNodeOptions(options: NodeOptions, defaultAlias: string): ResolvedNodeOptions {
+  return {
+    dir: options.dir,
+    alias: options.alias ?? defaultAlias,
+    listen: options.listen ?? DEFAULT_LISTEN,
+    bootstrap: options.bootstrap ?? [],
+    demoTools: options.demoTools ?? true,
+    maxFrameBytes: options.maxFrameBytes ?? DEFAULT_MAX_FRAME_BYTES,
+    callTimeout: options.callTimeout ?? DEFAULT_CALL_TIMEOUT_MS,
+    maxInboundStreams: options.maxInboundStreams ?? DEFAULT_MAX_INBOUND_STREAMS,
+    redialMinMs: options.redialMinMs ?? DEFAULT_REDIAL_MIN_MS,
+    redialMaxMs: options.redialMaxMs ?? DEFAULT_REDIAL_MAX_MS,
+    shutdownGraceMs: options.shutdownGraceMs ?? DEFAULT_SHUTDOWN_GRACE_MS,
+  }
+}
+
+/** Daemon settings from a file config, with defaults. */
+export function daemonSettings(config: FileConfig): DaemonSettings {
+  return {
+    controlListen: config.control?.listen ?? DEFAULT_CONTROL_LISTEN,
+    logLevel: config.log_level ?? 'info',
+  }
+}

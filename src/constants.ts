@@ -1,0 +1,51 @@
+/**
+ * Defaults and protocol identifiers, each documented once. Parts apply them with `init.x ?? DEFAULT_X`.
+ */
+import { createRequire } from 'node:module'
+
+const pkg = createRequire(import.meta.url)('../package.json') as { version: string }
+
+/** The package version, reported in MCP `serverInfo`, identify's agent version and `cord status`. */
+export const VERSION: string = pkg.version
+
+/** The libp2p stream protocol that carries MCP JSON-RPC between nodes (see protocols/mcp-stream.md). */
+export const MCP_PROTOCOL = '/cord/mcp/1.0.0'
+
+/** Largest JSON-RPC frame accepted or sent on `/cord/mcp/1.0.0`: 4 MiB. */
+export const DEFAULT_MAX_FRAME_BYTES = 4 * 1024 * 1024
+
+/** Default deadline of an outgoing call when the caller gives none. */
+export const DEFAULT_CALL_TIMEOUT_MS = 30_000
+
+/** How long `stop()` lets in-flight calls finish before aborting them. */
+export const DEFAULT_SHUTDOWN_GRACE_MS = 5_000
+
+/** Listen address of a node started without any. */
+export const DEFAULT_LISTEN = ['/ip4/0.0.0.0/tcp/4001']
+
+/** First delay before redialling a lost bootstrap peer; doubles up to the maximum, with jitter. */
+export const DEFAULT_REDIAL_MIN_MS = 1_000
+
+/** Longest delay between two redials of a lost bootstrap peer. Redialling never gives up. */
+export const DEFAULT_REDIAL_MAX_MS = 30_000
+
+/** Inbound `/cord/mcp/1.0.0` streams allowed per connection (one session each). */
+export const DEFAULT_MAX_INBOUND_STREAMS = 32
+
+/**
+ * Malformed frames tolerated on one stream before it is reset. Each is answered with a JSON-RPC
+ * error; a peer that keeps sending garbage is cut off.
+ */
+export const MAX_PROTOCOL_ERRORS_PER_STREAM = 16
+
+/** The loopback address the control API listens on (port 0: any free port). */
+export const DEFAULT_CONTROL_LISTEN = '127.0.0.1:0'
+
+/** Name of the data directory's environment override. */
+export const CORD_HOME_ENV = 'CORD_HOME'
+
+/** Allowed tool names: what common MCP clients accept. */
+export const TOOL_NAME_PATTERN = /^[A-Za-z0-9_-]{1,64}$/
+
+/** Allowed aliases: short, printable, safe in a shell and in identify's agent version. */
+export const ALIAS_PATTERN = /^[A-Za-z0-9][A-Za-z0-9._-]{0,31}$/

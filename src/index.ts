@@ -1,0 +1,35 @@
+/**
+ * cord-mesh: a peer-to-peer mesh for AI agents and their MCP tools, on libp2p.
+ *
+ * ```ts
+ * const node = await createNode({ listen: ['/ip4/127.0.0.1/tcp/0'] })
+ * await node.start()
+ * await node.callTool(peerId, 'echo', { text: 'hi' })
+ * ```
+ */
+export { ConfigError } from './config/errors.ts'
+export { loadConfigFile, parseConfig } from './config/load.ts'
+export type { FileConfig, NodeOptions } from './config/schema.ts'
+export { fileConfigToOptions } from './config/schema.ts'
+export { DEFAULT_MAX_FRAME_BYTES, MCP_PROTOCOL, VERSION } from './constants.ts'
+export { CordError, InvalidArgumentError, NodeStoppingError, NotStartedError } from './errors.ts'
+export type { Logger, LogLevel } from './logger.ts'
+export { createLogger } from './logger.ts'
+export {
+  CallTimeoutError,
+  FrameTooLargeError,
+  PeerUnreachableError,
+  RemoteRequestError,
+  SessionClosedError,
+  TransportClosedError,
+} from './mcp/errors.ts'
+export { StreamTransport, type StreamTransportInit } from './mcp/stream-transport.ts'
+export { CordNode, createNode } from './node/node.ts'
+export type { CallOptions, CallToolResult, NodeStatus, PeerInfo, Tool } from './node/types.ts'
+export {
+  DuplicateToolError,
+  InvalidToolArgumentsError,
+  InvalidToolDefinitionError,
+  UnknownToolError,
+} from './registry/errors.ts'
+export type { JsonSchemaObject, ToolContext, ToolHandler, ToolSpec } from './registry/types.ts'

@@ -1,0 +1,75 @@
+/**
+ * The payload of one `/cord/mcp/1.0.0` frame: one JSON-RPC 2.0 message as UTF-8 JSON. Length
+ * prefixing is done by `lpStream`; this file turns bytes into checked messages and back.
+ */
+import {
+  ErrorCode,
+  type JSONRPCMessage,
+  JSONRPCMessageSchema,
+  type RequestId,
+} from '@modelcontextprotocol/sdk/types.js'
+import type { Uint8ArrayList } from 'uint8arraylist'
+
+const encoder = new TextEncoder()
+const decoder = new TextDecoder('utf-8', { fatal: true })
+
+/** The JSON-RPC error to answer a frame that is not a valid message with. */
+export interface FrameError {
+  code: number
+  message: string
+  /** The request id, when the frame was a request with a readable id. */
+  id: RequestId | null
+  /**
+   * Whether to answer the frame. A frame that looks like a response (it has `result` or `error`) is
+   * never answered: two peers must not trade error responses forever.
+   */
+  reply: boolean
+}
+
+/** A decoded frame: a valid message, or the error to answer it with. */
+export type DecodedFrame = { ok: true; message: JSONRPCMessage } | { ok: false; error: FrameError }
+
+/** Encodes a message as a frame payload. */
+export function encodeMessage(message: JSONRPCMessage): Uint8Array {
+  return encoder.encode(JSON.stringify(message))
+}
+
+function looksLikeResponse(value: unknown): boolean {
+  return typeof value === 'object' && value != null && ('result' in value || 'error' in value)
+}
+
+function readableId(value: unknown): RequestId | null {
+  if (typeof value !== 'object' || value == null) return null
+  const id = (value as { id?: unknown }).id
+  return typeof id === 'string' || (typeof id === 'number' && Number.isFinite(id)) ? id : null
+}
+
+/** Decodes a frame payload: UTF-8, then JSON, then the JSON-RPC 2.0 message schema. */
+export function decodeFrame(bytes: Uint8Array | Uint8ArrayList): DecodedFrame {
+  let value: unknown
+  try {
+    value = JSON.parse(decoder.decode(bytes.subarray()))
+  } catch (err) {
+    const message = `Parse error: ${(err as Error).message}`
+    return { ok: false, error: { code: ErrorCode.ParseError, message, id: null, reply: true } }
+  }
+  const result = JSONRPCMessageSchema.safeParse(value)
+  if (!result.success) {
+    return {
+      ok: false,
+      error: {
+        code: ErrorCode.InvalidRequest,
+        message: 'Invalid Request: not a JSON-RPC 2.0 message',
+        id: readableId(value),
+        reply: !looksLikeResponse(value),
+      },
+    }
+  }
+  return { ok: true, message: result.data }
+}
+
+/** Builds a JSON-RPC error response. */
+export function errorResponse(id: RequestId | null, code: number, message: string): JSONRPCMessage {
+  // A null id is what JSON-RPC 2.0 prescribes when the request's id could not be read.
+  return { jsonrpc: '2.0', id: id as RequestId, error: { code, message } }
+}

@@ -1,0 +1,125 @@
+/**
+ * Outgoing MCP sessions: one long-lived SDK `Client` per remote peer, over one `/cord/mcp/1.0.0`
+ * stream, shared by every call to that peer (the SDK multiplexes requests by JSON-RPC id). A session
+ * whose stream breaks leaves the pool; the next call opens a new one.
+ */
+import type { Libp2p, PeerId } from '@libp2p/interface'
+import { Client } from '@modelcontextprotocol/sdk/client/index.js'
+import { MCP_PROTOCOL, VERSION } from '../constants.ts'
+import type { Logger } from '../logger.ts'
+import { raceSignal } from '../util/async.ts'
+import { PeerUnreachableError } from './errors.ts'
+import { StreamTransport } from './stream-transport.ts'
+
+/** An open MCP session to one peer. */
+export interface Session {
+  peer: string
+  client: Client
+  transport: StreamTransport
+}
+
+/** What the pool needs from the node. */
+export interface SessionPoolComponents {
+  libp2p: Libp2p
+  log: Logger
+}
+
+/** Settings of the pool. */
+export interface SessionPoolInit {
+  alias: string
+  maxFrameBytes: number
+}
+
+/** One MCP client session per remote peer, opened on first use and reopened after it breaks. */
+export class SessionPool {
+  private readonly components: SessionPoolComponents
+  private readonly init: SessionPoolInit
+  private readonly sessions = new Map<string, Promise<Session>>()
+
+  constructor(components: SessionPoolComponents, init: SessionPoolInit) {
+    this.components = components
+    this.init = init
+  }
+
+  /** The open session to `peer`, or a new one. Concurrent callers share one dial. */
+  async get(peer: PeerId, signal: AbortSignal): Promise<Session> {
+    const key = peer.toString()
+    let pending = this.sessions.get(key)
+    if (pending == null) {
+      pending = this.open(peer)
+      this.sessions.set(key, pending)
+      pending.catch(() => {
+        if (this.sessions.get(key) === pending) this.sessions.delete(key)
+      })
+    }
+    return raceSignal(pending, signal)
+  }
+
+  /** Drops and closes the session to `peer`, if any (after a send on it failed, for example). */
+  async discard(session: Session): Promise<void> {
+    await this.dropIfCurrent(session.peer, session)
+    await session.client.close().catch(() => {})
+  }
+
+  /** Peer IDs with an open session. */
+  peers(): string[] {
+    return [...this.sessions.keys()]
+  }
+
+  /** Closes every session. */
+  async closeAll(): Promise<void> {
+    const all = [...this.sessions.values()]
+    this.sessions.clear()
+    await Promise.allSettled(all.map(async (p) => (await p).client.close()))
+  }
+
+  private async open(peer: PeerId): Promise<Session> {
+    const key = peer.toString()
+    const log = this.components.log.child({ peer: key })
+    // A dial has its own bound so that a dead address cannot hold every later caller; each caller
+    // still waits no longer than its own deadline (raceSignal in get()).
+    const signal = AbortSignal.timeout(DIAL_TIMEOUT_MS)
+    let transport: StreamTransport
+    try {
+      const stream = await this.components.libp2p.dialProtocol(peer, MCP_PROTOCOL, { signal })
+      transport = new StreamTransport(stream, { maxFrameBytes: this.init.maxFrameBytes, log })
+    } catch (err) {
+      throw new PeerUnreachableError(`cannot reach peer ${key}: ${describeDialError(err as Error)}`)
+    }
+    const client = new Client(
+      { name: 'cord', version: VERSION, title: this.init.alias },
+      { capabilities: {} },
+    )
+    client.onerror = (err) => log.debug({ err }, 'outbound MCP session error')
+    const session: Session = { peer: key, client, transport }
+    try {
+      await client.connect(transport, { signal, timeout: DIAL_TIMEOUT_MS })
+    } catch (err) {
+      transport.abort(err as Error)
+      throw new PeerUnreachableError(
+        `peer ${key} did not complete the MCP handshake: ${(err as Error).message}`,
+      )
+    }
+    client.onclose = () => {
+      log.debug('outbound MCP session closed')
+      void this.dropIfCurrent(key, session)
+    }
+    log.debug('outbound MCP session open')
+    return session
+  }
+
+  private async dropIfCurrent(key: string, session: Session): Promise<void> {
+    const pending = this.sessions.get(key)
+    if (pending != null && (await pending.catch(() => undefined)) === session) this.sessions.delete(key)
+  }
+}
+
+/** Longest time a dial plus MCP handshake may take. */
+const DIAL_TIMEOUT_MS = 15_000
+
+function describeDialError(err: Error): string {
+  if (err.name === 'NoValidAddressesError')
+    return 'no known address for this peer (is it connected, or given with --bootstrap?)'
+  if (err.name === 'AbortError' || err.name === 'TimeoutError') return 'the dial timed out'
+  return err.message
+}

@@ -1,0 +1,65 @@
+/**
+ * The libp2p host, built from resolved options: TCP, Noise, Yamux, identify and ping; a persistent
+ * identity and a LevelDB peer store when the node has a data directory.
+ */
+import { noise } from '@chainsafe/libp2p-noise'
+import { identify } from '@libp2p/identify'
+import type { Libp2p, PrivateKey } from '@libp2p/interface'
+import { type Ping, ping } from '@libp2p/ping'
+import { tcp } from '@libp2p/tcp'
+import { yamux } from '@libp2p/yamux'
+import type { Datastore } from 'interface-datastore'
+import { createLibp2p } from 'libp2p'
+import { VERSION } from '../constants.ts'
+
+/** The services every Cord host runs. */
+export type HostServices = {
+  identify: ReturnType<ReturnType<typeof identify>>
+  ping: Ping
+}
+
+/** A Cord libp2p host. */
+export type Host = Libp2p<HostServices>
+
+/** What the host is built from. */
+export interface HostInit {
+  privateKey?: PrivateKey
+  datastore?: Datastore
+  listen: string[]
+  alias: string
+}
+
+/**
+ * Many nodes on one host (tests, demos) dial each other from one IP: libp2p's default of 5 inbound
+ * connections per second per IP would refuse them.
+ */
+const INBOUND_CONNECTION_THRESHOLD = 100
+
+/** Creates (but does not start) the libp2p host. */
+export async function createHost(init: HostInit): Promise<Host> {
+  return createLibp2p({
+    start: false,
+    ...(init.privateKey != null ? { privateKey: init.privateKey } : {}),
+    ...(init.datastore != null ? { datastore: init.datastore } : {}),
+    addresses: { listen: init.listen },
+    transports: [tcp()],
+    connectionEncrypters: [noise()],
+    streamMuxers: [yamux()],
+    connectionManager: { inboundConnectionThreshold: INBOUND_CONNECTION_THRESHOLD },
+    nodeInfo: { name: 'cord', version: VERSION, userAgent: agentVersion(init.alias) },
+    services: {
+      identify: identify(),
+      ping: ping(),
+    },
+  })
+}
+
+/** Identify's agent version: names the implementation and the node's alias. */
+export function agentVersion(alias: string): string {
+  return `cord/${VERSION} (alias ${alias})`
+}
+
+/** The alias in a peer's agent version, if it is a Cord node. */
+export function aliasFromAgentVersion(agent: string | undefined): string | undefined {
+  return agent?.match(/^cord\/\S+ \(alias ([^)]+)\)$/)?.[1]
+}

@@ -1,0 +1,342 @@
+/**
+ * A Cord node: composes the libp2p host, the tool registry, the MCP service and session pool, and
+ * keep-alive, and owns their lifecycle (start, graceful stop).
+ */
+import { hostname } from 'node:os'
+import type { PeerId, PrivateKey } from '@libp2p/interface'
+import { peerIdFromString } from '@libp2p/peer-id'
+import { LevelDatastore } from 'datastore-level'
+import { ConfigError } from '../config/errors.ts'
+import { validateNodeOptions } from '../config/load.ts'
+import { type NodeOptions, type ResolvedNodeOptions, resolveNodeOptions } from '../config/schema.ts'
+import { ALIAS_PATTERN, VERSION } from '../constants.ts'
+import { InvalidArgumentError, NodeStoppingError, NotStartedError } from '../errors.ts'
+import { createLogger, type Logger } from '../logger.ts'
+import { CallTimeoutError, TransportClosedError } from '../mcp/errors.ts'
+import { fromRemoteError } from '../mcp/remote-errors.ts'
+import { McpService } from '../mcp/server.ts'
+import { type Session, SessionPool } from '../mcp/session-pool.ts'
+import { registerDemoTools } from '../registry/demo-tools.ts'
+import { ToolRegistry } from '../registry/registry.ts'
+import type { ToolHandler, ToolSpec } from '../registry/types.ts'
+import { settleWithin } from '../util/async.ts'
+import { dataDirPaths, ensureDataDir } from './data-dir.ts'
+import { aliasFromAgentVersion, createHost, type Host } from './host.ts'
+import { loadOrCreateIdentity } from './identity.ts'
+import { KeepAlive } from './keep-alive.ts'
+import type { CallOptions, CallToolResult, NodeStatus, PeerInfo, Tool } from './types.ts'
+
+type State = NodeStatus['state']
+
+/** A node of the Cord mesh. Create it with `createNode()`. */
+export class CordNode {
+  readonly options: ResolvedNodeOptions
+  readonly log: Logger
+  private readonly host: Host
+  private readonly datastore?: LevelDatastore
+  private readonly registry = new ToolRegistry()
+  private readonly mcp: McpService
+  private readonly pool: SessionPool
+  private readonly keepAlive: KeepAlive
+  private readonly outbound = new Set<Promise<unknown>>()
+  private stopping = new AbortController()
+  private state: State = 'created'
+  private startedAt = 0
+  private removeDemoTools?: () => void
+
+  /** Use `createNode()`. */
+  constructor(options: ResolvedNodeOptions, host: Host, log: Logger, datastore?: LevelDatastore) {
+    this.options = options
+    this.host = host
+    this.log = log
+    this.datastore = datastore
+    this.mcp = new McpService(
+      { libp2p: host, registry: this.registry, log: log.child({ part: 'mcp-server' }) },
+      {
+        alias: options.alias,
+        maxFrameBytes: options.maxFrameBytes,
+        maxInboundStreams: options.maxInboundStreams,
+      },
+    )
+    this.pool = new SessionPool(
+      { libp2p: host, log: log.child({ part: 'sessions' }) },
+      { alias: options.alias, maxFrameBytes: options.maxFrameBytes },
+    )
+    this.keepAlive = new KeepAlive(
+      { libp2p: host, log: log.child({ part: 'keep-alive' }) },
+      { peers: options.bootstrap, minMs: options.redialMinMs, maxMs: options.redialMaxMs },
+    )
+  }
+
+  /** This node's peer ID. */
+  get peerId(): string {
+    return this.host.peerId.toString()
+  }
+
+  /** This node's alias. */
+  get alias(): string {
+    return this.options.alias
+  }
+
+  /** The addresses this node listens on, each ending in /p2p/<peer ID>. */
+  get multiaddrs(): string[] {
+    return this.host.getMultiaddrs().map((a) => a.toString())
+  }
+
+  /** The libp2p host, for advanced use. */
+  get libp2p(): Host {
+    return this.host
+  }
+
+  /** Starts listening, serving tools and dialling the bootstrap peers. Safe to call twice. */
+  async start(): Promise<void> {
+    if (this.state === 'running') return
+    if (this.state !== 'created')
+      throw new NotStartedError('a stopped node cannot be started again; create a new one')
+    this.state = 'running'
+    this.startedAt = Date.now()
+    if (this.options.demoTools) this.removeDemoTools = registerDemoTools(this.registry, () => this.nodeInfo())
+    await this.host.start()
+    await this.mcp.start()
+    await this.keepAlive.start()
+    this.log.info({ peerId: this.peerId, addrs: this.multiaddrs }, 'node started')
+  }
+
+  /**
+   * Stops the node: refuses new calls, lets calls in flight (both ways) finish for up to
+   * `shutdownGraceMs`, fails the rest with `NodeStoppingError`, then closes everything. Safe to call twice.
+   */
+  async stop(): Promise<void> {
+    if (this.state !== 'running') {
+      if (this.state === 'created') this.state = 'stopped'
+      return
+    }
+    this.state = 'stopping'
+    const reason = new NodeStoppingError(`node ${this.peerId} is stopping`)
+    await this.mcp.stopAccepting()
+    await Promise.all([
+      this.registry.drain(this.options.shutdownGraceMs, reason),
+      settleWithin([...this.outbound], this.options.shutdownGraceMs),
+    ])
+    this.stopping.abort(reason)
+    await settleWithin([...this.outbound], 1_000)
+    await this.keepAlive.stop()
+    await Promise.allSettled([this.mcp.closeSessions(), this.pool.closeAll()])
+    this.removeDemoTools?.()
+    await this.host.stop()
+    await this.datastore?.close()
+    this.state = 'stopped'
+    this.log.info('node stopped')
+  }
+
+  /** Registers a tool served to the mesh. Returns a function that removes it. */
+  registerTool(name: string, spec: ToolSpec, handler: ToolHandler): () => void {
+    return this.registry.register(name, spec, handler)
+  }
+
+  /** The tools of `target` (a peer ID), or of this node when `target` is omitted or is this node. */
+  async listTools(target?: string, options: CallOptions = {}): Promise<Tool[]> {
+    if (target == null || target === this.peerId) return this.registry.list()
+    return this.withSession(target, options, async (session, signal) => {
+      const tools: Tool[] = []
+      let cursor: string | undefined
+      do {
+        const page = await session.client.listTools(cursor != null ? { cursor } : undefined, {
+          signal,
+          timeout: NO_SDK_TIMEOUT,
+        })
+        tools.push(...page.tools)
+        cursor = page.nextCursor
+      } while (cursor != null)
+      return tools
+    })
+  }
+
+  /** Calls tool `name` on peer `target` and returns the MCP `CallToolResult`. */
+  async callTool(
+    target: string,
+    name: string,
+    args: Record<string, unknown> = {},
+    options: CallOptions = {},
+  ): Promise<CallToolResult> {
+    if (target === this.peerId) {
+      this.assertRunning()
+      const signal = this.callSignal(options)
+      return this.track(this.registry.call(name, args, { signal: signal.signal, caller: 'local' }))
+    }
+    return this.withSession(target, options, async (session, signal) => {
+      const result = await session.client.callTool({ name, arguments: args }, undefined, {
+        signal,
+        timeout: NO_SDK_TIMEOUT,
+      })
+      return result as CallToolResult
+    })
+  }
+
+  /** The peers this node knows: connected ones and those in its peer store. */
+  async peers(): Promise<PeerInfo[]> {
+    this.assertRunning()
+    const bootstrap = new Set(this.options.bootstrap.map((a) => a.slice(a.lastIndexOf('/p2p/') + 5)))
+    const sessions = new Set(this.pool.peers())
+    const stored = await this.host.peerStore.all()
+    return stored
+      .filter((p) => !p.id.equals(this.host.peerId))
+      .map((p) => {
+        const id = p.id.toString()
+        const conns = this.host.getConnections(p.id)
+        const agent = p.metadata.get('AgentVersion')
+        const alias = aliasFromAgentVersion(agent != null ? new TextDecoder().decode(agent) : undefined)
+        const rtt = conns.find((c) => c.rtt != null)?.rtt
+        return {
+          peerId: id,
+          ...(alias != null ? { alias } : {}),
+          addrs: p.addresses.map((a) => `${a.multiaddr.toString()}/p2p/${id}`),
+          connected: conns.length > 0,
+          ...(rtt != null ? { rttMs: rtt } : {}),
+          session: sessions.has(id),
+          bootstrap: bootstrap.has(id),
+        }
+      })
+      .sort((a, b) => Number(b.connected) - Number(a.connected) || a.peerId.localeCompare(b.peerId))
+  }
+
+  /** The node's state and counters. */
+  status(): NodeStatus {
+    return {
+      peerId: this.peerId,
+      alias: this.alias,
+      version: VERSION,
+      state: this.state,
+      uptimeMs: this.startedAt > 0 ? Date.now() - this.startedAt : 0,
+      addrs: this.multiaddrs,
+      ...(this.options.dir != null ? { dir: this.options.dir } : {}),
+      connections: this.host.getConnections().length,
+      inboundSessions: this.mcp.sessionCount,
+      outboundSessions: this.pool.peers().length,
+      activeCalls: { inbound: this.registry.activeCalls, outbound: this.outbound.size },
+      tools: this.registry.list().length,
+    }
+  }
+
+  private nodeInfo(): Record<string, unknown> {
+    const s = this.status()
+    return {
+      peerId: s.peerId,
+      alias: s.alias,
+      version: s.version,
+      uptimeMs: s.uptimeMs,
+      addrs: s.addrs,
+      connections: s.connections,
+      tools: s.tools,
+    }
+  }
+
+  private assertRunning(): void {
+    if (this.state === 'stopping' || this.state === 'stopped')
+      throw new NodeStoppingError('the node is stopping or stopped')
+    if (this.state !== 'running') throw new NotStartedError('the node is not started: call start() first')
+  }
+
+  /** A signal for one call: its deadline, the caller's signal and the node's shutdown. */
+  private callSignal(options: CallOptions): { signal: AbortSignal; deadline: AbortSignal; timeout: number } {
+    const timeout = options.timeout ?? this.options.callTimeout
+    if (!Number.isFinite(timeout) || timeout <= 0)
+      throw new InvalidArgumentError(`timeout must be a positive number of milliseconds, got ${timeout}`)
+    const deadline = AbortSignal.timeout(timeout)
+    const signals = [deadline, this.stopping.signal, ...(options.signal != null ? [options.signal] : [])]
+    return { signal: AbortSignal.any(signals), deadline, timeout }
+  }
+
+  private async track<T>(promise: Promise<T>): Promise<T> {
+    this.outbound.add(promise)
+    try {
+      return await promise
+    } finally {
+      this.outbound.delete(promise)
+    }
+  }
+
+  /**
+   * Runs `fn` on the session to `target`. A request that could not be sent because the pooled
+   * session had broken is retried once on a new session: it never reached the peer.
+   */
+  private async withSession<T>(
+    target: string,
+    options: CallOptions,
+    fn: (session: Session, signal: AbortSignal) => Promise<T>,
+  ): Promise<T> {
+    this.assertRunning()
+    const peer = parsePeerId(target)
+    const { signal, deadline, timeout } = this.callSignal(options)
+    const attempt = async (): Promise<T> => {
+      for (let tries = 0; ; tries++) {
+        const session = await this.pool.get(peer, signal)
+        try {
+          return await fn(session, signal)
+        } catch (err) {
+          if (!(err instanceof TransportClosedError) || tries > 0 || signal.aborted) throw err
+          await this.pool.discard(session)
+        }
+      }
+    }
+    try {
+      return await this.track(attempt())
+    } catch (err) {
+      if (deadline.aborted) throw new CallTimeoutError(`no answer from peer ${target} within ${timeout} ms`)
+      if (this.stopping.signal.aborted) throw this.stopping.signal.reason
+      if (options.signal?.aborted) throw options.signal.reason
+      throw fromRemoteError(err, target)
+    }
+  }
+}
+
+/** The SDK's own request timeout (60 s default) is replaced by our deadline signal. */
+const NO_SDK_TIMEOUT = 2_147_483_647
+
+function parsePeerId(target: string): PeerId {
+  try {
+    return peerIdFromString(target)
+  } catch {
+    throw new InvalidArgumentError(
+      `not a peer ID: ${JSON.stringify(target)} (expected a base58 peer ID such as 12D3KooW…)`,
+    )
+  }
+}
+
+/** A usable default alias: this host's name, trimmed to what aliases allow. */
+export function defaultAlias(): string {
+  const name =
+    hostname()
+      .split('.')[0]
+      ?.replace(/[^A-Za-z0-9._-]/g, '-')
+      .slice(0, 32) ?? ''
+  return ALIAS_PATTERN.test(name) ? name : 'cord'
+}
+
+/**
+ * Creates a node. With `dir`, the identity and peer store persist there (the same peer ID after a
+ * restart); without, the node gets an ephemeral identity and in-memory stores.
+ */
+export async function createNode(options: NodeOptions = {}): Promise<CordNode> {
+  const validated = validateNodeOptions(options)
+  const resolved = resolveNodeOptions(validated, defaultAlias())
+  const log: Logger = (validated.logger as Logger | undefined) ?? createLogger(validated.logLevel ?? 'warn')
+  let privateKey: PrivateKey | undefined
+  let datastore: LevelDatastore | undefined
+  if (resolved.dir != null) {
+    const paths = dataDirPaths(resolved.dir)
+    resolved.dir = paths.dir
+    await ensureDataDir(paths.dir)
+    privateKey = await loadOrCreateIdentity(paths.identity)
+    datastore = new LevelDatastore(paths.datastore)
+    try {
+      await datastore.open()
+    } catch (err) {
+      throw new ConfigError(
+        `cannot open the peer store in ${paths.datastore}: ${(err as Error).message}${(err as { cause?: Error }).cause != null ? ` (${(err as { cause: Error }).cause.message})` : ''}; is another cord node running with --dir ${paths.dir}?`,
+      )
+    }
+  }
+  const host = await createHost({ privateKey, datastore, listen: resolved.listen, alias: resolved.alias })
+  return new CordNode(resolved, host, log.child({ node: host.peerId.toString().slice(-8) }), datastore)
+}

@@ -1,0 +1,44 @@
+import type { CallToolResult, Tool } from '@modelcontextprotocol/sdk/types.js'
+
+export type { CallToolResult, Tool }
+
+/** Options of an outgoing call. */
+export interface CallOptions {
+  /** Cancels the call; the remote handler is told and aborted too. */
+  signal?: AbortSignal
+  /** Deadline in milliseconds (default: the node's `callTimeout`, 30 s). */
+  timeout?: number
+}
+
+/** What the node knows of another peer. */
+export interface PeerInfo {
+  peerId: string
+  /** The peer's alias, when it is a Cord node that told us (identify). */
+  alias?: string
+  /** Known addresses, each with /p2p/<id>. */
+  addrs: string[]
+  /** Whether a connection is open now. */
+  connected: boolean
+  /** Round-trip time of the last ping on the connection, in milliseconds. */
+  rttMs?: number
+  /** Whether an outgoing MCP session to the peer is open. */
+  session: boolean
+  /** Whether the peer is one of this node's bootstrap peers. */
+  bootstrap: boolean
+}
+
+/** The node's state, as `cord status` shows it. */
+export interface NodeStatus {
+  peerId: string
+  alias: string
+  version: string
+  state: 'created' | 'running' | 'stopping' | 'stopped'
+  uptimeMs: number
+  addrs: string[]
+  dir?: string
+  connections: number
+  inboundSessions: number
+  outboundSessions: number
+  activeCalls: { inbound: number; outbound: number }
+  tools: number
+}

@@ -1,0 +1,153 @@
+/**
+ * The tools this node serves: built-in demo tools and tools registered through the API (later also
+ * those of hosted MCP servers). Checks arguments against each tool's schema before its handler runs,
+ * tracks calls in flight so that `stop()` can drain them, and announces changes.
+ */
+import { TypedEventEmitter } from '@libp2p/interface'
+import { type CallToolResult, CallToolResultSchema, type Tool } from '@modelcontextprotocol/sdk/types.js'
+import { TOOL_NAME_PATTERN } from '../constants.ts'
+import { settleWithin } from '../util/async.ts'
+import {
+  DuplicateToolError,
+  InvalidToolArgumentsError,
+  InvalidToolDefinitionError,
+  UnknownToolError,
+} from './errors.ts'
+import { compileValidator, toJsonSchema } from './schema.ts'
+import type { RegisteredTool, ToolContext, ToolHandler, ToolSpec } from './types.ts'
+
+/** How long aborted handlers get to return before `drain()` gives up on them. */
+const ABORT_SETTLE_MS = 1_000
+
+/** Events of the registry. */
+export interface RegistryEvents {
+  /** The set of tools changed (a tool was added or removed). */
+  change: CustomEvent<void>
+}
+
+/** The registry of this node's tools. */
+export class ToolRegistry extends TypedEventEmitter<RegistryEvents> {
+  private readonly tools = new Map<string, RegisteredTool>()
+  private readonly inflight = new Set<Promise<unknown>>()
+  private readonly shutdown = new AbortController()
+
+  /** Registers a tool; returns a function that removes it again. */
+  register(name: string, spec: ToolSpec, handler: ToolHandler): () => void {
+    if (!TOOL_NAME_PATTERN.test(name)) {
+      throw new InvalidToolDefinitionError(
+        `invalid tool name ${JSON.stringify(name)}: expected 1–64 letters, digits, "_" or "-"`,
+      )
+    }
+    if (this.tools.has(name)) throw new DuplicateToolError(`a tool named "${name}" is already registered`)
+    if (typeof handler !== 'function')
+      throw new InvalidToolDefinitionError(`tool "${name}": the handler must be a function`)
+    const inputSchema = toJsonSchema(spec.inputSchema, `tool "${name}": inputSchema`)
+    const definition: Tool = {
+      name,
+      ...(spec.title != null ? { title: spec.title } : {}),
+      ...(spec.description != null ? { description: spec.description } : {}),
+      inputSchema: inputSchema as Tool['inputSchema'],
+      ...(spec.outputSchema != null
+        ? {
+            outputSchema: toJsonSchema(
+              spec.outputSchema,
+              `tool "${name}": outputSchema`,
+            ) as Tool['outputSchema'],
+          }
+        : {}),
+      ...(spec.annotations != null ? { annotations: spec.annotations } : {}),
+    }
+    const entry: RegisteredTool = {
+      definition,
+      handler,
+      validate: compileValidator(inputSchema, `tool "${name}": inputSchema`),
+    }
+    this.tools.set(name, entry)
+    this.safeDispatchEvent('change')
+    return () => {
+      if (this.tools.get(name) === entry) {
+        this.tools.delete(name)
+        this.safeDispatchEvent('change')
+      }
+    }
+  }
+
+  /** The MCP definitions of every tool, sorted by name. */
+  list(): Tool[] {
+    return [...this.tools.values()].map((t) => t.definition).sort((a, b) => a.name.localeCompare(b.name))
+  }
+
+  /** Whether a tool of that name is registered. */
+  has(name: string): boolean {
+    return this.tools.has(name)
+  }
+
+  /** How many calls are running now. */
+  get activeCalls(): number {
+    return this.inflight.size
+  }
+
+  /**
+   * Calls a tool. Throws `UnknownToolError` or `InvalidToolArgumentsError` before the handler runs;
+   * a handler that throws yields an `isError: true` result, as MCP prescribes for tool failures.
+   */
+  async call(
+    name: string,
+    args: Record<string, unknown> | undefined,
+    context: ToolContext,
+  ): Promise<CallToolResult> {
+    const tool = this.tools.get(name)
+    if (tool == null) throw new UnknownToolError(`unknown tool "${name}"`)
+    const input = args ?? {}
+    const problem = tool.validate(input)
+    if (problem != null)
+      throw new InvalidToolArgumentsError(`invalid arguments for tool "${name}": ${problem}`)
+    if (this.shutdown.signal.aborted) throw this.shutdown.signal.reason
+    const signal = AbortSignal.any([context.signal, this.shutdown.signal])
+    const run = this.run(tool, input, { ...context, signal })
+    this.inflight.add(run)
+    try {
+      return await run
+    } finally {
+      this.inflight.delete(run)
+    }
+  }
+
+  /**
+   * Waits up to `timeoutMs` for the calls in flight, then aborts the rest with `reason` and gives them
+   * a moment to answer. New calls are refused with `reason` from then on.
+   */
+  async drain(timeoutMs: number, reason: Error): Promise<void> {
+    await settleWithin([...this.inflight], timeoutMs)
+    this.shutdown.abort(reason)
+    await settleWithin([...this.inflight], ABORT_SETTLE_MS)
+  }
+
+  private async run(
+    tool: RegisteredTool,
+    args: Record<string, unknown>,
+    context: ToolContext,
+  ): Promise<CallToolResult> {
+    let result: unknown
+    try {
+      result = await tool.handler(args, context)
+    } catch (err) {
+      // Aborted by the node's shutdown: a protocol-level failure, not the tool's.
+      if (this.shutdown.signal.aborted && context.signal.aborted) throw this.shutdown.signal.reason
+      return { isError: true, content: [{ type: 'text', text: (err as Error)?.message ?? String(err) }] }
+    }
+    const parsed = CallToolResultSchema.safeParse(result)
+    if (!parsed.success) {
+      return {
+        isError: true,
+        content: [
+          {
+            type: 'text',
+            text: `tool "${tool.definition.name}" returned a value that is not an MCP CallToolResult`,
+          },
+        ],
+      }
+    }
+    return parsed.data
+  }
+}
