@@ -1,0 +1,55 @@
+/** `cord call TARGET TOOL [ARGS_JSON]`: calls a tool on a peer through the local daemon. */
+import { readFileSync } from 'node:fs'
+import type { CallToolResult } from '@modelcontextprotocol/sdk/types.js'
+import { InvalidArgumentError } from '../../errors.ts'
+import { EXIT } from '../exit-codes.ts'
+import { json, type Output, resultText } from '../output.ts'
+import { type DirOption, daemon } from './daemon-client.ts'
+
+/** Options of `cord call`. */
+export interface CallCommandOptions extends DirOption {
+  json?: boolean
+  timeout?: number
+}
+
+/** Parses ARGS_JSON (`-` reads it from stdin): it must be a JSON object. */
+export function parseArgsJson(text: string | undefined): Record<string, unknown> {
+  if (text == null) return {}
+  const source = text === '-' ? readFileSync(0, 'utf8') : text
+  let value: unknown
+  try {
+    value = JSON.parse(source)
+  } catch (err) {
+    throw new InvalidArgumentError(
+      `ARGS_JSON is not valid JSON: ${(err as Error).message} (expected an object such as '{"text":"hello"}')`,
+    )
+  }
+  if (typeof value !== 'object' || value == null || Array.isArray(value)) {
+    throw new InvalidArgumentError(
+      `ARGS_JSON must be a JSON object such as '{"text":"hello"}', got ${Array.isArray(value) ? 'an array' : typeof value}`,
+    )
+  }
+  return value as Record<string, unknown>
+}
+
+/** Runs `cord call`; returns the exit code (7 when the tool reported an error). */
+export async function callCommand(
+  target: string,
+  tool: string,
+  argsJson: string | undefined,
+  options: CallCommandOptions,
+  io: Output,
+): Promise<number> {
+  const args = parseArgsJson(argsJson)
+  const client = await daemon(options)
+  const body = { target, tool, args, ...(options.timeout != null ? { timeout: options.timeout } : {}) }
+  const result = await client.request<CallToolResult>('POST', '/v1/call', body, options.timeout ?? 30_000)
+  if (options.json === true) {
+    io.out(json(result))
+  } else if (result.isError === true) {
+    io.err(`error: tool "${tool}" on ${target} failed: ${resultText(result)}`)
+  } else {
+    io.out(resultText(result))
+  }
+  return result.isError === true ? EXIT.toolError : EXIT.ok
+}

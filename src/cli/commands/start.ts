@@ -1,0 +1,97 @@
+/** `cord start`: runs a node in the foreground until SIGINT or SIGTERM, then stops it cleanly. */
+import { loadConfigFile } from '../../config/load.ts'
+import { daemonSettings, fileConfigToOptions, type NodeOptions } from '../../config/schema.ts'
+import { startDaemon } from '../../control/daemon.ts'
+import { createLogger, type LogLevel } from '../../logger.ts'
+import { dataDirPaths, defaultDataDir, ensureDataDir } from '../../node/data-dir.ts'
+import type { Output } from '../output.ts'
+
+/** Options of `cord start`. */
+export interface StartOptions {
+  dir?: string
+  config?: string
+  listen?: string[]
+  bootstrap?: string[]
+  alias?: string
+  logLevel?: LogLevel
+  json?: boolean
+}
+
+/** Past this, a stop that hangs is cut short: the process exits anyway. */
+const STOP_DEADLINE_SLACK_MS = 10_000
+
+/** Flags override the file, field by field. */
+function mergeFlags(file: NodeOptions, options: StartOptions): NodeOptions {
+  return {
+    ...file,
+    ...(options.listen != null && options.listen.length > 0 ? { listen: options.listen } : {}),
+    ...(options.bootstrap != null && options.bootstrap.length > 0 ? { bootstrap: options.bootstrap } : {}),
+    ...(options.alias != null ? { alias: options.alias } : {}),
+  }
+}
+
+/** Runs the daemon; resolves with the exit code once it has stopped. */
+export async function startCommand(options: StartOptions, io: Output): Promise<number> {
+  const paths = dataDirPaths(options.dir ?? defaultDataDir())
+  await ensureDataDir(paths.dir, { alias: options.alias })
+  const config = await loadConfigFile(options.config ?? paths.config, { optional: options.config == null })
+  const settings = daemonSettings(config)
+  const log = createLogger(options.logLevel ?? settings.logLevel)
+  const nodeOptions = mergeFlags(fileConfigToOptions(config), options)
+  const daemon = await startDaemon({
+    dir: paths.dir,
+    node: { ...nodeOptions, logLevel: undefined },
+    controlListen: settings.controlListen,
+    log,
+  })
+  const { node } = daemon
+  if (options.json === true) {
+    io.out(
+      JSON.stringify({
+        peerId: node.peerId,
+        alias: node.alias,
+        addrs: node.multiaddrs,
+        control: daemon.controlUrl,
+        dir: paths.dir,
+      }),
+    )
+  } else {
+    io.out(`cord node started\npeer ID  ${node.peerId}\nalias    ${node.alias}`)
+    for (const addr of node.multiaddrs) io.out(`listen   ${addr}`)
+    io.out(
+      `control  ${daemon.controlUrl} (token in ${paths.control})\ndata dir ${paths.dir}\nPress Ctrl+C to stop.`,
+    )
+  }
+  return new Promise<number>((resolve) => {
+    let signals = 0
+    const onSignal = (signal: NodeJS.Signals): void => {
+      signals++
+      if (signals > 1) {
+        log.warn('second %s: exiting without waiting', signal)
+        process.exit(130)
+      }
+      log.info(
+        '%s received: stopping (in-flight calls get %d ms to finish)',
+        signal,
+        node.options.shutdownGraceMs,
+      )
+      const deadline = setTimeout(() => {
+        log.error('stop did not finish in time: exiting')
+        process.exit(1)
+      }, node.options.shutdownGraceMs + STOP_DEADLINE_SLACK_MS)
+      deadline.unref()
+      daemon.stop().then(
+        () => resolve(0),
+        (err) => {
+          log.error({ err }, 'stop failed')
+          resolve(1)
+        },
+      )
+    }
+    process.on('SIGINT', onSignal)
+    process.on('SIGTERM', onSignal)
+    // A stray error in one connection or handler must not take the whole node down.
+    process.on('unhandledRejection', (err) => log.error({ err }, 'unhandled rejection'))
+    process.on('uncaughtException', (err) => log.error({ err }, 'uncaught exception'))
+  })
+}

@@ -1,0 +1,97 @@
+/**
+ * How the CLI prints things: JSON for `--json`, short tables and plain text otherwise.
+ */
+import type { CallToolResult, Tool } from '@modelcontextprotocol/sdk/types.js'
+import type { NodeStatus, PeerInfo } from '../node/types.ts'
+
+/** Where the CLI writes; tests and `cord mcp` can swap it. */
+export interface Output {
+  out: (text: string) => void
+  err: (text: string) => void
+}
+
+/** The process's stdout and stderr. */
+export const stdio: Output = {
+  out: (text) => process.stdout.write(`${text}\n`),
+  err: (text) => process.stderr.write(`${text}\n`),
+}
+
+/** Pretty JSON. */
+export function json(value: unknown): string {
+  return JSON.stringify(value, null, 2)
+}
+
+/** A table with a header row; columns padded to their widest cell. */
+export function table(header: string[], rows: string[][]): string {
+  const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => (r[i] ?? '').length)))
+  const line = (cells: string[]): string =>
+    cells
+      .map((c, i) => (i === cells.length - 1 ? c : c.padEnd(widths[i] ?? 0)))
+      .join('  ')
+      .trimEnd()
+  return [line(header), ...rows.map(line)].join('\n')
+}
+
+/** The text a user wants from a tool result: its text items; other items summarised. */
+export function resultText(result: CallToolResult): string {
+  const parts = result.content.map((item) => {
+    switch (item.type) {
+      case 'text':
+        return item.text
+      case 'image':
+      case 'audio':
+        return `[${item.type} ${item.mimeType}, ${Math.floor((item.data.length * 3) / 4)} bytes]`
+      case 'resource':
+        return 'text' in item.resource ? item.resource.text : `[resource ${item.resource.uri}]`
+      case 'resource_link':
+        return `[resource link ${item.uri}]`
+      default:
+        return json(item)
+    }
+  })
+  if (parts.length === 0 && result.structuredContent != null) return json(result.structuredContent)
+  return parts.join('\n')
+}
+
+/** The tools of a peer, one line each. */
+export function toolsTable(tools: Tool[]): string {
+  if (tools.length === 0) return '(no tools)'
+  return table(
+    ['TOOL', 'DESCRIPTION'],
+    tools.map((t) => [t.name, (t.description ?? '').split('\n')[0] ?? '']),
+  )
+}
+
+/** Known peers. */
+export function peersTable(peers: PeerInfo[]): string {
+  if (peers.length === 0) return '(no known peers)'
+  return table(
+    ['PEER ID', 'ALIAS', 'STATE', 'RTT', 'ADDRESS'],
+    peers.map((p) => [
+      p.peerId,
+      p.alias ?? '-',
+      p.connected ? 'connected' : 'known',
+      p.rttMs != null ? `${p.rttMs} ms` : '-',
+      p.addrs[0] ?? '-',
+    ]),
+  )
+}
+
+/** The daemon's status. */
+export function statusText(status: NodeStatus & { control?: { url?: string } }): string {
+  const lines = [
+    ['peer ID', status.peerId],
+    ['alias', status.alias],
+    ['state', status.state],
+    ['version', status.version],
+    ['uptime', `${Math.round(status.uptimeMs / 1000)} s`],
+    ['data dir', status.dir ?? '-'],
+    ['control', status.control?.url ?? '-'],
+    ['connections', String(status.connections)],
+    ['sessions', `${status.inboundSessions} in, ${status.outboundSessions} out`],
+    ['calls', `${status.activeCalls.inbound} in, ${status.activeCalls.outbound} out`],
+    ['tools', String(status.tools)],
+    ...status.addrs.map((a, i) => [i === 0 ? 'listen' : '', a]),
+  ]
+  return lines.map(([k, v]) => `${(k ?? '').padEnd(12)}${v}`).join('\n')
+}

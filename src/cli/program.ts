@@ -1,0 +1,147 @@
+/**
+ * The `cord` command line: parses arguments with commander, runs a command, and turns every failure
+ * into a message on stderr and an exit code that says what failed (see exit-codes.ts).
+ */
+import { Command, CommanderError, InvalidArgumentError as InvalidOptionError, Option } from 'commander'
+import { VERSION } from '../constants.ts'
+import { CordError } from '../errors.ts'
+import { LOG_LEVELS } from '../logger.ts'
+import { callCommand } from './commands/call.ts'
+import { initCommand } from './commands/init.ts'
+import { idCommand, peersCommand, statusCommand, toolsCommand } from './commands/query.ts'
+import { startCommand } from './commands/start.ts'
+import { EXIT, exitCodeOf } from './exit-codes.ts'
+import type { Output } from './output.ts'
+
+const collect = (value: string, previous: string[]): string[] => [...previous, value]
+
+function positiveInt(value: string): number {
+  const n = Number(value)
+  if (!Number.isInteger(n) || n <= 0)
+    throw new InvalidOptionError('expected a positive whole number of milliseconds.')
+  return n
+}
+
+const dirOption = (): Option => new Option('--dir <dir>', 'data directory (default: $CORD_HOME or ~/.cord)')
+const jsonOption = (): Option => new Option('--json', 'print JSON for scripts')
+
+/** Builds the program. `run` sets the exit code of commands that decide their own. */
+export function buildProgram(io: Output, setExit: (code: number) => void): Command {
+  const program = new Command('cord')
+    .description('A peer-to-peer mesh for AI agents and their MCP tools, on libp2p.')
+    .version(VERSION)
+    .showHelpAfterError()
+    .exitOverride()
+    .configureOutput({ writeOut: (s) => io.out(s.trimEnd()), writeErr: (s) => io.err(s.trimEnd()) })
+
+  program
+    .command('init')
+    .description('create a data directory: config.toml and identity key')
+    .addOption(dirOption())
+    .option('--alias <name>', "this node's short name")
+    .addOption(jsonOption())
+    .action((opts) => initCommand(opts, io))
+
+  program
+    .command('start')
+    .description('run a node in the foreground until SIGINT or SIGTERM')
+    .addOption(dirOption())
+    .option('--config <file>', 'config file (default: <dir>/config.toml)')
+    .option(
+      '--listen <multiaddr>',
+      'listen address, repeatable (default: /ip4/0.0.0.0/tcp/4001)',
+      collect,
+      [],
+    )
+    .option(
+      '--bootstrap <multiaddr>',
+      'full address of a node to join, with /p2p/<id>; repeatable',
+      collect,
+      [],
+    )
+    .option('--alias <name>', "this node's short name (default: host name)")
+    .addOption(new Option('--log-level <level>', 'log level (logs go to stderr)').choices(LOG_LEVELS))
+    .addOption(jsonOption())
+    .action(async (opts) => setExit(await startCommand(opts, io)))
+
+  program
+    .command('id')
+    .description("this node's peer ID, alias and listen addresses")
+    .addOption(dirOption())
+    .addOption(jsonOption())
+    .action((opts) => idCommand(opts, io))
+
+  program
+    .command('peers')
+    .description('known peers: ID, alias, state, addresses')
+    .addOption(dirOption())
+    .addOption(jsonOption())
+    .action((opts) => peersCommand(opts, io))
+
+  program
+    .command('tools')
+    .description("a peer's tools (default: this node's own)")
+    .argument('[peer]', 'peer ID')
+    .addOption(dirOption())
+    .option('--timeout <ms>', 'how long to wait for the peer', positiveInt)
+    .addOption(jsonOption())
+    .action((peer, opts) => toolsCommand(peer, opts, io))
+
+  program
+    .command('call')
+    .description('call a tool on a peer')
+    .argument('<target>', 'peer ID')
+    .argument('<tool>', 'tool name')
+    .argument('[args_json]', 'arguments as a JSON object, or - to read them from stdin (default: {})')
+    .addOption(dirOption())
+    .option(
+      '--timeout <ms>',
+      "deadline of the call (default: the node's call_timeout_ms, 30000)",
+      positiveInt,
+    )
+    .option('--json', 'print the whole MCP CallToolResult')
+    .action(async (target, tool, argsJson, opts, cmd: Command) => {
+      try {
+        setExit(await callCommand(target, tool, argsJson, opts, io))
+      } catch (err) {
+        if (err instanceof CordError && err.kind === 'usage')
+          cmd.error(`error: ${err.message}`, { exitCode: EXIT.usage, code: 'cord.usage' })
+        throw err
+      }
+    })
+
+  program
+    .command('status')
+    .description("the daemon's state: connections, sessions, calls in flight")
+    .addOption(dirOption())
+    .addOption(jsonOption())
+    .action((opts) => statusCommand(opts, io))
+
+  return program
+}
+
+/** Runs the CLI with `argv` (without node and script); resolves with the exit code. */
+export async function run(argv: string[], io: Output): Promise<number> {
+  let code: number = EXIT.ok
+  const program = buildProgram(io, (c) => {
+    code = c
+  })
+  if (argv.length === 0) {
+    program.outputHelp({ error: true })
+    return EXIT.usage
+  }
+  try {
+    await program.parseAsync(argv, { from: 'user' })
+    return code
+  } catch (err) {
+    if (err instanceof CommanderError) {
+      return err.exitCode === 0 ? EXIT.ok : EXIT.usage
+    }
+    if (err instanceof CordError) {
+      io.err(`error: ${err.message}`)
+      return exitCodeOf(err.kind)
+    }
+    io.err(`error: ${(err as Error)?.stack ?? String(err)}`)
+    return EXIT.error
+  }
+}

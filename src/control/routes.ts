@@ -1,0 +1,54 @@
+/**
+ * The control API's routes: what the CLI asks of the running daemon. Each route validates its input
+ * with zod and answers JSON; errors become `{ error: { name, kind, message } }`.
+ */
+import { z } from 'zod'
+import { formatIssues } from '../config/load.ts'
+import { InvalidArgumentError } from '../errors.ts'
+import type { CordNode } from '../node/node.ts'
+
+/** A route handler: gets the query and the parsed JSON body, returns what to answer. */
+export type RouteHandler = (query: URLSearchParams, body: unknown) => Promise<unknown>
+
+const callBody = z.strictObject({
+  target: z.string().min(1),
+  tool: z.string().min(1),
+  args: z.record(z.string(), z.unknown()).optional(),
+  timeout: z.number().int().positive().optional(),
+})
+
+function parseBody<T>(schema: z.ZodType<T>, body: unknown): T {
+  const result = schema.safeParse(body)
+  if (!result.success)
+    throw new InvalidArgumentError(`invalid request body\n${formatIssues(result.error.issues)}`)
+  return result.data
+}
+
+/** The routes, keyed by `METHOD /path`. */
+export function routes(node: CordNode, extra: () => Record<string, unknown>): Map<string, RouteHandler> {
+  return new Map<string, RouteHandler>([
+    ['GET /v1/id', async () => ({ peerId: node.peerId, alias: node.alias, addrs: node.multiaddrs })],
+    ['GET /v1/status', async () => ({ ...node.status(), ...extra() })],
+    ['GET /v1/peers', async () => node.peers()],
+    [
+      'GET /v1/tools',
+      async (query) => {
+        const peer = query.get('peer') ?? undefined
+        const timeout = query.has('timeout') ? Number(query.get('timeout')) : undefined
+        return node.listTools(peer, timeout != null ? { timeout } : {})
+      },
+    ],
+    [
+      'POST /v1/call',
+      async (_query, body) => {
+        const call = parseBody(callBody, body)
+        return node.callTool(
+          call.target,
+          call.tool,
+          call.args ?? {},
+          call.timeout != null ? { timeout: call.timeout } : {},
+        )
+      },
+    ],
+  ])
+}

@@ -1,0 +1,156 @@
+/**
+ * The daemon's control API: HTTP on a loopback address, for the CLI. Every request must carry the
+ * bearer token from the control file; without it there is no answer but 401.
+ */
+import { timingSafeEqual } from 'node:crypto'
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http'
+import type { AddressInfo } from 'node:net'
+import { CordError, type ErrorKind } from '../errors.ts'
+import type { Logger } from '../logger.ts'
+import type { CordNode } from '../node/node.ts'
+import { type RouteHandler, routes } from './routes.ts'
+
+/** Largest request body accepted: a call's arguments. */
+const MAX_BODY_BYTES = 8 * 1024 * 1024
+
+/** HTTP status of each error kind. */
+const STATUS: Record<ErrorKind, number> = {
+  usage: 400,
+  config: 400,
+  rejected: 422,
+  tool: 422,
+  'no-daemon': 503,
+  stopping: 503,
+  unreachable: 502,
+  timeout: 504,
+  internal: 500,
+}
+
+class HttpError extends CordError {
+  static override name = 'HttpError'
+  override name = 'HttpError'
+  readonly status: number
+  constructor(status: number, message: string) {
+    super(message)
+    this.status = status
+  }
+}
+
+/** What the control server needs. */
+export interface ControlServerComponents {
+  node: CordNode
+  log: Logger
+}
+
+/** Settings of the control server. */
+export interface ControlServerInit {
+  /** `host:port`, loopback only. */
+  listen: string
+  token: string
+}
+
+/** The control API server. */
+export class ControlServer {
+  private readonly components: ControlServerComponents
+  private readonly init: ControlServerInit
+  private readonly routes: Map<string, RouteHandler>
+  private server?: Server
+  private expected: Buffer
+
+  constructor(components: ControlServerComponents, init: ControlServerInit) {
+    this.components = components
+    this.init = init
+    this.expected = Buffer.from(`Bearer ${init.token}`)
+    this.routes = routes(components.node, () => ({ control: { url: this.url } }))
+  }
+
+  /** The API's base URL, once listening. */
+  get url(): string | undefined {
+    const address = this.server?.address() as AddressInfo | null | undefined
+    if (address == null) return undefined
+    const host = address.family === 'IPv6' ? `[${address.address}]` : address.address
+    return `http://${host}:${address.port}`
+  }
+
+  async start(): Promise<string> {
+    const { host, port } = splitHostPort(this.init.listen)
+    const server = createServer((req, res) => void this.handle(req, res))
+    this.server = server
+    await new Promise<void>((resolve, reject) => {
+      server.once('error', reject)
+      server.listen(port, host, () => {
+        server.off('error', reject)
+        resolve()
+      })
+    })
+    return this.url as string
+  }
+
+  /** Stops taking new connections; requests in progress go on. */
+  stopAccepting(): void {
+    this.server?.close()
+    this.server?.closeIdleConnections()
+  }
+
+  /** Closes every connection. */
+  async stop(): Promise<void> {
+    const server = this.server
+    if (server == null) return
+    server.closeAllConnections()
+    await new Promise<void>((resolve) => server.close(() => resolve()))
+    this.server = undefined
+  }
+
+  private authorized(req: IncomingMessage): boolean {
+    const given = Buffer.from(req.headers.authorization ?? '')
+    return given.length === this.expected.length && timingSafeEqual(given, this.expected)
+  }
+
+  private async handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
+    try {
+      if (!this.authorized(req))
+        throw new HttpError(401, 'missing or wrong bearer token (see control.json in the data dir)')
+      const url = new URL(req.url ?? '/', 'http://control')
+      const route = this.routes.get(`${req.method} ${url.pathname}`)
+      if (route == null) throw new HttpError(404, `no such endpoint: ${req.method} ${url.pathname}`)
+      const body = req.method === 'POST' ? await readJson(req) : undefined
+      send(res, 200, await route(url.searchParams, body))
+    } catch (err) {
+      this.sendError(res, err as Error)
+    }
+  }
+
+  private sendError(res: ServerResponse, err: Error): void {
+    const status = err instanceof HttpError ? err.status : err instanceof CordError ? STATUS[err.kind] : 500
+    if (status === 500) this.components.log.error({ err }, 'control API request failed')
+    const kind = err instanceof CordError ? err.kind : 'internal'
+    send(res, status, { error: { name: err.name, kind, message: err.message } })
+  }
+}
+
+function send(res: ServerResponse, status: number, value: unknown): void {
+  if (res.headersSent) return
+  const body = JSON.stringify(value)
+  res.writeHead(status, { 'content-type': 'application/json', 'content-length': Buffer.byteLength(body) })
+  res.end(body)
+}
+
+async function readJson(req: IncomingMessage): Promise<unknown> {
+  const chunks: Buffer[] = []
+  let size = 0
+  for await (const chunk of req) {
+    size += (chunk as Buffer).length
+    if (size > MAX_BODY_BYTES) throw new HttpError(413, `request body larger than ${MAX_BODY_BYTES} bytes`)
+    chunks.push(chunk as Buffer)
+  }
+  try {
+    return JSON.parse(Buffer.concat(chunks).toString('utf8'))
+  } catch (err) {
+    throw new HttpError(400, `request body is not JSON: ${(err as Error).message}`)
+  }
+}
+
+function splitHostPort(listen: string): { host: string; port: number } {
+  const i = listen.lastIndexOf(':')
+  return { host: listen.slice(0, i).replace(/^\[|\]$/g, ''), port: Number(listen.slice(i + 1)) }
+}
