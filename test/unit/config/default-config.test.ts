@@ -1,0 +1,22 @@
+import { readFileSync } from 'node:fs'
+import { describe, expect, it } from 'vitest'
+import { parseConfig } from '../../../src/config/load.ts'
+import { daemonSettings, fileConfigToOptions, resolveNodeOptions } from '../../../src/config/schema.ts'
+
+const read = (name: string): string => readFileSync(new URL(`../../../config/${name}`, import.meta.url), 'utf8')
+
+describe('config/ files', () => {
+  it('default.toml is valid and states exactly the built-in defaults', () => {
+    const config = parseConfig(read('default.toml'), 'config/default.toml')
+    const fromFile = resolveNodeOptions(fileConfigToOptions(config), 'x')
+    const builtIn = resolveNodeOptions({}, 'x')
+    expect(fromFile).toEqual(builtIn)
+    expect(daemonSettings(config)).toEqual(daemonSettings({}))
+  })
+
+  it('example-lan.toml is valid', () => {
+    const config = parseConfig(read('example-lan.toml'), 'config/example-lan.toml')
+    expect(config.demo_tools).toBe(false)
+    expect(config.bootstrap).toHaveLength(2)
+  })
+})
