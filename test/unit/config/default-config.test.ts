@@ -3,7 +3,8 @@ import { describe, expect, it } from 'vitest'
 import { parseConfig } from '../../../src/config/load.ts'
 import { daemonSettings, fileConfigToOptions, resolveNodeOptions } from '../../../src/config/schema.ts'
 
-const read = (name: string): string => readFileSync(new URL(`../../../config/${name}`, import.meta.url), 'utf8')
+const read = (name: string): string =>
+  readFileSync(new URL(`../../../config/${name}`, import.meta.url), 'utf8')
 
 describe('config/ files', () => {
   it('default.toml is valid and states exactly the built-in defaults', () => {

@@ -1,0 +1,166 @@
+/**
+ * End to end: the built CLI, as a user runs it. Three daemons join through a bootstrap address and
+ * call each other by peer ID; one restarts with the same data dir and keeps its peer ID.
+ */
+import { existsSync, statSync } from 'node:fs'
+import { mkdtemp, rm, writeFile } from 'node:fs/promises'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { cord, type RunningDaemon, startDaemon } from '../helpers/cli.ts'
+
+const LOOPBACK = ['--listen', '/ip4/127.0.0.1/tcp/0']
+
+describe('cord CLI end to end', () => {
+  let root: string
+  const dir = (name: string): string => join(root, name)
+  const daemons: Record<string, RunningDaemon> = {}
+
+  beforeAll(async () => {
+    root = await mkdtemp(join(tmpdir(), 'cord-e2e-'))
+    daemons.a = await startDaemon(['--dir', dir('a'), '--alias', 'a', ...LOOPBACK])
+    const bootstrap = daemons.a.info.addrs[0] as string
+    ;[daemons.b, daemons.c] = await Promise.all([
+      startDaemon(['--dir', dir('b'), '--alias', 'b', ...LOOPBACK, '--bootstrap', bootstrap]),
+      startDaemon(['--dir', dir('c'), '--alias', 'c', ...LOOPBACK, '--bootstrap', bootstrap]),
+    ])
+  })
+
+  afterAll(async () => {
+    await Promise.all(Object.values(daemons).map((d) => d.stop('SIGKILL')))
+    await rm(root, { recursive: true, force: true })
+  })
+
+  it('prints full multiaddrs with /p2p/<peer ID> at start, and the same from cord id', async () => {
+    const { info } = daemons.a!
+    expect(info.addrs.length).toBeGreaterThan(0)
+    for (const addr of info.addrs)
+      expect(addr).toMatch(new RegExp(`^/ip4/127\\.0\\.0\\.1/tcp/\\d+/p2p/${info.peerId}$`))
+    const id = await cord(['id', '--dir', dir('a'), '--json'])
+    expect(id.code).toBe(0)
+    expect(JSON.parse(id.stdout)).toEqual({ peerId: info.peerId, alias: 'a', addrs: info.addrs })
+  })
+
+  it("lists a remote peer's tools with descriptions and input schemas", async () => {
+    const res = await cord(['tools', '--dir', dir('b'), daemons.a!.info.peerId, '--json'])
+    expect(res.code).toBe(0)
+    const tools = JSON.parse(res.stdout) as Array<{
+      name: string
+      description: string
+      inputSchema: { type: string }
+    }>
+    const echo = tools.find((t) => t.name === 'echo')
+    expect(echo?.description).toMatch(/text/)
+    expect(echo?.inputSchema).toMatchObject({ type: 'object', required: ['text'] })
+  })
+
+  it('calls a tool by peer ID: plain text, and the whole CallToolResult with --json', async () => {
+    const a = daemons.a!.info.peerId
+    const plain = await cord(['call', '--dir', dir('b'), a, 'echo', '{"text":"hello"}'])
+    expect(plain).toMatchObject({ code: 0, stdout: 'hello\n' })
+    const full = await cord(['call', '--dir', dir('c'), a, 'add', '{"a":2,"b":40}', '--json'])
+    expect(full.code).toBe(0)
+    expect(JSON.parse(full.stdout)).toEqual({
+      content: [{ type: 'text', text: '42' }],
+      structuredContent: { sum: 42 },
+    })
+    // and the other way: a calls c, which it only knows because c dialled it
+    const back = await cord(['call', '--dir', dir('a'), daemons.c!.info.peerId, 'echo', '-'], {
+      input: '{"text":"from a"}',
+    })
+    expect(back).toMatchObject({ code: 0, stdout: 'from a\n' })
+  })
+
+  it('lists peers with alias and connection state', async () => {
+    const res = await cord(['peers', '--dir', dir('b'), '--json'])
+    expect(res.code).toBe(0)
+    const peers = JSON.parse(res.stdout) as Array<{
+      peerId: string
+      alias?: string
+      connected: boolean
+      bootstrap: boolean
+    }>
+    expect(peers).toContainEqual(
+      expect.objectContaining({
+        peerId: daemons.a!.info.peerId,
+        alias: 'a',
+        connected: true,
+        bootstrap: true,
+      }),
+    )
+  })
+
+  it('reports each kind of failure with a message and its exit code', async () => {
+    const a = daemons.a!.info.peerId
+    const cases: Array<[string[], number, RegExp]> = [
+      [['call', '--dir', dir('b'), a, 'no_such_tool', '{}'], 6, /unknown tool "no_such_tool"/],
+      [
+        ['call', '--dir', dir('b'), a, 'echo', '{"text":5}'],
+        6,
+        /invalid arguments for tool "echo".*text must be string/,
+      ],
+      [['call', '--dir', dir('b'), a, 'echo', '{not json'], 2, /ARGS_JSON is not valid JSON/],
+      [['call', '--dir', dir('b'), 'not-a-peer', 'echo', '{}'], 2, /not a peer ID/],
+      [
+        [
+          'call',
+          '--dir',
+          dir('b'),
+          '12D3KooWQYhTNQdmr3ArTeUHRYzFg94BKyTkoWBDWez9kSCVe2Xo',
+          'echo',
+          '{"text":"x"}',
+        ],
+        4,
+        /cannot reach peer/,
+      ],
+      [['call', '--dir', dir('b'), a, 'sleep', '{"ms":20000}', '--timeout', '500'], 5, /within 500 ms/],
+      [['call', '--dir', dir('b')], 2, /missing required argument/],
+      [['frobnicate'], 2, /unknown command/],
+      [['tools', '--dir', dir('nobody-here')], 3, /no cord daemon is running for/],
+    ]
+    for (const [args, code, message] of cases) {
+      const res = await cord(args)
+      expect({ args, code: res.code }).toEqual({ args, code })
+      expect(res.stderr).toMatch(message)
+    }
+    // the usage errors print the usage text
+    expect((await cord(['call', '--dir', dir('b')])).stderr).toMatch(/Usage: cord call/)
+    // and the daemon still serves
+    expect(await cord(['call', '--dir', dir('b'), a, 'echo', '{"text":"still here"}'])).toMatchObject({
+      code: 0,
+      stdout: 'still here\n',
+    })
+  })
+
+  it('refuses an invalid config file, naming the field', async () => {
+    await writeFile(
+      join(root, 'bad.toml'),
+      'listen = ["/ip4/127.0.0.1/tcp/0"]\n[mcp]\nmax_frame_bytes = "big"\n',
+    )
+    const res = await cord(['start', '--dir', dir('bad'), '--config', join(root, 'bad.toml')])
+    expect(res.code).toBe(8)
+    expect(res.stderr).toMatch(/mcp\.max_frame_bytes/)
+  })
+
+  it('keeps the control file private, and stops cleanly on SIGTERM, removing it', async () => {
+    const control = join(dir('c'), 'control.json')
+    expect(statSync(control).mode & 0o777).toBe(0o600)
+    expect(statSync(join(dir('c'), 'identity.key')).mode & 0o777).toBe(0o600)
+    expect(await daemons.c!.stop('SIGTERM')).toBe(0)
+    expect(existsSync(control)).toBe(false)
+    const res = await cord(['status', '--dir', dir('c')])
+    expect(res.code).toBe(3)
+  })
+
+  it('restarts with the same data dir and the same peer ID, and is called again', async () => {
+    const before = daemons.a!.info
+    const port = before.addrs[0]!.split('/')[4]!
+    expect(await daemons.a!.stop('SIGTERM')).toBe(0)
+    daemons.a = await startDaemon(['--dir', dir('a'), '--listen', `/ip4/127.0.0.1/tcp/${port}`])
+    expect(daemons.a.info.peerId).toBe(before.peerId)
+    expect(daemons.a.info.alias).toBe('a') // from the config written at first start
+    // b never restarted: its broken session to a is re-established on the next call
+    const res = await cord(['call', '--dir', dir('b'), before.peerId, 'echo', '{"text":"again"}'])
+    expect(res).toMatchObject({ code: 0, stdout: 'again\n' })
+  })
+})
