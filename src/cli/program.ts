@@ -3,6 +3,8 @@
  * into a message on stderr and an exit code that says what failed (see exit-codes.ts).
  */
 import { Command, CommanderError, InvalidArgumentError as InvalidOptionError, Option } from 'commander'
+import type { z } from 'zod'
+import { alias, listenAddr, peerAddr } from '../config/fields.ts'
 import { VERSION } from '../constants.ts'
 import { CordError } from '../errors.ts'
 import { LOG_LEVELS } from '../logger.ts'
@@ -13,7 +15,19 @@ import { startCommand } from './commands/start.ts'
 import { EXIT, exitCodeOf } from './exit-codes.ts'
 import type { Output } from './output.ts'
 
-const collect = (value: string, previous: string[]): string[] => [...previous, value]
+/** A repeatable option whose every value must pass `schema` (the same check as in config.toml). */
+function collectValid(schema: z.ZodType<string>): (value: string, previous: string[]) => string[] {
+  return (value, previous) => [...previous, valid(schema)(value)]
+}
+
+/** An option value that must pass `schema`; commander prints the usage on failure. */
+function valid(schema: z.ZodType<string>): (value: string) => string {
+  return (value) => {
+    const result = schema.safeParse(value)
+    if (!result.success) throw new InvalidOptionError(`${result.error.issues[0]?.message ?? 'invalid value'}.`)
+    return result.data
+  }
+}
 
 function positiveInt(value: string): number {
   const n = Number(value)
@@ -38,7 +52,7 @@ export function buildProgram(io: Output, setExit: (code: number) => void): Comma
     .command('init')
     .description('create a data directory: config.toml and identity key')
     .addOption(dirOption())
-    .option('--alias <name>', "this node's short name")
+    .option('--alias <name>', "this node's short name", valid(alias))
     .addOption(jsonOption())
     .action((opts) => initCommand(opts, io))
 
@@ -50,16 +64,16 @@ export function buildProgram(io: Output, setExit: (code: number) => void): Comma
     .option(
       '--listen <multiaddr>',
       'listen address, repeatable (default: /ip4/0.0.0.0/tcp/4001)',
-      collect,
+      collectValid(listenAddr),
       [],
     )
     .option(
       '--bootstrap <multiaddr>',
       'full address of a node to join, with /p2p/<id>; repeatable',
-      collect,
+      collectValid(peerAddr),
       [],
     )
-    .option('--alias <name>', "this node's short name (default: host name)")
+    .option('--alias <name>', "this node's short name (default: host name)", valid(alias))
     .addOption(new Option('--log-level <level>', 'log level (logs go to stderr)').choices(LOG_LEVELS))
     .addOption(jsonOption())
     .action(async (opts) => setExit(await startCommand(opts, io)))

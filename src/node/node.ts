@@ -96,7 +96,14 @@ export class CordNode {
     this.state = 'running'
     this.startedAt = Date.now()
     if (this.options.demoTools) this.removeDemoTools = registerDemoTools(this.registry, () => this.nodeInfo())
-    await this.host.start()
+    try {
+      await this.host.start()
+    } catch (err) {
+      this.state = 'stopped'
+      await Promise.resolve(this.host.stop()).catch(() => {})
+      await this.datastore?.close().catch(() => {})
+      throw listenError(err as Error)
+    }
     await this.mcp.start()
     await this.keepAlive.start()
     this.log.info({ peerId: this.peerId, addrs: this.multiaddrs }, 'node started')
@@ -288,6 +295,13 @@ export class CordNode {
       throw fromRemoteError(err, target)
     }
   }
+}
+
+/** A failure to listen, said plainly (the usual cause: the port is taken). */
+function listenError(err: Error): Error {
+  if (err.name !== 'UnsupportedListenAddressesError') return err
+  const detail = err.message.match(/\n\s*(\/\S+: [^\n]*)/)?.[1] ?? err.message
+  return new ConfigError(`cannot listen on ${detail.replace(/^(\S+): Error: listen \w+: /, '$1: ')} (choose another address with --listen or "listen" in config.toml)`)
 }
 
 /** The SDK's own request timeout (60 s default) is replaced by our deadline signal. */

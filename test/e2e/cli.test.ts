@@ -117,6 +117,13 @@ describe('cord CLI end to end', () => {
       [['call', '--dir', dir('b')], 2, /missing required argument/],
       [['frobnicate'], 2, /unknown command/],
       [['tools', '--dir', dir('nobody-here')], 3, /no cord daemon is running for/],
+      [['start', '--dir', dir('x'), '--bootstrap', '/ip4/127.0.0.1/tcp/1'], 2, /ending in \/p2p\/<peer ID>/],
+      [
+        ['start', '--dir', dir('x'), '--listen', daemons.a!.info.addrs[0]!.replace(/\/p2p\/.*/, '')],
+        8,
+        /address already in use/,
+      ],
+      [['start', '--dir', dir('a'), '--listen', '/ip4/127.0.0.1/tcp/0'], 8, /already running/],
     ]
     for (const [args, code, message] of cases) {
       const res = await cord(args)
