@@ -24,7 +24,8 @@ function collectValid(schema: z.ZodType<string>): (value: string, previous: stri
 function valid(schema: z.ZodType<string>): (value: string) => string {
   return (value) => {
     const result = schema.safeParse(value)
-    if (!result.success) throw new InvalidOptionError(`${result.error.issues[0]?.message ?? 'invalid value'}.`)
+    if (!result.success)
+      throw new InvalidOptionError(`${result.error.issues[0]?.message ?? 'invalid value'}.`)
     return result.data
   }
 }

@@ -301,7 +301,9 @@ export class CordNode {
 function listenError(err: Error): Error {
   if (err.name !== 'UnsupportedListenAddressesError') return err
   const detail = err.message.match(/\n\s*(\/\S+: [^\n]*)/)?.[1] ?? err.message
-  return new ConfigError(`cannot listen on ${detail.replace(/^(\S+): Error: listen \w+: /, '$1: ')} (choose another address with --listen or "listen" in config.toml)`)
+  return new ConfigError(
+    `cannot listen on ${detail.replace(/^(\S+): Error: listen \w+: /, '$1: ')} (choose another address with --listen or "listen" in config.toml)`,
+  )
 }
 
 /** The SDK's own request timeout (60 s default) is replaced by our deadline signal. */
