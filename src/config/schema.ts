@@ -14,6 +14,7 @@ import {
   DEFAULT_SHUTDOWN_GRACE_MS,
 } from '../constants.ts'
 import { alias, listenAddr, logLevel, loopbackHostPort, peerAddr, positiveInt } from './fields.ts'
+import { serversFileSchema, serversToSpecs, type UpstreamSpec, upstreamSpecSchema } from './servers.ts'
 
 /** `config.toml`: every field optional; unknown fields are errors (they are usually typos). */
 export const fileConfigSchema = z
@@ -42,6 +43,7 @@ export const fileConfigSchema = z
         listen: loopbackHostPort.optional(),
       })
       .optional(),
+    servers: serversFileSchema.optional(),
   })
   .refine((c) => (c.redial?.min_ms ?? DEFAULT_REDIAL_MIN_MS) <= (c.redial?.max_ms ?? DEFAULT_REDIAL_MAX_MS), {
     message: 'redial.min_ms must not be larger than redial.max_ms',
@@ -66,6 +68,8 @@ export const nodeOptionsSchema = z.strictObject({
   redialMaxMs: positiveInt.optional(),
   shutdownGraceMs: positiveInt.optional(),
   logLevel: logLevel.optional(),
+  /** MCP servers this node hosts and serves to the mesh. */
+  servers: z.array(upstreamSpecSchema).optional(),
   /** A pino logger to log through instead of a new one. */
   logger: z.any().optional(),
 })
@@ -86,6 +90,7 @@ export interface ResolvedNodeOptions {
   redialMinMs: number
   redialMaxMs: number
   shutdownGraceMs: number
+  servers: UpstreamSpec[]
 }
 
 /** Settings of the daemon around the node. */
@@ -108,6 +113,7 @@ export function fileConfigToOptions(config: FileConfig): NodeOptions {
     redialMaxMs: config.redial?.max_ms,
     shutdownGraceMs: config.shutdown_grace_ms,
     logLevel: config.log_level,
+    servers: config.servers != null ? serversToSpecs(config.servers) : undefined,
   }
 }
 
@@ -125,6 +131,7 @@ export function resolveNodeOptions(options: NodeOptions, defaultAlias: string): 
     redialMinMs: options.redialMinMs ?? DEFAULT_REDIAL_MIN_MS,
     redialMaxMs: options.redialMaxMs ?? DEFAULT_REDIAL_MAX_MS,
     shutdownGraceMs: options.shutdownGraceMs ?? DEFAULT_SHUTDOWN_GRACE_MS,
+    servers: options.servers ?? [],
   }
 }
 

@@ -5,6 +5,7 @@
 import { ErrorCode, McpError } from '@modelcontextprotocol/sdk/types.js'
 import { type CordError, NodeStoppingError } from '../errors.ts'
 import { InvalidToolArgumentsError, UnknownToolError } from '../registry/errors.ts'
+import { UpstreamUnavailableError } from '../upstream/errors.ts'
 import { RemoteRequestError, SessionClosedError } from './errors.ts'
 import { NODE_STOPPING_CODE } from './server.ts'
 
@@ -17,6 +18,7 @@ const byName: Record<string, new (message: string) => CordError> = {
   UnknownToolError,
   InvalidToolArgumentsError,
   NodeStoppingError,
+  UpstreamUnavailableError,
 }
 
 /** Maps an error from an MCP request to `peer` into a Cord error (or returns it unchanged). */

@@ -5,27 +5,42 @@
  */
 import type { Connection, Libp2p, Stream } from '@libp2p/interface'
 import { Server } from '@modelcontextprotocol/sdk/server/index.js'
+import type { Transport } from '@modelcontextprotocol/sdk/shared/transport.js'
 import {
   CallToolRequestSchema,
   type CallToolResult,
+  type CreateMessageResult,
   ErrorCode,
   ListToolsRequestSchema,
+  type LoggingLevel,
   McpError,
+  type RequestId,
+  type ServerNotification,
 } from '@modelcontextprotocol/sdk/types.js'
 import { MCP_PROTOCOL, VERSION } from '../constants.ts'
 import { CordError, NodeStoppingError } from '../errors.ts'
 import type { Logger } from '../logger.ts'
 import { InvalidToolArgumentsError, UnknownToolError } from '../registry/errors.ts'
 import type { ToolRegistry } from '../registry/registry.ts'
+import { UpstreamUnavailableError } from '../upstream/errors.ts'
+import type { UpstreamHub } from '../upstream/hub.ts'
+import type { CallerRelay } from '../upstream/relay.ts'
+import { installCatalogHandlers, passesLevel, type SessionInterest } from './catalog-handlers.ts'
+import { page } from './paging.ts'
 import { StreamTransport } from './stream-transport.ts'
 
 /** JSON-RPC error code Cord answers with when the serving node is shutting down. */
 export const NODE_STOPPING_CODE = -32050
 
+/** JSON-RPC error code Cord answers with when the hosted MCP server of a tool is down. */
+export const UPSTREAM_UNAVAILABLE_CODE = -32051
+
 /** What the MCP service needs from the node. */
 export interface McpServiceComponents {
   libp2p: Libp2p
   registry: ToolRegistry
+  /** The hosted MCP servers, when the node has any. */
+  hub?: UpstreamHub
   log: Logger
 }
 
@@ -36,13 +51,29 @@ export interface McpServiceInit {
   maxInboundStreams: number
 }
 
-/** Serves the registry's tools to every peer that opens `/cord/mcp/1.0.0`. */
+interface InboundSession {
+  server: Server
+  interest: SessionInterest
+}
+
+/** Serves the node's catalog to every peer that opens `/cord/mcp/1.0.0`. */
 export class McpService {
   private readonly components: McpServiceComponents
   private readonly init: McpServiceInit
-  private readonly sessions = new Set<Server>()
-  private readonly onRegistryChange = (): void => {
-    for (const server of this.sessions) void server.sendToolListChanged().catch(() => {})
+  private readonly sessions = new Set<InboundSession>()
+  private readonly onToolsChange = (): void => {
+    for (const { server } of this.sessions) void server.sendToolListChanged().catch(() => {})
+  }
+  private readonly onCatalogChange = (): void => {
+    for (const { server } of this.sessions) {
+      void server.sendResourceListChanged().catch(() => {})
+      void server.sendPromptListChanged().catch(() => {})
+    }
+  }
+  private readonly onNotification = (
+    evt: CustomEvent<{ method: string; params: Record<string, unknown> }>,
+  ): void => {
+    this.forward(evt.detail.method, evt.detail.params)
   }
   private running = false
 
@@ -61,20 +92,24 @@ export class McpService {
         maxInboundStreams: this.init.maxInboundStreams,
       },
     )
-    this.components.registry.addEventListener('change', this.onRegistryChange)
+    this.components.registry.addEventListener('change', this.onToolsChange)
+    this.components.hub?.addEventListener('change', this.onCatalogChange)
+    this.components.hub?.addEventListener('notification', this.onNotification)
   }
 
   /** Stops taking new sessions. Sessions already open keep answering until `closeSessions()`. */
   async stopAccepting(): Promise<void> {
     if (!this.running) return
     this.running = false
-    this.components.registry.removeEventListener('change', this.onRegistryChange)
+    this.components.registry.removeEventListener('change', this.onToolsChange)
+    this.components.hub?.removeEventListener('change', this.onCatalogChange)
+    this.components.hub?.removeEventListener('notification', this.onNotification)
     await this.components.libp2p.unhandle(MCP_PROTOCOL)
   }
 
   /** Closes every inbound session. */
   async closeSessions(): Promise<void> {
-    await Promise.allSettled([...this.sessions].map((s) => s.close()))
+    await Promise.allSettled([...this.sessions].map((s) => s.server.close()))
     this.sessions.clear()
   }
 
@@ -83,28 +118,79 @@ export class McpService {
     return this.sessions.size
   }
 
+  /** Forwards a hosted server's logging message or resource update to the sessions that asked for it. */
+  private forward(method: string, params: Record<string, unknown>): void {
+    for (const { server, interest } of this.sessions) {
+      const wanted =
+        method === 'notifications/resources/updated'
+          ? interest.subscriptions.has(String(params.uri))
+          : method === 'notifications/message' && passesLevel(params.level as LoggingLevel, interest.logLevel)
+      if (wanted) void server.notification({ method, params } as ServerNotification).catch(() => {})
+    }
+  }
+
+  /** Serves a session to this node itself, over an in-memory transport (calls with this node as target). */
+  async serveLocal(transport: Transport): Promise<void> {
+    await this.serve(transport, 'local', this.components.log.child({ peer: 'local' }))
+  }
+
   private async onStream(stream: Stream, connection: Connection): Promise<void> {
     const caller = connection.remotePeer.toString()
     const log = this.components.log.child({ peer: caller })
-    const transport = new StreamTransport(stream, { maxFrameBytes: this.init.maxFrameBytes, log })
-    const server = this.createServer(caller)
-    server.onerror = (err) => log.debug({ err }, 'inbound MCP session error')
-    server.onclose = () => this.sessions.delete(server)
-    this.sessions.add(server)
-    await server.connect(transport)
+    await this.serve(
+      new StreamTransport(stream, { maxFrameBytes: this.init.maxFrameBytes, log }),
+      caller,
+      log,
+    )
+  }
+
+  private async serve(transport: Transport, caller: string, log: Logger): Promise<void> {
+    const session: InboundSession = {
+      server: this.createServer(caller),
+      interest: { subscriptions: new Set() },
+    }
+    installCatalogHandlers(session.server, this.components.hub, session.interest)
+    session.server.onerror = (err) => log.debug({ err }, 'inbound MCP session error')
+    session.server.onclose = () => this.sessions.delete(session)
+    this.sessions.add(session)
+    await session.server.connect(transport)
   }
 
   private createServer(caller: string): Server {
     const server = new Server(
       { name: 'cord', version: VERSION, title: this.init.alias },
-      { capabilities: { tools: { listChanged: true } } },
+      {
+        capabilities: {
+          tools: { listChanged: true },
+          resources: { subscribe: true, listChanged: true },
+          prompts: { listChanged: true },
+          completions: {},
+          logging: {},
+        },
+      },
     )
-    server.setRequestHandler(ListToolsRequestSchema, () => ({ tools: this.components.registry.list() }))
+    server.setRequestHandler(ListToolsRequestSchema, (request) => {
+      const { page: tools, nextCursor } = page(this.components.registry.list(), request.params?.cursor)
+      return { tools, ...(nextCursor != null ? { nextCursor } : {}) }
+    })
     server.setRequestHandler(CallToolRequestSchema, async (request, extra): Promise<CallToolResult> => {
+      const token = request.params._meta?.progressToken
       try {
         return await this.components.registry.call(request.params.name, request.params.arguments, {
           signal: extra.signal,
           caller,
+          ...(token != null
+            ? {
+                progress: (update) =>
+                  void extra
+                    .sendNotification({
+                      method: 'notifications/progress',
+                      params: { progressToken: token, ...update },
+                    })
+                    .catch(() => {}),
+              }
+            : {}),
+          relay: callerRelay(server, extra.requestId),
         })
       } catch (err) {
         throw toMcpError(err)
@@ -114,6 +200,22 @@ export class McpService {
   }
 }
 
+/** Requests back to the caller of one call, tied to that call's request. */
+function callerRelay(server: Server, requestId: RequestId): CallerRelay {
+  const options = (signal: AbortSignal) => ({ signal, relatedRequestId: requestId, timeout: NO_SDK_TIMEOUT })
+  return {
+    get capabilities() {
+      return server.getClientCapabilities()
+    },
+    createMessage: (params, signal) =>
+      server.createMessage(params, options(signal)) as Promise<CreateMessageResult>,
+    elicitInput: (params, signal) => server.elicitInput(params, options(signal)),
+    listRoots: (signal) => server.listRoots(undefined, options(signal)),
+  }
+}
+
+const NO_SDK_TIMEOUT = 2_147_483_647
+
 /** Maps an error thrown before or around a tool call to the JSON-RPC error the caller gets. */
 export function toMcpError(err: unknown): McpError {
   if (err instanceof McpError) return err
@@ -121,8 +223,12 @@ export function toMcpError(err: unknown): McpError {
   if (err instanceof UnknownToolError || err instanceof InvalidToolArgumentsError) {
     return new McpError(ErrorCode.InvalidParams, err.message, { error: err.name })
   }
-  if (err instanceof NodeStoppingError)
+  if (err instanceof NodeStoppingError) {
     return new McpError(NODE_STOPPING_CODE, err.message, { error: err.name })
+  }
+  if (err instanceof UpstreamUnavailableError) {
+    return new McpError(UPSTREAM_UNAVAILABLE_CODE, err.message, { error: err.name })
+  }
   const message =
     err instanceof CordError ? err.message : `internal error: ${(err as Error)?.message ?? String(err)}`
   return new McpError(ErrorCode.InternalError, message)

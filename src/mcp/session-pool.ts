@@ -5,6 +5,8 @@
  */
 import type { Libp2p, PeerId } from '@libp2p/interface'
 import { Client } from '@modelcontextprotocol/sdk/client/index.js'
+import { InMemoryTransport } from '@modelcontextprotocol/sdk/inMemory.js'
+import type { Transport } from '@modelcontextprotocol/sdk/shared/transport.js'
 import { MCP_PROTOCOL, VERSION } from '../constants.ts'
 import type { Logger } from '../logger.ts'
 import { raceSignal } from '../util/async.ts'
@@ -15,13 +17,14 @@ import { StreamTransport } from './stream-transport.ts'
 export interface Session {
   peer: string
   client: Client
-  transport: StreamTransport
 }
 
 /** What the pool needs from the node. */
 export interface SessionPoolComponents {
   libp2p: Libp2p
   log: Logger
+  /** Serves a session to this node itself (a call whose target is this node). */
+  serveLocal: (transport: Transport) => Promise<void>
 }
 
 /** Settings of the pool. */
@@ -73,8 +76,22 @@ export class SessionPool {
     await Promise.allSettled(all.map(async (p) => (await p).client.close()))
   }
 
+  private async openLocal(key: string): Promise<Session> {
+    const [clientSide, serverSide] = InMemoryTransport.createLinkedPair()
+    await this.components.serveLocal(serverSide)
+    const client = new Client(
+      { name: 'cord', version: VERSION, title: this.init.alias },
+      { capabilities: {} },
+    )
+    await client.connect(clientSide)
+    const session: Session = { peer: key, client }
+    client.onclose = () => void this.dropIfCurrent(key, session)
+    return session
+  }
+
   private async open(peer: PeerId): Promise<Session> {
     const key = peer.toString()
+    if (peer.equals(this.components.libp2p.peerId)) return this.openLocal(key)
     const log = this.components.log.child({ peer: key })
     // A dial has its own bound so that a dead address cannot hold every later caller; each caller
     // still waits no longer than its own deadline (raceSignal in get()).
@@ -91,7 +108,7 @@ export class SessionPool {
       { capabilities: {} },
     )
     client.onerror = (err) => log.debug({ err }, 'outbound MCP session error')
-    const session: Session = { peer: key, client, transport }
+    const session: Session = { peer: key, client }
     try {
       await client.connect(transport, { signal, timeout: DIAL_TIMEOUT_MS })
     } catch (err) {

@@ -19,12 +19,25 @@ import { type Session, SessionPool } from '../mcp/session-pool.ts'
 import { registerDemoTools } from '../registry/demo-tools.ts'
 import { ToolRegistry } from '../registry/registry.ts'
 import type { ToolHandler, ToolSpec } from '../registry/types.ts'
+import { UpstreamHub } from '../upstream/hub.ts'
+import { listAll } from '../upstream/paginate.ts'
 import { settleWithin } from '../util/async.ts'
 import { dataDirPaths, ensureDataDir } from './data-dir.ts'
 import { aliasFromAgentVersion, createHost, type Host } from './host.ts'
 import { loadOrCreateIdentity } from './identity.ts'
 import { KeepAlive } from './keep-alive.ts'
-import type { CallOptions, CallToolResult, NodeStatus, PeerInfo, Tool } from './types.ts'
+import type {
+  CallOptions,
+  CallToolResult,
+  GetPromptResult,
+  NodeStatus,
+  PeerInfo,
+  Prompt,
+  ReadResourceResult,
+  Resource,
+  ResourceTemplate,
+  Tool,
+} from './types.ts'
 
 type State = NodeStatus['state']
 
@@ -38,6 +51,7 @@ export class CordNode {
   private readonly mcp: McpService
   private readonly pool: SessionPool
   private readonly keepAlive: KeepAlive
+  private readonly hub?: UpstreamHub
   private readonly outbound = new Set<Promise<unknown>>()
   private stopping = new AbortController()
   private state: State = 'created'
@@ -50,8 +64,14 @@ export class CordNode {
     this.host = host
     this.log = log
     this.datastore = datastore
+    if (options.servers.length > 0) {
+      this.hub = new UpstreamHub(
+        { registry: this.registry, log: log.child({ part: 'upstream' }) },
+        options.servers,
+      )
+    }
     this.mcp = new McpService(
-      { libp2p: host, registry: this.registry, log: log.child({ part: 'mcp-server' }) },
+      { libp2p: host, registry: this.registry, hub: this.hub, log: log.child({ part: 'mcp-server' }) },
       {
         alias: options.alias,
         maxFrameBytes: options.maxFrameBytes,
@@ -59,7 +79,7 @@ export class CordNode {
       },
     )
     this.pool = new SessionPool(
-      { libp2p: host, log: log.child({ part: 'sessions' }) },
+      { libp2p: host, log: log.child({ part: 'sessions' }), serveLocal: (t) => this.mcp.serveLocal(t) },
       { alias: options.alias, maxFrameBytes: options.maxFrameBytes },
     )
     this.keepAlive = new KeepAlive(
@@ -105,6 +125,7 @@ export class CordNode {
       throw listenError(err as Error)
     }
     await this.mcp.start()
+    await this.hub?.start(UPSTREAM_START_WAIT_MS)
     await this.keepAlive.start()
     this.log.info({ peerId: this.peerId, addrs: this.multiaddrs }, 'node started')
   }
@@ -128,7 +149,7 @@ export class CordNode {
     this.stopping.abort(reason)
     await settleWithin([...this.outbound], 1_000)
     await this.keepAlive.stop()
-    await Promise.allSettled([this.mcp.closeSessions(), this.pool.closeAll()])
+    await Promise.allSettled([this.mcp.closeSessions(), this.pool.closeAll(), this.hub?.stop()])
     this.removeDemoTools?.()
     await this.host.stop()
     await this.datastore?.close()
@@ -144,40 +165,78 @@ export class CordNode {
   /** The tools of `target` (a peer ID), or of this node when `target` is omitted or is this node. */
   async listTools(target?: string, options: CallOptions = {}): Promise<Tool[]> {
     if (target == null || target === this.peerId) return this.registry.list()
-    return this.withSession(target, options, async (session, signal) => {
-      const tools: Tool[] = []
-      let cursor: string | undefined
-      do {
-        const page = await session.client.listTools(cursor != null ? { cursor } : undefined, {
-          signal,
-          timeout: NO_SDK_TIMEOUT,
-        })
-        tools.push(...page.tools)
-        cursor = page.nextCursor
-      } while (cursor != null)
-      return tools
-    })
+    return this.withSession(target, options, (session, signal) =>
+      listAll(
+        (cursor) => session.client.listTools({ cursor }, { signal, timeout: NO_SDK_TIMEOUT }),
+        (p) => p.tools,
+      ),
+    )
   }
 
-  /** Calls tool `name` on peer `target` and returns the MCP `CallToolResult`. */
+  /** Calls tool `name` on peer `target` (a peer ID; this node's own ID calls it locally). */
   async callTool(
     target: string,
     name: string,
     args: Record<string, unknown> = {},
     options: CallOptions = {},
   ): Promise<CallToolResult> {
-    if (target === this.peerId) {
-      this.assertRunning()
-      const signal = this.callSignal(options)
-      return this.track(this.registry.call(name, args, { signal: signal.signal, caller: 'local' }))
-    }
     return this.withSession(target, options, async (session, signal) => {
       const result = await session.client.callTool({ name, arguments: args }, undefined, {
         signal,
         timeout: NO_SDK_TIMEOUT,
+        ...(options.onprogress != null ? { onprogress: options.onprogress } : {}),
       })
       return result as CallToolResult
     })
+  }
+
+  /** The resources of `target`'s hosted MCP servers. */
+  async listResources(target: string, options: CallOptions = {}): Promise<Resource[]> {
+    return this.withSession(target, options, (session, signal) =>
+      listAll(
+        (cursor) => session.client.listResources({ cursor }, { signal, timeout: NO_SDK_TIMEOUT }),
+        (p) => p.resources,
+      ),
+    )
+  }
+
+  /** The resource templates of `target`'s hosted MCP servers. */
+  async listResourceTemplates(target: string, options: CallOptions = {}): Promise<ResourceTemplate[]> {
+    return this.withSession(target, options, (session, signal) =>
+      listAll(
+        (cursor) => session.client.listResourceTemplates({ cursor }, { signal, timeout: NO_SDK_TIMEOUT }),
+        (p) => p.resourceTemplates,
+      ),
+    )
+  }
+
+  /** Reads resource `uri` from `target`. */
+  async readResource(target: string, uri: string, options: CallOptions = {}): Promise<ReadResourceResult> {
+    return this.withSession(target, options, (session, signal) =>
+      session.client.readResource({ uri }, { signal, timeout: NO_SDK_TIMEOUT }),
+    )
+  }
+
+  /** The prompts of `target`'s hosted MCP servers. */
+  async listPrompts(target: string, options: CallOptions = {}): Promise<Prompt[]> {
+    return this.withSession(target, options, (session, signal) =>
+      listAll(
+        (cursor) => session.client.listPrompts({ cursor }, { signal, timeout: NO_SDK_TIMEOUT }),
+        (p) => p.prompts,
+      ),
+    )
+  }
+
+  /** Gets prompt `name` from `target` with its arguments filled in. */
+  async getPrompt(
+    target: string,
+    name: string,
+    args: Record<string, string> = {},
+    options: CallOptions = {},
+  ): Promise<GetPromptResult> {
+    return this.withSession(target, options, (session, signal) =>
+      session.client.getPrompt({ name, arguments: args }, { signal, timeout: NO_SDK_TIMEOUT }),
+    )
   }
 
   /** The peers this node knows: connected ones and those in its peer store. */
@@ -222,6 +281,7 @@ export class CordNode {
       outboundSessions: this.pool.peers().length,
       activeCalls: { inbound: this.registry.activeCalls, outbound: this.outbound.size },
       tools: this.registry.list().length,
+      upstreams: this.hub?.status() ?? [],
     }
   }
 
@@ -305,6 +365,9 @@ function listenError(err: Error): Error {
     `cannot listen on ${detail.replace(/^(\S+): Error: listen \w+: /, '$1: ')} (choose another address with --listen or "listen" in config.toml)`,
   )
 }
+
+/** How long `start()` waits for hosted MCP servers to come up before going on without them. */
+const UPSTREAM_START_WAIT_MS = 15_000
 
 /** The SDK's own request timeout (60 s default) is replaced by our deadline signal. */
 const NO_SDK_TIMEOUT = 2_147_483_647

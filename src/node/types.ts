@@ -1,6 +1,25 @@
-import type { CallToolResult, Tool } from '@modelcontextprotocol/sdk/types.js'
+import type {
+  CallToolResult,
+  GetPromptResult,
+  Progress,
+  Prompt,
+  ReadResourceResult,
+  Resource,
+  ResourceTemplate,
+  Tool,
+} from '@modelcontextprotocol/sdk/types.js'
+import type { UpstreamStatus } from '../upstream/upstream.ts'
 
-export type { CallToolResult, Tool }
+export type {
+  CallToolResult,
+  GetPromptResult,
+  Prompt,
+  ReadResourceResult,
+  Resource,
+  ResourceTemplate,
+  Tool,
+  UpstreamStatus,
+}
 
 /** Options of an outgoing call. */
 export interface CallOptions {
@@ -8,6 +27,8 @@ export interface CallOptions {
   signal?: AbortSignal
   /** Deadline in milliseconds (default: the node's `callTimeout`, 30 s). */
   timeout?: number
+  /** Called with each progress notification of the call (the call then carries a progress token). */
+  onprogress?: (progress: Progress) => void
 }
 
 /** What the node knows of another peer. */
@@ -41,4 +62,6 @@ export interface NodeStatus {
   outboundSessions: number
   activeCalls: { inbound: number; outbound: number }
   tools: number
+  /** The hosted MCP servers and their state. */
+  upstreams: UpstreamStatus[]
 }

@@ -4,8 +4,14 @@
  * tracks calls in flight so that `stop()` can drain them, and announces changes.
  */
 import { TypedEventEmitter } from '@libp2p/interface'
-import { type CallToolResult, CallToolResultSchema, type Tool } from '@modelcontextprotocol/sdk/types.js'
+import {
+  type CallToolResult,
+  CallToolResultSchema,
+  McpError,
+  type Tool,
+} from '@modelcontextprotocol/sdk/types.js'
 import { TOOL_NAME_PATTERN } from '../constants.ts'
+import { CordError } from '../errors.ts'
 import { settleWithin } from '../util/async.ts'
 import {
   DuplicateToolError,
@@ -14,7 +20,7 @@ import {
   UnknownToolError,
 } from './errors.ts'
 import { compileValidator, toJsonSchema } from './schema.ts'
-import type { RegisteredTool, ToolContext, ToolHandler, ToolSpec } from './types.ts'
+import type { JsonSchemaObject, RegisteredTool, ToolContext, ToolHandler, ToolSpec } from './types.ts'
 
 /** How long aborted handlers get to return before `drain()` gives up on them. */
 const ABORT_SETTLE_MS = 1_000
@@ -62,6 +68,30 @@ export class ToolRegistry extends TypedEventEmitter<RegistryEvents> {
       handler,
       validate: compileValidator(inputSchema, `tool "${name}": inputSchema`),
     }
+    return this.add(entry)
+  }
+
+  /**
+   * Registers a tool by its complete MCP definition, as a hosted server declares it. Its input schema
+   * is checked here when Ajv can compile it; otherwise the server checks the arguments itself.
+   */
+  registerDefinition(definition: Tool, handler: ToolHandler): () => void {
+    if (this.tools.has(definition.name))
+      throw new DuplicateToolError(`a tool named "${definition.name}" is already registered`)
+    let validate: RegisteredTool['validate'] = () => undefined
+    try {
+      validate = compileValidator(
+        definition.inputSchema as JsonSchemaObject,
+        `tool "${definition.name}": inputSchema`,
+      )
+    } catch {
+      // A schema Ajv cannot compile (another draft, remote $refs): the server validates.
+    }
+    return this.add({ definition, handler, validate })
+  }
+
+  private add(entry: RegisteredTool): () => void {
+    const name = entry.definition.name
     this.tools.set(name, entry)
     this.safeDispatchEvent('change')
     return () => {
@@ -134,6 +164,10 @@ export class ToolRegistry extends TypedEventEmitter<RegistryEvents> {
     } catch (err) {
       // Aborted by the node's shutdown: a protocol-level failure, not the tool's.
       if (this.shutdown.signal.aborted && context.signal.aborted) throw this.shutdown.signal.reason
+      // The tool could not run at all (its server is down): a failure of the call, not of the tool.
+      if (err instanceof CordError && (err.kind === 'unreachable' || err.kind === 'stopping')) throw err
+      // A hosted server refused the request (JSON-RPC error): pass its answer on as it is.
+      if (err instanceof McpError) throw err
       return { isError: true, content: [{ type: 'text', text: (err as Error)?.message ?? String(err) }] }
     }
     const parsed = CallToolResultSchema.safeParse(result)

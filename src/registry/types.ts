@@ -1,10 +1,18 @@
 import type { CallToolResult, Tool, ToolAnnotations } from '@modelcontextprotocol/sdk/types.js'
 import type { z } from 'zod'
+import type { CallerRelay } from '../upstream/relay.ts'
 
 export type { CallToolResult, Tool } from '@modelcontextprotocol/sdk/types.js'
 
 /** A JSON Schema object, as MCP tools declare their input. */
 export type JsonSchemaObject = Record<string, unknown> & { type?: 'object' }
+
+/** A progress update, as MCP `notifications/progress` carries it. */
+export interface ProgressUpdate {
+  progress: number
+  total?: number
+  message?: string
+}
 
 /** What a tool handler gets besides its arguments. */
 export interface ToolContext {
@@ -12,6 +20,10 @@ export interface ToolContext {
   signal: AbortSignal
   /** Peer ID of the caller, or `'local'` for a call from this node itself. */
   caller: string
+  /** Reports progress to the caller; present when the caller asked for progress (a `progressToken`). */
+  progress?: (update: ProgressUpdate) => void
+  /** Reaches the caller for sampling, elicitation and roots requests (hosted servers relay them). */
+  relay?: CallerRelay
 }
 
 /** A tool's implementation: returns an MCP `CallToolResult`; a thrown error becomes `isError: true`. */

@@ -1,0 +1,111 @@
+/**
+ * The serving side of everything beyond tools: resources (list, templates, read, subscribe),
+ * prompts (list, get), completions and logging, forwarded to the hosted MCP servers that own them.
+ */
+import type { Server } from '@modelcontextprotocol/sdk/server/index.js'
+import {
+  CompleteRequestSchema,
+  ErrorCode,
+  GetPromptRequestSchema,
+  ListPromptsRequestSchema,
+  ListResourcesRequestSchema,
+  ListResourceTemplatesRequestSchema,
+  type LoggingLevel,
+  McpError,
+  ReadResourceRequestSchema,
+  SetLevelRequestSchema,
+  SubscribeRequestSchema,
+  UnsubscribeRequestSchema,
+} from '@modelcontextprotocol/sdk/types.js'
+import type { UpstreamHub } from '../upstream/hub.ts'
+import { page } from './paging.ts'
+
+/** What one inbound session asked to hear: resource subscriptions and a logging level. */
+export interface SessionInterest {
+  subscriptions: Set<string>
+  logLevel?: LoggingLevel
+}
+
+const NO_SDK_TIMEOUT = 2_147_483_647
+
+/** Installs the resource, prompt, completion and logging handlers on an inbound session's server. */
+export function installCatalogHandlers(
+  server: Server,
+  hub: UpstreamHub | undefined,
+  interest: SessionInterest,
+): void {
+  const need = (): UpstreamHub => {
+    if (hub == null) throw new McpError(ErrorCode.InvalidParams, 'this node hosts no MCP servers')
+    return hub
+  }
+  server.setRequestHandler(ListResourcesRequestSchema, (req) => {
+    const { page: resources, nextCursor } = page(hub?.resources() ?? [], req.params?.cursor)
+    return { resources, ...(nextCursor != null ? { nextCursor } : {}) }
+  })
+  server.setRequestHandler(ListResourceTemplatesRequestSchema, (req) => {
+    const { page: resourceTemplates, nextCursor } = page(hub?.templates() ?? [], req.params?.cursor)
+    return { resourceTemplates, ...(nextCursor != null ? { nextCursor } : {}) }
+  })
+  server.setRequestHandler(ReadResourceRequestSchema, (req, extra) =>
+    need()
+      .routeResource(req.params.uri)
+      .connected()
+      .readResource(req.params, { signal: extra.signal, timeout: NO_SDK_TIMEOUT }),
+  )
+  server.setRequestHandler(SubscribeRequestSchema, async (req, extra) => {
+    const upstream = need().routeResource(req.params.uri)
+    if (upstream.capabilities?.resources?.subscribe !== true) {
+      throw new McpError(
+        ErrorCode.InvalidParams,
+        `MCP server "${upstream.name}" does not support resource subscriptions`,
+      )
+    }
+    await upstream.connected().subscribeResource(req.params, { signal: extra.signal })
+    interest.subscriptions.add(req.params.uri)
+    return {}
+  })
+  server.setRequestHandler(UnsubscribeRequestSchema, async (req) => {
+    // The hosted server keeps the subscription for other sessions; this session stops hearing about it.
+    interest.subscriptions.delete(req.params.uri)
+    return {}
+  })
+  server.setRequestHandler(ListPromptsRequestSchema, (req) => {
+    const { page: prompts, nextCursor } = page(hub?.prompts() ?? [], req.params?.cursor)
+    return { prompts, ...(nextCursor != null ? { nextCursor } : {}) }
+  })
+  server.setRequestHandler(GetPromptRequestSchema, (req, extra) => {
+    const { upstream, name } = need().routePrompt(req.params.name)
+    return upstream
+      .connected()
+      .getPrompt({ ...req.params, name }, { signal: extra.signal, timeout: NO_SDK_TIMEOUT })
+  })
+  server.setRequestHandler(CompleteRequestSchema, (req, extra) => {
+    const ref = req.params.ref
+    const options = { signal: extra.signal, timeout: NO_SDK_TIMEOUT }
+    if (ref.type === 'ref/prompt') {
+      const { upstream, name } = need().routePrompt(ref.name)
+      return upstream.connected().complete({ ...req.params, ref: { ...ref, name } }, options)
+    }
+    return need().routeResource(ref.uri).connected().complete(req.params, options)
+  })
+  server.setRequestHandler(SetLevelRequestSchema, (req) => {
+    interest.logLevel = req.params.level
+    return {}
+  })
+}
+
+const SEVERITY: LoggingLevel[] = [
+  'debug',
+  'info',
+  'notice',
+  'warning',
+  'error',
+  'critical',
+  'alert',
+  'emergency',
+]
+
+/** Whether a logging message at `level` passes a session's chosen level. */
+export function passesLevel(level: LoggingLevel, threshold: LoggingLevel | undefined): boolean {
+  return threshold != null && SEVERITY.indexOf(level) >= SEVERITY.indexOf(threshold)
+}

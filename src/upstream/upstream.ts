@@ -1,0 +1,322 @@
+/**
+ * One MCP server that the node hosts: a stdio child it starts and supervises, or a Streamable HTTP
+ * endpoint. Keeps an SDK `Client` session to it, its catalog (tools, resources, templates, prompts)
+ * fresh through `list_changed`, and restarts it with exponential backoff and jitter when it dies,
+ * up to `maxRestarts` in a row; then it is marked failed.
+ */
+import { TypedEventEmitter } from '@libp2p/interface'
+import { Client } from '@modelcontextprotocol/sdk/client/index.js'
+import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/streamableHttp.js'
+import type { Transport } from '@modelcontextprotocol/sdk/shared/transport.js'
+import {
+  CreateMessageRequestSchema,
+  ElicitRequestSchema,
+  ListRootsRequestSchema,
+  LoggingMessageNotificationSchema,
+  McpError,
+  type Prompt,
+  PromptListChangedNotificationSchema,
+  type Resource,
+  ResourceListChangedNotificationSchema,
+  type ResourceTemplate,
+  ResourceUpdatedNotificationSchema,
+  type ServerCapabilities,
+  type Tool,
+  ToolListChangedNotificationSchema,
+} from '@modelcontextprotocol/sdk/types.js'
+import type { UpstreamSpec } from '../config/servers.ts'
+import { VERSION } from '../constants.ts'
+import type { Logger } from '../logger.ts'
+import { backoffDelay } from '../node/keep-alive.ts'
+import { ChildProcessTransport } from './child-transport.ts'
+import { UpstreamUnavailableError } from './errors.ts'
+import { listAll } from './paginate.ts'
+import { type CallerRelay, RelayTable } from './relay.ts'
+
+/** Where an upstream is in its life. */
+export type UpstreamState = 'starting' | 'ready' | 'restarting' | 'failed' | 'stopped'
+
+/** What `cord status` shows of an upstream. */
+export interface UpstreamStatus {
+  name: string
+  kind: 'stdio' | 'http'
+  target: string
+  state: UpstreamState
+  restarts: number
+  lastError?: string
+  pid?: number
+  tools: number
+  resources: number
+  prompts: number
+}
+
+/** Events of an upstream. */
+export interface UpstreamEvents {
+  /** Its catalog changed (also when it goes down or comes back). */
+  change: CustomEvent<void>
+  /** A notification for callers: logging messages and resource updates. */
+  notification: CustomEvent<{ method: string; params: Record<string, unknown> }>
+}
+
+/** Defaults of the restart policy. */
+export const DEFAULT_MAX_RESTARTS = 5
+const DEFAULT_RESTART_MIN_MS = 500
+const DEFAULT_RESTART_MAX_MS = 30_000
+/** A server that stayed up this long has recovered: its failure count starts again. */
+const STABLE_MS = 30_000
+/** Longest time the MCP handshake and first listings may take. */
+const CONNECT_TIMEOUT_MS = 60_000
+
+/** A hosted MCP server. */
+export class Upstream extends TypedEventEmitter<UpstreamEvents> {
+  readonly spec: UpstreamSpec
+  readonly relays = new RelayTable()
+  tools: Tool[] = []
+  resources: Resource[] = []
+  templates: ResourceTemplate[] = []
+  prompts: Prompt[] = []
+  private readonly log: Logger
+  private client?: Client
+  private transport?: Transport
+  private state: UpstreamState = 'stopped'
+  private restarts = 0
+  private lastError?: string
+  private readonly stopping = new AbortController()
+  private loop?: Promise<void>
+  private firstAttempt?: Promise<void>
+
+  constructor(spec: UpstreamSpec, log: Logger) {
+    super()
+    this.spec = spec
+    this.log = log
+  }
+
+  /** The server's name, as in `[[servers]]`. */
+  get name(): string {
+    return this.spec.name
+  }
+
+  /** The server's capabilities, while connected. */
+  get capabilities(): ServerCapabilities | undefined {
+    return this.state === 'ready' ? this.client?.getServerCapabilities() : undefined
+  }
+
+  /** Starts the supervision loop; resolves after the first connection attempt (or `waitMs`). */
+  async start(waitMs: number): Promise<void> {
+    if (this.loop != null) return
+    this.state = 'starting'
+    let attempted!: () => void
+    this.firstAttempt = new Promise((resolve) => {
+      attempted = resolve
+    })
+    this.loop = this.supervise(attempted)
+    await Promise.race([this.firstAttempt, sleep(waitMs, this.stopping.signal).catch(() => {})])
+  }
+
+  /** Stops the server (a stdio child is stopped with its whole process group). */
+  async stop(): Promise<void> {
+    if (this.state === 'stopped' && this.loop == null) return
+    this.stopping.abort()
+    this.state = 'stopped'
+    await this.client?.close().catch(() => {})
+    await this.loop
+    this.loop = undefined
+    this.clearCatalog()
+  }
+
+  /** The connected client, or `UpstreamUnavailableError`. */
+  connected(): Client {
+    if (this.state !== 'ready' || this.client == null) {
+      const why =
+        this.state === 'failed' ? `failed after ${this.restarts} restarts: ${this.lastError}` : this.state
+      throw new UpstreamUnavailableError(`MCP server "${this.name}" is not available (${why})`)
+    }
+    return this.client
+  }
+
+  /** Status for `cord status`. */
+  status(): UpstreamStatus {
+    const pid = this.transport instanceof ChildProcessTransport ? this.transport.pid : undefined
+    return {
+      name: this.name,
+      kind: this.spec.command != null ? 'stdio' : 'http',
+      target:
+        this.spec.command != null
+          ? [this.spec.command, ...(this.spec.args ?? [])].join(' ')
+          : (this.spec.url ?? ''),
+      state: this.state,
+      restarts: this.restarts,
+      ...(this.lastError != null ? { lastError: this.lastError } : {}),
+      ...(pid != null && this.state === 'ready' ? { pid } : {}),
+      tools: this.tools.length,
+      resources: this.resources.length,
+      prompts: this.prompts.length,
+    }
+  }
+
+  private async supervise(attempted: () => void): Promise<void> {
+    const maxRestarts = this.spec.maxRestarts ?? DEFAULT_MAX_RESTARTS
+    let failures = 0
+    while (!this.stopping.signal.aborted) {
+      const upSince = Date.now()
+      const closed = await this.connectOnce().catch((err: Error) => {
+        this.lastError = err.message
+        this.log.warn({ err: err.message }, 'MCP server did not start')
+        return undefined
+      })
+      attempted()
+      if (closed != null) await closed
+      this.clearCatalog()
+      if (this.stopping.signal.aborted) break
+      failures = Date.now() - upSince > STABLE_MS ? 1 : failures + 1
+      if (failures > maxRestarts) {
+        this.state = 'failed'
+        this.log.error({ restarts: this.restarts, lastError: this.lastError }, 'MCP server failed: giving up')
+        break
+      }
+      this.state = 'restarting'
+      const wait = backoffDelay(
+        failures - 1,
+        this.spec.restartMinMs ?? DEFAULT_RESTART_MIN_MS,
+        this.spec.restartMaxMs ?? DEFAULT_RESTART_MAX_MS,
+      )
+      this.log.info({ inMs: wait, failures }, 'restarting MCP server')
+      await sleep(wait, this.stopping.signal).catch(() => {})
+      if (!this.stopping.signal.aborted) this.restarts++
+    }
+  }
+
+  /** Connects and lists the catalog; resolves with a promise that settles when the session ends. */
+  private async connectOnce(): Promise<Promise<void>> {
+    const transport = this.createTransport()
+    const client = new Client(
+      { name: 'cord', version: VERSION },
+      { capabilities: { sampling: {}, elicitation: { form: {}, url: {} }, roots: { listChanged: false } } },
+    )
+    let onClosed!: () => void
+    const closed = new Promise<void>((resolve) => {
+      onClosed = resolve
+    })
+    client.onclose = () => {
+      if (!this.stopping.signal.aborted && this.state === 'ready') {
+        const exit = transport instanceof ChildProcessTransport ? transport.exit : undefined
+        this.lastError =
+          exit != null ? `exited with ${exit.signal ?? `code ${exit.code}`}` : 'connection closed'
+        this.log.warn({ lastError: this.lastError }, 'MCP server went away')
+      }
+      onClosed()
+    }
+    client.onerror = (err) => this.log.debug({ err: err.message }, 'MCP server session error')
+    this.installHandlers(client)
+    this.client = client
+    this.transport = transport
+    try {
+      await client.connect(transport, { timeout: CONNECT_TIMEOUT_MS, signal: this.stopping.signal })
+      await this.refresh(client)
+    } catch (err) {
+      await client.close().catch(() => {})
+      throw err
+    }
+    this.state = 'ready'
+    this.log.info(
+      { tools: this.tools.length, resources: this.resources.length, prompts: this.prompts.length },
+      'MCP server ready',
+    )
+    this.safeDispatchEvent('change')
+    return closed
+  }
+
+  private createTransport(): Transport {
+    if (this.spec.command != null) {
+      const { command, args, env, cwd } = this.spec
+      return new ChildProcessTransport({ command, args, env, cwd }, this.log)
+    }
+    const url = new URL(this.spec.url as string)
+    return new StreamableHTTPClientTransport(url, { requestInit: { headers: this.spec.headers ?? {} } })
+  }
+
+  private installHandlers(client: Client): void {
+    const refresh = (): void => {
+      void this.refresh(client).then(
+        () => this.safeDispatchEvent('change'),
+        (err: Error) => this.log.warn({ err: err.message }, 'could not refresh the catalog'),
+      )
+    }
+    client.setNotificationHandler(ToolListChangedNotificationSchema, refresh)
+    client.setNotificationHandler(ResourceListChangedNotificationSchema, refresh)
+    client.setNotificationHandler(PromptListChangedNotificationSchema, refresh)
+    client.setNotificationHandler(LoggingMessageNotificationSchema, (n) => {
+      this.safeDispatchEvent('notification', { detail: { method: n.method, params: n.params } })
+    })
+    client.setNotificationHandler(ResourceUpdatedNotificationSchema, (n) => {
+      this.safeDispatchEvent('notification', { detail: { method: n.method, params: n.params } })
+    })
+    client.setRequestHandler(CreateMessageRequestSchema, (req, extra) =>
+      this.relays.relay('sampling', (r: CallerRelay) => r.createMessage(req.params, extra.signal)),
+    )
+    client.setRequestHandler(ElicitRequestSchema, (req, extra) =>
+      this.relays.relay('elicitation', (r: CallerRelay) => r.elicitInput(req.params, extra.signal)),
+    )
+    client.setRequestHandler(ListRootsRequestSchema, (_req, extra) =>
+      this.relays.relay('roots', (r: CallerRelay) => r.listRoots(extra.signal)),
+    )
+  }
+
+  private async refresh(client: Client): Promise<void> {
+    const caps = client.getServerCapabilities() ?? {}
+    const opts = { timeout: CONNECT_TIMEOUT_MS }
+    this.tools =
+      caps.tools != null
+        ? await listAll(
+            (cursor) => client.listTools({ cursor }, opts),
+            (p) => p.tools,
+          )
+        : []
+    if (caps.resources != null) {
+      this.resources = await listAll(
+        (cursor) => client.listResources({ cursor }, opts),
+        (p) => p.resources,
+      )
+      this.templates = await listAll(
+        (cursor) => client.listResourceTemplates({ cursor }, opts),
+        (p) => p.resourceTemplates,
+      ).catch((err: unknown) => (err instanceof McpError ? [] : Promise.reject(err)))
+    } else {
+      this.resources = []
+      this.templates = []
+    }
+    this.prompts =
+      caps.prompts != null
+        ? await listAll(
+            (cursor) => client.listPrompts({ cursor }, opts),
+            (p) => p.prompts,
+          )
+        : []
+  }
+
+  private clearCatalog(): void {
+    const had = this.tools.length + this.resources.length + this.templates.length + this.prompts.length > 0
+    if (this.state === 'ready') this.state = 'restarting'
+    this.client = undefined
+    this.tools = []
+    this.resources = []
+    this.templates = []
+    this.prompts = []
+    if (had) this.safeDispatchEvent('change')
+  }
+}
+
+function sleep(ms: number, signal: AbortSignal): Promise<void> {
+  return new Promise((resolve, reject) => {
+    if (signal.aborted) return reject(signal.reason)
+    const timer = setTimeout(() => {
+      signal.removeEventListener('abort', onAbort)
+      resolve()
+    }, ms)
+    const onAbort = (): void => {
+      clearTimeout(timer)
+      reject(signal.reason)
+    }
+    signal.addEventListener('abort', onAbort, { once: true })
+  })
+}
