@@ -93,5 +93,18 @@ export function statusText(status: NodeStatus & { control?: { url?: string } }):
     ['tools', String(status.tools)],
     ...status.addrs.map((a, i) => [i === 0 ? 'listen' : '', a]),
   ]
-  return lines.map(([k, v]) => `${(k ?? '').padEnd(12)}${v}`).join('\n')
+  const text = lines.map(([k, v]) => `${(k ?? '').padEnd(12)}${v}`).join('\n')
+  if (status.upstreams.length === 0) return text
+  const servers = table(
+    ['SERVER', 'KIND', 'STATE', 'RESTARTS', 'TOOLS', 'LAST ERROR'],
+    status.upstreams.map((u) => [
+      u.name,
+      u.kind,
+      u.state,
+      String(u.restarts),
+      String(u.tools),
+      u.lastError ?? '-',
+    ]),
+  )
+  return `${text}\n\n${servers}`
 }

@@ -15,6 +15,20 @@ describe('config/ files', () => {
     expect(daemonSettings(config)).toEqual(daemonSettings({}))
   })
 
+  it('example-servers.toml is valid and turns into two upstream specs', () => {
+    const config = parseConfig(read('example-servers.toml'), 'config/example-servers.toml')
+    const servers = fileConfigToOptions(config).servers
+    expect(servers?.map((s) => s.name)).toEqual(['memory', 'docs'])
+    expect(servers?.[0]).toMatchObject({
+      command: 'npx',
+      env: { MEMORY_FILE_PATH: '/var/lib/cord/memory.jsonl' },
+    })
+    expect(servers?.[1]).toMatchObject({
+      url: 'http://127.0.0.1:3001/mcp',
+      headers: { Authorization: 'Bearer change-me' },
+    })
+  })
+
   it('example-lan.toml is valid', () => {
     const config = parseConfig(read('example-lan.toml'), 'config/example-lan.toml')
     expect(config.demo_tools).toBe(false)
