@@ -22,6 +22,7 @@ import { CordError, NodeStoppingError } from '../errors.ts'
 import type { Logger } from '../logger.ts'
 import { InvalidToolArgumentsError, UnknownToolError } from '../registry/errors.ts'
 import type { ToolRegistry } from '../registry/registry.ts'
+import type { ProgressUpdate } from '../registry/types.ts'
 import { UpstreamUnavailableError } from '../upstream/errors.ts'
 import type { UpstreamHub } from '../upstream/hub.ts'
 import type { CallerRelay } from '../upstream/relay.ts'
@@ -175,23 +176,22 @@ export class McpService {
     })
     server.setRequestHandler(CallToolRequestSchema, async (request, extra): Promise<CallToolResult> => {
       const token = request.params._meta?.progressToken
+      // Progress notifications go out before the result: a caller drops progress after the result.
+      const sent: Array<Promise<void>> = []
+      const progress = (update: ProgressUpdate): void => {
+        if (token == null) return
+        const params = { progressToken: token, ...update }
+        sent.push(extra.sendNotification({ method: 'notifications/progress', params }).catch(() => {}))
+      }
       try {
-        return await this.components.registry.call(request.params.name, request.params.arguments, {
+        const result = await this.components.registry.call(request.params.name, request.params.arguments, {
           signal: extra.signal,
           caller,
-          ...(token != null
-            ? {
-                progress: (update) =>
-                  void extra
-                    .sendNotification({
-                      method: 'notifications/progress',
-                      params: { progressToken: token, ...update },
-                    })
-                    .catch(() => {}),
-              }
-            : {}),
+          ...(token != null ? { progress } : {}),
           relay: callerRelay(server, extra.requestId),
         })
+        await Promise.all(sent)
+        return result
       } catch (err) {
         throw toMcpError(err)
       }

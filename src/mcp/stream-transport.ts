@@ -9,6 +9,7 @@ import type { Transport, TransportSendOptions } from '@modelcontextprotocol/sdk/
 import { ErrorCode, type JSONRPCMessage } from '@modelcontextprotocol/sdk/types.js'
 import { MAX_PROTOCOL_ERRORS_PER_STREAM } from '../constants.ts'
 import type { Logger } from '../logger.ts'
+import { afterNotificationHandlers } from '../util/async.ts'
 import { FrameTooLargeError, TransportClosedError } from './errors.ts'
 import { decodeFrame, encodeMessage, errorResponse, type FrameError } from './frame.ts'
 
@@ -105,8 +106,12 @@ export class StreamTransport implements Transport {
       while (!this.closed) {
         const frame = await this.lp.read()
         const decoded = decodeFrame(frame)
-        if (decoded.ok) this.onmessage?.(decoded.message)
-        else await this.onBadFrame(decoded.error)
+        if (!decoded.ok) {
+          await this.onBadFrame(decoded.error)
+          continue
+        }
+        this.onmessage?.(decoded.message)
+        if ('method' in decoded.message && !('id' in decoded.message)) await afterNotificationHandlers()
       }
     } catch (err) {
       this.onReadError(err as Error)

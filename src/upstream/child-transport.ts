@@ -11,6 +11,7 @@ import { ReadBuffer, serializeMessage } from '@modelcontextprotocol/sdk/shared/s
 import type { Transport } from '@modelcontextprotocol/sdk/shared/transport.js'
 import type { JSONRPCMessage } from '@modelcontextprotocol/sdk/types.js'
 import type { Logger } from '../logger.ts'
+import { afterNotificationHandlers } from '../util/async.ts'
 
 /** How to start the child. */
 export interface ChildSpec {
@@ -35,6 +36,7 @@ export class ChildProcessTransport implements Transport {
   private child?: ChildProcess
   private readonly buffer = new ReadBuffer()
   private closed = false
+  private draining = false
   /** Exit code or signal of the child, once it has exited. */
   exit?: { code: number | null; signal: NodeJS.Signals | null }
 
@@ -66,7 +68,10 @@ export class ChildProcessTransport implements Transport {
       this.exit = { code, signal }
       this.finish()
     })
-    child.stdout?.on('data', (chunk: Buffer) => this.onData(chunk))
+    child.stdout?.on('data', (chunk: Buffer) => {
+      this.buffer.append(chunk)
+      void this.drain()
+    })
     child.stdin?.on('error', (err) => this.onerror?.(err))
     if (child.stderr != null) {
       createInterface({ input: child.stderr }).on('line', (line) =>
@@ -109,18 +114,25 @@ export class ChildProcessTransport implements Transport {
     }
   }
 
-  private onData(chunk: Buffer): void {
-    this.buffer.append(chunk)
-    for (;;) {
-      let message: JSONRPCMessage | null
-      try {
-        message = this.buffer.readMessage()
-      } catch (err) {
-        this.onerror?.(new Error(`the server wrote a line that is not JSON-RPC: ${(err as Error).message}`))
-        continue
+  /** Delivers the buffered messages in order, one at a time (see afterNotificationHandlers). */
+  private async drain(): Promise<void> {
+    if (this.draining) return
+    this.draining = true
+    try {
+      for (;;) {
+        let message: JSONRPCMessage | null
+        try {
+          message = this.buffer.readMessage()
+        } catch (err) {
+          this.onerror?.(new Error(`the server wrote a line that is not JSON-RPC: ${(err as Error).message}`))
+          continue
+        }
+        if (message == null) break
+        this.onmessage?.(message)
+        if ('method' in message && !('id' in message)) await afterNotificationHandlers()
       }
-      if (message == null) break
-      this.onmessage?.(message)
+    } finally {
+      this.draining = false
     }
   }
 

@@ -159,13 +159,13 @@ export class Upstream extends TypedEventEmitter<UpstreamEvents> {
     let failures = 0
     while (!this.stopping.signal.aborted) {
       const upSince = Date.now()
-      const closed = await this.connectOnce().catch((err: Error) => {
+      const session = await this.connectOnce().catch((err: Error) => {
         this.lastError = err.message
         this.log.warn({ err: err.message }, 'MCP server did not start')
         return undefined
       })
       attempted()
-      if (closed != null) await closed
+      if (session != null) await session.closed
       this.clearCatalog()
       if (this.stopping.signal.aborted) break
       failures = Date.now() - upSince > STABLE_MS ? 1 : failures + 1
@@ -186,8 +186,8 @@ export class Upstream extends TypedEventEmitter<UpstreamEvents> {
     }
   }
 
-  /** Connects and lists the catalog; resolves with a promise that settles when the session ends. */
-  private async connectOnce(): Promise<Promise<void>> {
+  /** Connects and lists the catalog; `closed` settles when the session ends (wrapped: a promise would flatten). */
+  private async connectOnce(): Promise<{ closed: Promise<void> }> {
     const transport = this.createTransport()
     const client = new Client(
       { name: 'cord', version: VERSION },
@@ -223,7 +223,7 @@ export class Upstream extends TypedEventEmitter<UpstreamEvents> {
       'MCP server ready',
     )
     this.safeDispatchEvent('change')
-    return closed
+    return { closed }
   }
 
   private createTransport(): Transport {

@@ -29,3 +29,13 @@ export function raceSignal<T>(promise: Promise<T>, signal: AbortSignal): Promise
     )
   })
 }
+
+/**
+ * Lets pending notification handlers of the MCP SDK run. The SDK runs a notification's handler one
+ * microtask after delivery but handles a response at once, and forgets a request's progress handler
+ * when its response arrives: a transport that delivers a progress notification and then the response
+ * in one go loses the last progress update. Transports wait this long after delivering a notification.
+ */
+export function afterNotificationHandlers(): Promise<void> {
+  return new Promise((resolve) => setImmediate(resolve))
+}

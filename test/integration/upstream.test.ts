@@ -1,0 +1,247 @@
+/**
+ * Hosted MCP servers served across the mesh: real servers from the npm registry
+ * (server-everything, server-memory) as stdio children and over Streamable HTTP.
+ */
+import { type ChildProcess, spawn } from 'node:child_process'
+import { existsSync, readFileSync } from 'node:fs'
+import { mkdtemp, rm } from 'node:fs/promises'
+import { createServer } from 'node:net'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { fileURLToPath } from 'node:url'
+import type { Progress } from '@modelcontextprotocol/sdk/types.js'
+import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import type { UpstreamSpec } from '../../src/config/servers.ts'
+import { type CordNode, createNode } from '../../src/index.ts'
+
+const modules = fileURLToPath(new URL('../../node_modules/', import.meta.url))
+const EVERYTHING = join(modules, '@modelcontextprotocol/server-everything/dist/index.js')
+const MEMORY = join(modules, '@modelcontextprotocol/server-memory/dist/index.js')
+const CANCEL_FIXTURE = fileURLToPath(new URL('../fixtures/cancel-server.mjs', import.meta.url))
+
+async function waitFor<T>(probe: () => T | undefined | false, timeoutMs = 15_000): Promise<T> {
+  const deadline = Date.now() + timeoutMs
+  for (;;) {
+    const value = probe()
+    if (value !== undefined && value !== false) return value
+    if (Date.now() > deadline) throw new Error('condition not met in time')
+    await new Promise((r) => setTimeout(r, 50))
+  }
+}
+
+function alive(pid: number): boolean {
+  try {
+    process.kill(pid, 0)
+    return true
+  } catch {
+    return false
+  }
+}
+
+async function freePort(): Promise<number> {
+  const server = createServer()
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve))
+  const { port } = server.address() as { port: number }
+  await new Promise((resolve) => server.close(resolve))
+  return port
+}
+
+describe('hosted MCP servers across the mesh', () => {
+  let dir: string
+  let host: CordNode
+  let caller: CordNode
+  let http: ChildProcess
+  const nodes: CordNode[] = []
+
+  beforeAll(async () => {
+    dir = await mkdtemp(join(tmpdir(), 'cord-upstream-'))
+    const port = await freePort()
+    http = spawn(process.execPath, [EVERYTHING, 'streamableHttp'], {
+      env: { ...process.env, PORT: String(port) },
+      stdio: ['ignore', 'ignore', 'pipe'],
+    })
+    let httpLog = ''
+    http.stderr?.on('data', (c) => {
+      httpLog += c
+    })
+    await waitFor(() => httpLog.includes('listening'))
+    const servers: UpstreamSpec[] = [
+      {
+        name: 'everything',
+        command: process.execPath,
+        args: [EVERYTHING, 'stdio'],
+        restartMinMs: 100,
+        restartMaxMs: 200,
+      },
+      {
+        name: 'memory',
+        command: process.execPath,
+        args: [MEMORY],
+        env: { MEMORY_FILE_PATH: join(dir, 'memory.jsonl') },
+      },
+      { name: 'web', url: `http://127.0.0.1:${port}/mcp` },
+      {
+        name: 'fixture',
+        command: process.execPath,
+        args: [CANCEL_FIXTURE],
+        env: { CANCEL_LOG: join(dir, 'cancel.log') },
+      },
+    ]
+    host = await createNode({ listen: ['/ip4/127.0.0.1/tcp/0'], logLevel: 'silent', servers })
+    await host.start()
+    caller = await createNode({
+      listen: ['/ip4/127.0.0.1/tcp/0'],
+      logLevel: 'silent',
+      bootstrap: [host.multiaddrs[0]!],
+    })
+    await caller.start()
+    nodes.push(host, caller)
+  })
+
+  afterAll(async () => {
+    await Promise.all(nodes.map((n) => n.stop()))
+    http?.kill()
+    await rm(dir, { recursive: true, force: true })
+  })
+
+  it('lists the tools of every hosted server under <server>__<tool>, beside its own', async () => {
+    expect(host.status().upstreams.map((u) => [u.name, u.state])).toEqual([
+      ['everything', 'ready'],
+      ['memory', 'ready'],
+      ['web', 'ready'],
+      ['fixture', 'ready'],
+    ])
+    const names = (await caller.listTools(host.peerId)).map((t) => t.name)
+    expect(names).toEqual(
+      expect.arrayContaining([
+        'echo',
+        'everything__get-sum',
+        'memory__read_graph',
+        'web__get-sum',
+        'fixture__wait',
+      ]),
+    )
+  })
+
+  it('calls a bridged stdio tool and an HTTP one, with structuredContent and isError passed through', async () => {
+    const sum = await caller.callTool(host.peerId, 'everything__get-sum', { a: 2, b: 3 })
+    expect(sum.content).toEqual([{ type: 'text', text: 'The sum of 2 and 3 is 5.' }])
+    const web = await caller.callTool(host.peerId, 'web__get-sum', { a: 20, b: 22 })
+    expect(web.content).toEqual([{ type: 'text', text: 'The sum of 20 and 22 is 42.' }])
+    const structured = await caller.callTool(host.peerId, 'everything__get-structured-content', {
+      location: 'Chicago',
+    })
+    expect(structured.structuredContent).toMatchObject({ temperature: expect.any(Number) })
+    await expect(caller.callTool(host.peerId, 'everything__get-sum', { a: 'two' })).rejects.toMatchObject({
+      name: 'InvalidToolArgumentsError',
+    })
+  })
+
+  it('keeps state in server-memory across calls from another node', async () => {
+    await caller.callTool(host.peerId, 'memory__create_entities', {
+      entities: [{ name: 'cord', entityType: 'project', observations: ['a mesh for MCP tools'] }],
+    })
+    const graph = await caller.callTool(host.peerId, 'memory__read_graph', {})
+    expect(JSON.stringify(graph)).toContain('a mesh for MCP tools')
+  })
+
+  it('lists and reads resources and templates, and gets prompts', async () => {
+    const resources = await caller.listResources(host.peerId)
+    const doc = resources.find((r) => r.uri.startsWith('demo://resource/static/document/'))
+    expect(doc).toBeDefined()
+    const read = await caller.readResource(host.peerId, doc!.uri)
+    expect(read.contents[0]).toMatchObject({ uri: doc!.uri })
+    const templates = await caller.listResourceTemplates(host.peerId)
+    expect(templates.map((t) => t.uriTemplate)).toContain('demo://resource/dynamic/text/{resourceId}')
+    const dynamic = await caller.readResource(host.peerId, 'demo://resource/dynamic/text/7')
+    expect(dynamic.contents[0]).toMatchObject({ uri: 'demo://resource/dynamic/text/7' })
+    const prompts = (await caller.listPrompts(host.peerId)).map((p) => p.name)
+    expect(prompts).toEqual(expect.arrayContaining(['everything__simple-prompt', 'everything__args-prompt']))
+    const prompt = await caller.getPrompt(host.peerId, 'everything__args-prompt', { city: 'Lyon' })
+    expect(JSON.stringify(prompt.messages)).toContain('Lyon')
+    await expect(caller.readResource(host.peerId, 'nowhere://x')).rejects.toMatchObject({
+      message: expect.stringMatching(/unknown resource/),
+    })
+  })
+
+  it("delivers the hosted server's progress notifications to the remote caller", async () => {
+    const progress: Progress[] = []
+    const result = await caller.callTool(
+      host.peerId,
+      'everything__trigger-long-running-operation',
+      { duration: 0.4, steps: 4 },
+      { onprogress: (p) => progress.push(p) },
+    )
+    expect(result.content[0]).toMatchObject({ text: expect.stringMatching(/completed/) })
+    expect(progress.map((p) => p.progress)).toEqual([1, 2, 3, 4])
+    expect(progress.every((p) => p.total === 4)).toBe(true)
+  })
+
+  it('carries a cancel through the mesh to the hosted server', async () => {
+    const controller = new AbortController()
+    const call = caller.callTool(host.peerId, 'fixture__wait', { id: 'c1' }, { signal: controller.signal })
+    await waitFor(() => host.status().activeCalls.inbound > 0)
+    controller.abort(new Error('stop it'))
+    await expect(call).rejects.toThrow('stop it')
+    await waitFor(
+      () =>
+        existsSync(join(dir, 'cancel.log')) &&
+        readFileSync(join(dir, 'cancel.log'), 'utf8').includes('cancelled c1'),
+    )
+    // and so does a timeout
+    await expect(
+      caller.callTool(host.peerId, 'fixture__wait', { id: 'c2' }, { timeout: 300 }),
+    ).rejects.toMatchObject({ name: 'CallTimeoutError' })
+    await waitFor(() => readFileSync(join(dir, 'cancel.log'), 'utf8').includes('cancelled c2'))
+  })
+
+  it('fails a call promptly when the child dies, restarts it, and serves the next call', async () => {
+    const before = host.status().upstreams.find((u) => u.name === 'everything')!
+    const pid = before.pid!
+    const call = caller.callTool(host.peerId, 'everything__trigger-long-running-operation', {
+      duration: 30,
+      steps: 3,
+    })
+    await waitFor(() => host.status().activeCalls.inbound > 0)
+    const started = Date.now()
+    process.kill(pid, 'SIGKILL')
+    await expect(call).rejects.toMatchObject({ name: 'UpstreamUnavailableError' })
+    expect(Date.now() - started).toBeLessThan(5_000)
+    const after = await waitFor(() =>
+      host.status().upstreams.find((u) => u.name === 'everything' && u.state === 'ready'),
+    )
+    expect(after.restarts).toBe(before.restarts + 1)
+    expect(after.pid).not.toBe(pid)
+    const sum = await caller.callTool(host.peerId, 'everything__get-sum', { a: 1, b: 1 })
+    expect(sum.content).toEqual([{ type: 'text', text: 'The sum of 1 and 1 is 2.' }])
+  })
+
+  it('marks a server that keeps dying as failed, and its tools leave the catalog', async () => {
+    const node = await createNode({
+      listen: ['/ip4/127.0.0.1/tcp/0'],
+      logLevel: 'silent',
+      servers: [
+        {
+          name: 'broken',
+          command: process.execPath,
+          args: ['-e', 'process.exit(3)'],
+          maxRestarts: 2,
+          restartMinMs: 20,
+          restartMaxMs: 40,
+        },
+      ],
+    })
+    nodes.push(node)
+    await node.start()
+    const status = await waitFor(() => node.status().upstreams.find((u) => u.state === 'failed'))
+    expect(status).toMatchObject({ name: 'broken', restarts: 2 })
+    expect(node.status().tools).toBe(4) // the demo tools only
+  })
+
+  it('leaves no child process behind when the node stops', async () => {
+    const pids = host.status().upstreams.flatMap((u) => (u.pid != null ? [u.pid] : []))
+    expect(pids).toHaveLength(3)
+    await host.stop()
+    await waitFor(() => pids.every((pid) => !alive(pid)), 10_000)
+  })
+})
