@@ -372,14 +372,23 @@ const UPSTREAM_START_WAIT_MS = 15_000
 /** The SDK's own request timeout (60 s default) is replaced by our deadline signal. */
 const NO_SDK_TIMEOUT = 2_147_483_647
 
+/** Parsed peer IDs: parsing (base58, multihash) is a visible part of a call's cost on a hot path. */
+const peerIds = new Map<string, PeerId>()
+
 function parsePeerId(target: string): PeerId {
+  const cached = peerIds.get(target)
+  if (cached != null) return cached
+  let peer: PeerId
   try {
-    return peerIdFromString(target)
+    peer = peerIdFromString(target)
   } catch {
     throw new InvalidArgumentError(
       `not a peer ID: ${JSON.stringify(target)} (expected a base58 peer ID such as 12D3KooW…)`,
     )
   }
+  if (peerIds.size >= 1_024) peerIds.clear()
+  peerIds.set(target, peer)
+  return peer
 }
 
 /** A usable default alias: this host's name, trimmed to what aliases allow. */

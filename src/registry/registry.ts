@@ -170,8 +170,8 @@ export class ToolRegistry extends TypedEventEmitter<RegistryEvents> {
       if (err instanceof McpError) throw err
       return { isError: true, content: [{ type: 'text', text: (err as Error)?.message ?? String(err) }] }
     }
-    const parsed = CallToolResultSchema.safeParse(result)
-    if (!parsed.success) {
+    // The shape only: the MCP SDK validates the whole result against its schema as it sends it.
+    if (typeof result !== 'object' || result == null || !Array.isArray((result as CallToolResult).content)) {
       return {
         isError: true,
         content: [
@@ -182,6 +182,6 @@ export class ToolRegistry extends TypedEventEmitter<RegistryEvents> {
         ],
       }
     }
-    return parsed.data
+    return result as CallToolResult
   }
 }
