@@ -2,12 +2,7 @@
  * The payload of one `/cord/mcp/1.0.0` frame: one JSON-RPC 2.0 message as UTF-8 JSON. Length
  * prefixing is done by `lpStream`; this file turns bytes into checked messages and back.
  */
-import {
-  ErrorCode,
-  type JSONRPCMessage,
-  JSONRPCMessageSchema,
-  type RequestId,
-} from '@modelcontextprotocol/sdk/types.js'
+import { ErrorCode, type JSONRPCMessage, type RequestId } from '@modelcontextprotocol/sdk/types.js'
 import type { Uint8ArrayList } from 'uint8arraylist'
 
 const encoder = new TextEncoder()

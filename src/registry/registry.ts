@@ -4,12 +4,7 @@
  * tracks calls in flight so that `stop()` can drain them, and announces changes.
  */
 import { TypedEventEmitter } from '@libp2p/interface'
-import {
-  type CallToolResult,
-  CallToolResultSchema,
-  McpError,
-  type Tool,
-} from '@modelcontextprotocol/sdk/types.js'
+import { type CallToolResult, McpError, type Tool } from '@modelcontextprotocol/sdk/types.js'
 import { TOOL_NAME_PATTERN } from '../constants.ts'
 import { CordError } from '../errors.ts'
 import { settleWithin } from '../util/async.ts'
