@@ -11,10 +11,12 @@ export { ConfigError } from './config/errors.ts'
 export { loadConfigFile, parseConfig } from './config/load.ts'
 export type { FileConfig, NodeOptions } from './config/schema.ts'
 export { fileConfigToOptions } from './config/schema.ts'
+export type { UpstreamSpec } from './config/servers.ts'
 export { DEFAULT_MAX_FRAME_BYTES, MCP_PROTOCOL, VERSION } from './constants.ts'
 export { CordError, InvalidArgumentError, NodeStoppingError, NotStartedError } from './errors.ts'
 export type { Logger, LogLevel } from './logger.ts'
 export { createLogger } from './logger.ts'
+export type { ClientHandlers } from './mcp/client-handlers.ts'
 export {
   CallTimeoutError,
   FrameTooLargeError,
@@ -25,7 +27,19 @@ export {
 } from './mcp/errors.ts'
 export { StreamTransport, type StreamTransportInit } from './mcp/stream-transport.ts'
 export { CordNode, createNode } from './node/node.ts'
-export type { CallOptions, CallToolResult, NodeStatus, PeerInfo, Tool } from './node/types.ts'
+export type {
+  CallOptions,
+  CallToolResult,
+  GetPromptResult,
+  NodeStatus,
+  PeerInfo,
+  Prompt,
+  ReadResourceResult,
+  Resource,
+  ResourceTemplate,
+  Tool,
+  UpstreamStatus,
+} from './node/types.ts'
 export {
   DuplicateToolError,
   InvalidToolArgumentsError,
@@ -33,3 +47,4 @@ export {
   UnknownToolError,
 } from './registry/errors.ts'
 export type { JsonSchemaObject, ToolContext, ToolHandler, ToolSpec } from './registry/types.ts'
+export { UpstreamUnavailableError } from './upstream/errors.ts'

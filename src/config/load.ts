@@ -63,5 +63,5 @@ export function validateNodeOptions(options: unknown): NodeOptions {
   if (!result.success) {
     throw new ConfigError(`invalid node options\n${formatIssues(result.error.issues)}`)
   }
-  return result.data
+  return result.data as NodeOptions
 }

@@ -13,6 +13,8 @@ import {
   DEFAULT_REDIAL_MIN_MS,
   DEFAULT_SHUTDOWN_GRACE_MS,
 } from '../constants.ts'
+import type { Logger } from '../logger.ts'
+import type { ClientHandlers } from '../mcp/client-handlers.ts'
 import { alias, listenAddr, logLevel, loopbackHostPort, peerAddr, positiveInt } from './fields.ts'
 import { serversFileSchema, serversToSpecs, type UpstreamSpec, upstreamSpecSchema } from './servers.ts'
 
@@ -70,12 +72,25 @@ export const nodeOptionsSchema = z.strictObject({
   logLevel: logLevel.optional(),
   /** MCP servers this node hosts and serves to the mesh. */
   servers: z.array(upstreamSpecSchema).optional(),
+  /** Answers to requests that remote tools send back to this node's calls: sampling, elicitation, roots. */
+  clientHandlers: z
+    .strictObject({
+      sampling: z.any().optional(),
+      elicitation: z.any().optional(),
+      roots: z.any().optional(),
+    })
+    .optional(),
   /** A pino logger to log through instead of a new one. */
   logger: z.any().optional(),
 })
 
 /** Options of `createNode()`. */
-export type NodeOptions = z.input<typeof nodeOptionsSchema>
+export type NodeOptions = Omit<z.input<typeof nodeOptionsSchema>, 'clientHandlers' | 'logger'> & {
+  /** Answers to requests that remote tools send back to this node's calls. */
+  clientHandlers?: ClientHandlers
+  /** A pino logger to log through instead of a new one. */
+  logger?: Logger
+}
 
 /** Node settings with every default applied. */
 export interface ResolvedNodeOptions {

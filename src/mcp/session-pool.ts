@@ -10,6 +10,7 @@ import type { Transport } from '@modelcontextprotocol/sdk/shared/transport.js'
 import { MCP_PROTOCOL, VERSION } from '../constants.ts'
 import type { Logger } from '../logger.ts'
 import { raceSignal } from '../util/async.ts'
+import { type ClientHandlers, capabilitiesOf, installClientHandlers } from './client-handlers.ts'
 import { PeerUnreachableError } from './errors.ts'
 import { StreamTransport } from './stream-transport.ts'
 
@@ -31,6 +32,8 @@ export interface SessionPoolComponents {
 export interface SessionPoolInit {
   alias: string
   maxFrameBytes: number
+  /** Answers to requests that remote tools send back (sampling, elicitation, roots). */
+  handlers?: ClientHandlers
 }
 
 /** One MCP client session per remote peer, opened on first use and reopened after it breaks. */
@@ -81,8 +84,9 @@ export class SessionPool {
     await this.components.serveLocal(serverSide)
     const client = new Client(
       { name: 'cord', version: VERSION, title: this.init.alias },
-      { capabilities: {} },
+      { capabilities: capabilitiesOf(this.init.handlers) },
     )
+    installClientHandlers(client, this.init.handlers)
     await client.connect(clientSide)
     const session: Session = { peer: key, client }
     client.onclose = () => void this.dropIfCurrent(key, session)
@@ -105,8 +109,9 @@ export class SessionPool {
     }
     const client = new Client(
       { name: 'cord', version: VERSION, title: this.init.alias },
-      { capabilities: {} },
+      { capabilities: capabilitiesOf(this.init.handlers) },
     )
+    installClientHandlers(client, this.init.handlers)
     client.onerror = (err) => log.debug({ err }, 'outbound MCP session error')
     const session: Session = { peer: key, client }
     try {

@@ -12,6 +12,7 @@ import { type NodeOptions, type ResolvedNodeOptions, resolveNodeOptions } from '
 import { ALIAS_PATTERN, VERSION } from '../constants.ts'
 import { InvalidArgumentError, NodeStoppingError, NotStartedError } from '../errors.ts'
 import { createLogger, type Logger } from '../logger.ts'
+import type { ClientHandlers } from '../mcp/client-handlers.ts'
 import { CallTimeoutError, TransportClosedError } from '../mcp/errors.ts'
 import { fromRemoteError } from '../mcp/remote-errors.ts'
 import { McpService } from '../mcp/server.ts'
@@ -59,7 +60,13 @@ export class CordNode {
   private removeDemoTools?: () => void
 
   /** Use `createNode()`. */
-  constructor(options: ResolvedNodeOptions, host: Host, log: Logger, datastore?: LevelDatastore) {
+  constructor(
+    options: ResolvedNodeOptions,
+    host: Host,
+    log: Logger,
+    datastore?: LevelDatastore,
+    clientHandlers?: ClientHandlers,
+  ) {
     this.options = options
     this.host = host
     this.log = log
@@ -80,7 +87,7 @@ export class CordNode {
     )
     this.pool = new SessionPool(
       { libp2p: host, log: log.child({ part: 'sessions' }), serveLocal: (t) => this.mcp.serveLocal(t) },
-      { alias: options.alias, maxFrameBytes: options.maxFrameBytes },
+      { alias: options.alias, maxFrameBytes: options.maxFrameBytes, handlers: clientHandlers },
     )
     this.keepAlive = new KeepAlive(
       { libp2p: host, log: log.child({ part: 'keep-alive' }) },
@@ -426,5 +433,6 @@ export async function createNode(options: NodeOptions = {}): Promise<CordNode> {
     }
   }
   const host = await createHost({ privateKey, datastore, listen: resolved.listen, alias: resolved.alias })
-  return new CordNode(resolved, host, log.child({ node: host.peerId.toString().slice(-8) }), datastore)
+  const node = log.child({ node: host.peerId.toString().slice(-8) })
+  return new CordNode(resolved, host, node, datastore, validated.clientHandlers as ClientHandlers | undefined)
 }

@@ -35,7 +35,11 @@ describe('control API', () => {
 
   it('listens on loopback and answers nothing but 401 without the right token', async () => {
     expect(new URL(control.url).hostname).toBe('127.0.0.1')
-    const attempts: Array<Record<string, string>> = [{}, { authorization: 'Bearer wrong' }, { authorization: control.token }]
+    const attempts: Array<Record<string, string>> = [
+      {},
+      { authorization: 'Bearer wrong' },
+      { authorization: control.token },
+    ]
     for (const headers of attempts) {
       const res = await fetch(new URL('/v1/id', control.url), { headers })
       expect(res.status).toBe(401)

@@ -195,6 +195,38 @@ describe('hosted MCP servers across the mesh', () => {
     await waitFor(() => readFileSync(join(dir, 'cancel.log'), 'utf8').includes('cancelled c2'))
   })
 
+  it('relays sampling and elicitation to a caller that declared them, and refuses them otherwise', async () => {
+    const asked: string[] = []
+    const agent = await createNode({
+      listen: ['/ip4/127.0.0.1/tcp/0'],
+      logLevel: 'silent',
+      bootstrap: [host.multiaddrs[0]!],
+      clientHandlers: {
+        sampling: async (params) => {
+          asked.push(JSON.stringify(params.messages))
+          return { role: 'assistant', model: 'test-model', content: { type: 'text', text: 'sampled answer' } }
+        },
+        elicitation: async () => ({ action: 'accept', content: { name: 'Ada' } }),
+      },
+    })
+    nodes.push(agent)
+    await agent.start()
+    const sampled = await agent.callTool(host.peerId, 'everything__trigger-sampling-request', {
+      prompt: 'haiku',
+      maxTokens: 10,
+    })
+    expect(JSON.stringify(sampled)).toContain('sampled answer')
+    expect(asked[0]).toContain('haiku')
+    // `caller` declared no sampling: the hosted server's request is refused, and the tool says so
+    const refused = await caller
+      .callTool(host.peerId, 'everything__trigger-sampling-request', { prompt: 'haiku' })
+      .then(
+        (r) => JSON.stringify(r),
+        (e: Error) => e.message,
+      )
+    expect(refused).toMatch(/did not declare the sampling capability/)
+  })
+
   it('fails a call promptly when the child dies, restarts it, and serves the next call', async () => {
     const before = host.status().upstreams.find((u) => u.name === 'everything')!
     const pid = before.pid!
