@@ -5,6 +5,7 @@
  *   (b) raw    — a raw length-prefixed echo on the same libp2p stack (TCP, Noise, Yamux): the floor
  *   (c) http   — the MCP SDK over Streamable HTTP on 127.0.0.1 (stateful session, JSON responses)
  *   (d) stdio  — the MCP SDK over stdio to a child process
+ *   (e) bridged — Cord: a remote call to that same stdio server, hosted by the remote node
  * Rounds are interleaved (a b c d, a b c d, …) so that the noise of a shared machine hits all alike;
  * each figure is the median over rounds. `--json FILE` also writes the results as JSON.
  *
@@ -107,7 +108,13 @@ async function meshAndRaw(local: CordNode): Promise<Target[]> {
       proc.stdin?.end()
     },
   }
-  return [mesh, raw]
+  const bridged: Target = {
+    name: 'bridged',
+    label: '(e) Cord mesh → stdio server bridged on the remote node',
+    call: () => local.callTool(remote.peerId, 'bench__echo', { text: TEXT }),
+    close: async () => {},
+  }
+  return [mesh, raw, bridged]
 }
 
 async function http(): Promise<Target> {
@@ -210,7 +217,8 @@ async function main(): Promise<void> {
     process.argv.indexOf('--json') >= 0 ? process.argv[process.argv.indexOf('--json') + 1] : undefined
   const local = await createNode({ listen: ['/ip4/127.0.0.1/tcp/0'], logLevel: 'silent', demoTools: false })
   await local.start()
-  const targets = [...(await meshAndRaw(local)), await http(), await stdio()]
+  const [mesh, raw, bridged] = await meshAndRaw(local)
+  const targets = [mesh!, raw!, await http(), await stdio(), bridged!]
   const rounds = new Map<string, Measurement[]>(targets.map((t) => [t.name, []]))
   console.log(
     `node ${process.version}; ${CALLS} sequential calls and ${BURST} calls at ${IN_FLIGHT} in flight per path and round; ${ROUNDS} rounds, interleaved\n`,
@@ -229,13 +237,23 @@ async function main(): Promise<void> {
     })
   }
   console.log(table(targets, results))
-  const mesh = results.get('mesh')!
-  const raw = results.get('raw')!
+  const meshResult = results.get('mesh')!
+  const rawResult = results.get('raw')!
+  const bridgedResult = results.get('bridged')!
+  const stdioResult = results.get('stdio')!
   const httpResult = results.get('http')!
   const checks = [
-    [`mesh p50 ≤ 2× raw floor p50`, mesh.p50 / raw.p50, mesh.p50 <= 2 * raw.p50],
-    [`mesh p50 ≤ 0.3× Streamable HTTP p50`, mesh.p50 / httpResult.p50, mesh.p50 <= 0.3 * httpResult.p50],
-    [`mesh calls/s at 64 in flight ≥ 0.5× raw floor`, mesh.rps64 / raw.rps64, mesh.rps64 >= 0.5 * raw.rps64],
+    [`mesh p50 ≤ 2× raw floor p50`, meshResult.p50 / rawResult.p50, meshResult.p50 <= 2 * rawResult.p50],
+    [
+      `mesh p50 ≤ 0.3× Streamable HTTP p50`,
+      meshResult.p50 / httpResult.p50,
+      meshResult.p50 <= 0.3 * httpResult.p50,
+    ],
+    [
+      `mesh calls/s at 64 in flight ≥ 0.5× raw floor`,
+      meshResult.rps64 / rawResult.rps64,
+      meshResult.rps64 >= 0.5 * rawResult.rps64,
+    ],
   ] as const
   console.log('\ntargets:')
   for (const [what, ratio, ok] of checks)

@@ -1,5 +1,6 @@
 /**
- * Benchmark child: a Cord node (the built package) with the demo `echo` tool, plus a raw
+ * Benchmark child: a Cord node (the built package) with the demo `echo` tool, the SDK echo server
+ * bridged as `bench__echo`, plus a raw
  * length-prefixed echo protocol on the same libp2p host (the floor). Prints one JSON line with its
  * peer ID and addresses, and runs until its stdin closes.
  */
@@ -8,7 +9,13 @@ import { createNode } from '../../dist/index.js'
 
 export const RAW_ECHO_PROTOCOL = '/cord-bench/echo/1.0.0'
 
-const node = await createNode({ listen: ['/ip4/127.0.0.1/tcp/0'], logLevel: 'silent' })
+// It also hosts the plain SDK echo server over stdio, for "remote call to a bridged stdio server".
+const echoServer = new URL('./mcp-server.ts', import.meta.url).pathname
+const node = await createNode({
+  listen: ['/ip4/127.0.0.1/tcp/0'],
+  logLevel: 'silent',
+  servers: [{ name: 'bench', command: process.execPath, args: ['--import', 'tsx', echoServer, 'stdio'] }],
+})
 await node.start()
 await node.libp2p.handle(
   RAW_ECHO_PROTOCOL,
