@@ -258,6 +258,15 @@ async function main(): Promise<void> {
   console.log('\ntargets:')
   for (const [what, ratio, ok] of checks)
     console.log(`  ${ok ? 'PASS' : 'MISS'}  ${what}  (ratio ${ratio.toFixed(2)})`)
+  const floor = rawResult.p50 / httpResult.p50
+  console.log(
+    `  info  raw floor p50 ÷ Streamable HTTP p50 = ${floor.toFixed(2)} (no path on this stack beats the floor)`,
+  )
+  const bridgeP50 = bridgedResult.p50 / stdioResult.p50
+  const bridgeRps = bridgedResult.rps64 / stdioResult.rps64
+  console.log(
+    `  info  remote call to a bridged stdio server ÷ direct stdio call: p50 ${bridgeP50.toFixed(2)}×, calls/s (64) ${bridgeRps.toFixed(2)}×`,
+  )
   if (jsonOut != null) {
     writeFileSync(
       jsonOut,

@@ -4,9 +4,11 @@
  * run over it unchanged.
  */
 import type { Stream } from '@libp2p/interface'
-import { type LengthPrefixedStream, lpStream } from '@libp2p/utils'
+import { LengthPrefixedDecoder } from '@libp2p/utils'
 import type { Transport, TransportSendOptions } from '@modelcontextprotocol/sdk/shared/transport.js'
 import { ErrorCode, type JSONRPCMessage } from '@modelcontextprotocol/sdk/types.js'
+import * as varint from 'uint8-varint'
+import { Uint8ArrayList } from 'uint8arraylist'
 import { MAX_PROTOCOL_ERRORS_PER_STREAM } from '../constants.ts'
 import type { Logger } from '../logger.ts'
 import { afterNotificationHandlers } from '../util/async.ts'
@@ -23,6 +25,9 @@ export interface StreamTransportInit {
   log?: Logger
 }
 
+/** Decoded frames waiting for delivery before the stream is paused. */
+const MAX_QUEUED_FRAMES = 256
+
 /** How long a graceful close may take before the stream is reset. */
 const CLOSE_TIMEOUT_MS = 2_000
 
@@ -33,21 +38,27 @@ export class StreamTransport implements Transport {
   onmessage?: (message: JSONRPCMessage) => void
 
   readonly stream: Stream
-  private readonly lp: LengthPrefixedStream<Stream>
+  private readonly decoder: LengthPrefixedDecoder
+  private readonly inbox: Uint8ArrayList[] = []
+  private delivering = false
+  private remoteDone = false
   private readonly maxFrameBytes: number
   private readonly maxProtocolErrors: number
   private readonly log?: Logger
   private started = false
   private closed = false
   private protocolErrors = 0
+  private pending: Uint8Array[] = []
+  private flush?: Promise<void>
+  private draining?: Promise<void>
 
   constructor(stream: Stream, init: StreamTransportInit) {
     this.stream = stream
     this.maxFrameBytes = init.maxFrameBytes
     this.maxProtocolErrors = init.maxProtocolErrors ?? MAX_PROTOCOL_ERRORS_PER_STREAM
     this.log = init.log
-    // Room for a whole frame plus the next one being pipelined behind it; past that the stream is reset.
-    this.lp = lpStream(stream, {
+    // Room for a whole frame plus the next one behind it; past that the stream is reset.
+    this.decoder = new LengthPrefixedDecoder({
       maxDataLength: init.maxFrameBytes,
       maxBufferSize: 2 * init.maxFrameBytes + 64,
     })
@@ -61,7 +72,16 @@ export class StreamTransport implements Transport {
   async start(): Promise<void> {
     if (this.started) throw new Error('StreamTransport already started')
     this.started = true
-    void this.readLoop()
+    this.stream.addEventListener('message', (evt) => this.onData(evt.data))
+    this.stream.addEventListener('remoteCloseWrite', () => {
+      this.remoteDone = true
+      void this.deliver()
+    })
+    this.stream.addEventListener('close', (evt) => {
+      if (evt.error != null) this.log?.debug({ err: evt.error }, 'MCP stream ended')
+      this.remoteDone = true
+      this.finish()
+    })
   }
 
   async send(message: JSONRPCMessage, _options?: TransportSendOptions): Promise<void> {
@@ -75,9 +95,33 @@ export class StreamTransport implements Transport {
         errorResponse(message.id ?? null, ErrorCode.InternalError, `Result too large: ${tooLarge}`),
       )
     }
+    this.pending.push(varint.encode(bytes.byteLength), bytes)
+    this.flush ??= this.flushSoon()
+    return this.flush
+  }
+
+  /**
+   * Writes every frame queued in this tick as one chunk: under load, many responses leave together
+   * and share one Yamux frame, one Noise seal and one socket write. A new batch waits until the
+   * stream has drained the previous one (back-pressure).
+   */
+  private async flushSoon(): Promise<void> {
+    await Promise.resolve()
     try {
-      await this.lp.write(bytes)
+      if (this.draining != null) await this.draining
+      const chunks = this.pending
+      this.pending = []
+      this.flush = undefined
+      if (this.closed) throw new Error('closed')
+      if (!this.stream.send(new Uint8ArrayList(...chunks))) {
+        const drained: Promise<void> = this.stream.onDrain().finally(() => {
+          if (this.draining === drained) this.draining = undefined
+        })
+        drained.catch(() => {}) // the next batch sees the failure; nobody else need
+        this.draining = drained
+      }
     } catch (err) {
+      this.flush = undefined
       throw new TransportClosedError(`the MCP stream is closed: ${(err as Error).message}`)
     }
   }
@@ -101,10 +145,30 @@ export class StreamTransport implements Transport {
     this.onclose?.()
   }
 
-  private async readLoop(): Promise<void> {
+  /** Decodes every complete frame of a chunk at once; frames are delivered in order by `deliver`. */
+  private onData(data: Uint8Array | Uint8ArrayList): void {
+    if (this.closed) return
     try {
-      while (!this.closed) {
-        const frame = await this.lp.read()
+      for (const frame of this.decoder.decode(data)) this.inbox.push(frame)
+    } catch (err) {
+      const tooLarge = new FrameTooLargeError(
+        `inbound frame exceeds the frame limit of ${this.maxFrameBytes} bytes`,
+      )
+      this.log?.warn('resetting MCP stream: %s (%s)', tooLarge.message, (err as Error).message)
+      this.onerror?.(tooLarge)
+      this.abort(tooLarge)
+      return
+    }
+    // Unprocessed frames pile up only while a handler is slow: stop reading until they are done.
+    if (this.inbox.length > MAX_QUEUED_FRAMES) this.stream.pause()
+    void this.deliver()
+  }
+
+  private async deliver(): Promise<void> {
+    if (this.delivering) return
+    this.delivering = true
+    try {
+      for (let frame = this.inbox.shift(); frame != null && !this.closed; frame = this.inbox.shift()) {
         const decoded = decodeFrame(frame)
         if (!decoded.ok) {
           await this.onBadFrame(decoded.error)
@@ -113,26 +177,19 @@ export class StreamTransport implements Transport {
         this.onmessage?.(decoded.message)
         if ('method' in decoded.message && !('id' in decoded.message)) await afterNotificationHandlers()
       }
-    } catch (err) {
-      this.onReadError(err as Error)
+      if (this.stream.readStatus === 'paused') this.stream.resume()
+      // The remote has closed its side and everything it sent is delivered: close ours too.
+      if (this.remoteDone && this.inbox.length === 0) void this.close()
     } finally {
-      void this.close()
+      this.delivering = false
     }
   }
 
-  private onReadError(err: Error): void {
+  /** The stream is gone: tell the SDK once. */
+  private finish(): void {
     if (this.closed) return
-    if (err.name === 'InvalidDataLengthError' || err.name === 'StreamBufferError') {
-      const tooLarge = new FrameTooLargeError(
-        `inbound frame exceeds the frame limit of ${this.maxFrameBytes} bytes`,
-      )
-      this.log?.warn('resetting MCP stream: %s', tooLarge.message)
-      this.onerror?.(tooLarge)
-      this.abort(tooLarge)
-      return
-    }
-    // A clean end of stream (the remote closed its side) is no error.
-    if (err.name !== 'UnexpectedEOFError') this.log?.debug({ err }, 'MCP stream ended')
+    this.closed = true
+    this.onclose?.()
   }
 
   private async onBadFrame(error: FrameError): Promise<void> {
