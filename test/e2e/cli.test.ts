@@ -3,9 +3,10 @@
  * call each other by peer ID; one restarts with the same data dir and keeps its peer ID.
  */
 import { existsSync, statSync } from 'node:fs'
-import { mkdtemp, rm, writeFile } from 'node:fs/promises'
+import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
+import { fileURLToPath } from 'node:url'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { cord, type RunningDaemon, startDaemon } from '../helpers/cli.ts'
 
@@ -157,6 +158,36 @@ describe('cord CLI end to end', () => {
     expect(existsSync(control)).toBe(false)
     const res = await cord(['status', '--dir', dir('c')])
     expect(res.code).toBe(3)
+  })
+
+  it('hosts MCP servers from config.toml: their tools are listed and called from another node, status shows them', async () => {
+    const everything = fileURLToPath(
+      new URL('../../node_modules/@modelcontextprotocol/server-everything/dist/index.js', import.meta.url),
+    )
+    await mkdir(dir('d'), { recursive: true })
+    await writeFile(
+      join(dir('d'), 'config.toml'),
+      `alias = "d"\n[[servers]]\nname = "everything"\ncommand = ${JSON.stringify(process.execPath)}\nargs = [${JSON.stringify(everything)}, "stdio"]\n`,
+    )
+    daemons.d = await startDaemon(['--dir', dir('d'), ...LOOPBACK, '--bootstrap', daemons.a!.info.addrs[0]!])
+    const d = daemons.d.info.peerId
+    // a knows d's address because d joined through it (finding peers through others is discovery's job)
+    const tools = await cord(['tools', '--dir', dir('a'), d, '--json'])
+    expect(tools.code).toBe(0)
+    expect((JSON.parse(tools.stdout) as Array<{ name: string }>).map((t) => t.name)).toEqual(
+      expect.arrayContaining(['echo', 'everything__get-sum', 'everything__echo']),
+    )
+    expect(await cord(['call', '--dir', dir('a'), d, 'everything__get-sum', '{"a":40,"b":2}'])).toMatchObject(
+      {
+        code: 0,
+        stdout: 'The sum of 40 and 2 is 42.\n',
+      },
+    )
+    const status = await cord(['status', '--dir', dir('d'), '--json'])
+    expect(JSON.parse(status.stdout).upstreams).toEqual([
+      expect.objectContaining({ name: 'everything', kind: 'stdio', state: 'ready', restarts: 0 }),
+    ])
+    expect((await cord(['status', '--dir', dir('d')])).stdout).toMatch(/everything\s+stdio\s+ready/)
   })
 
   it('restarts with the same data dir and the same peer ID, and is called again', async () => {
