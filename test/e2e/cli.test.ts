@@ -188,6 +188,10 @@ describe('cord CLI end to end', () => {
       expect.objectContaining({ name: 'everything', kind: 'stdio', state: 'ready', restarts: 0 }),
     ])
     expect((await cord(['status', '--dir', dir('d')])).stdout).toMatch(/everything\s+stdio\s+ready/)
+    // SIGTERM stops the daemon and its child: no orphan
+    const pid = JSON.parse(status.stdout).upstreams[0].pid as number
+    expect(await daemons.d.stop('SIGTERM')).toBe(0)
+    expect(() => process.kill(pid, 0)).toThrow()
   })
 
   it('restarts with the same data dir and the same peer ID, and is called again', async () => {

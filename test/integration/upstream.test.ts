@@ -9,10 +9,21 @@ import { createServer } from 'node:net'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { fileURLToPath } from 'node:url'
-import type { Progress } from '@modelcontextprotocol/sdk/types.js'
+import { Client } from '@modelcontextprotocol/sdk/client/index.js'
+import {
+  LoggingMessageNotificationSchema,
+  type Progress,
+  ToolListChangedNotificationSchema,
+} from '@modelcontextprotocol/sdk/types.js'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import type { UpstreamSpec } from '../../src/config/servers.ts'
-import { type CordNode, createNode } from '../../src/index.ts'
+import {
+  type CordNode,
+  createNode,
+  DEFAULT_MAX_FRAME_BYTES,
+  MCP_PROTOCOL,
+  StreamTransport,
+} from '../../src/index.ts'
 
 const modules = fileURLToPath(new URL('../../node_modules/', import.meta.url))
 const EVERYTHING = join(modules, '@modelcontextprotocol/server-everything/dist/index.js')
@@ -268,6 +279,41 @@ describe('hosted MCP servers across the mesh', () => {
     const status = await waitFor(() => node.status().upstreams.find((u) => u.state === 'failed'))
     expect(status).toMatchObject({ name: 'broken', restarts: 2 })
     expect(node.status().tools).toBe(4) // the demo tools only
+  })
+
+  it('gives a plain MCP client on another node logging, list_changed, pagination and completions', async () => {
+    const stream = await caller.libp2p.dialProtocol(host.libp2p.peerId, MCP_PROTOCOL)
+    const client = new Client({ name: 'plain-sdk-client', version: '1.0.0' })
+    const logs: Array<{ level: string }> = []
+    let toolsChanged = 0
+    client.setNotificationHandler(LoggingMessageNotificationSchema, (n) => {
+      logs.push(n.params)
+    })
+    client.setNotificationHandler(ToolListChangedNotificationSchema, () => {
+      toolsChanged++
+    })
+    await client.connect(new StreamTransport(stream, { maxFrameBytes: DEFAULT_MAX_FRAME_BYTES }))
+    await client.setLoggingLevel('debug')
+    await client.callTool({ name: 'everything__toggle-simulated-logging', arguments: {} })
+    await waitFor(() => logs.length > 0)
+    await client.callTool({ name: 'everything__toggle-simulated-logging', arguments: {} })
+
+    const removers = Array.from({ length: 150 }, (_, i) =>
+      host.registerTool(`bulk_${i}`, {}, () => ({ content: [] })),
+    )
+    await waitFor(() => toolsChanged > 0)
+    const first = await client.listTools()
+    expect(first.tools).toHaveLength(100)
+    expect(first.nextCursor).toBeDefined()
+    expect((await caller.listTools(host.peerId)).filter((t) => t.name.startsWith('bulk_'))).toHaveLength(150)
+    for (const remove of removers) remove()
+
+    const completion = await client.complete({
+      ref: { type: 'ref/prompt', name: 'everything__completable-prompt' },
+      argument: { name: 'department', value: 'Eng' },
+    })
+    expect(completion.completion.values).toEqual(['Engineering'])
+    await client.close()
   })
 
   it('leaves no child process behind when the node stops', async () => {
