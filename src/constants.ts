@@ -49,3 +49,21 @@ export const TOOL_NAME_PATTERN = /^[A-Za-z0-9_-]{1,64}$/
 
 /** Allowed aliases: short, printable, safe in a shell and in identify's agent version. */
 export const ALIAS_PATTERN = /^[A-Za-z0-9][A-Za-z0-9._-]{0,31}$/
+
+/** Our private Kad-DHT (see protocols/kad.md). */
+export const DHT_PROTOCOL = '/cord/kad/1.0.0'
+
+/** The gossipsub topic of heartbeats (see protocols/heartbeat.md). */
+export const HEARTBEAT_TOPIC = 'cord/heartbeat/1'
+
+/** Default time between two heartbeats of a node. */
+export const DEFAULT_HEARTBEAT_INTERVAL_MS = 1_000
+
+/** Missed heartbeat intervals after which a peer is suspect. */
+export const DEFAULT_SUSPECT_AFTER = 3
+
+/** Missed heartbeat intervals after which a peer is dead. */
+export const DEFAULT_DEAD_AFTER = 6
+
+/** Connections a node tries to keep to alive peers, so that gossip reaches it from the whole mesh. */
+export const DEFAULT_TARGET_CONNECTIONS = 6

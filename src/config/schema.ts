@@ -6,12 +6,16 @@ import { z } from 'zod'
 import {
   DEFAULT_CALL_TIMEOUT_MS,
   DEFAULT_CONTROL_LISTEN,
+  DEFAULT_DEAD_AFTER,
+  DEFAULT_HEARTBEAT_INTERVAL_MS,
   DEFAULT_LISTEN,
   DEFAULT_MAX_FRAME_BYTES,
   DEFAULT_MAX_INBOUND_STREAMS,
   DEFAULT_REDIAL_MAX_MS,
   DEFAULT_REDIAL_MIN_MS,
   DEFAULT_SHUTDOWN_GRACE_MS,
+  DEFAULT_SUSPECT_AFTER,
+  DEFAULT_TARGET_CONNECTIONS,
 } from '../constants.ts'
 import type { Logger } from '../logger.ts'
 import type { ClientHandlers } from '../mcp/client-handlers.ts'
@@ -46,7 +50,23 @@ export const fileConfigSchema = z
       })
       .optional(),
     servers: serversFileSchema.optional(),
+    discovery: z
+      .strictObject({
+        heartbeat_interval_ms: positiveInt.min(100).optional(),
+        suspect_after: positiveInt.optional(),
+        dead_after: positiveInt.optional(),
+        target_connections: positiveInt.optional(),
+      })
+      .optional(),
   })
+  .refine(
+    (c) =>
+      (c.discovery?.suspect_after ?? DEFAULT_SUSPECT_AFTER) < (c.discovery?.dead_after ?? DEFAULT_DEAD_AFTER),
+    {
+      message: 'discovery.suspect_after must be smaller than discovery.dead_after',
+      path: ['discovery', 'suspect_after'],
+    },
+  )
   .refine((c) => (c.redial?.min_ms ?? DEFAULT_REDIAL_MIN_MS) <= (c.redial?.max_ms ?? DEFAULT_REDIAL_MAX_MS), {
     message: 'redial.min_ms must not be larger than redial.max_ms',
     path: ['redial', 'min_ms'],
@@ -70,6 +90,10 @@ export const nodeOptionsSchema = z.strictObject({
   redialMaxMs: positiveInt.optional(),
   shutdownGraceMs: positiveInt.optional(),
   logLevel: logLevel.optional(),
+  heartbeatIntervalMs: positiveInt.min(20).optional(),
+  suspectAfter: positiveInt.optional(),
+  deadAfter: positiveInt.optional(),
+  targetConnections: positiveInt.optional(),
   /** MCP servers this node hosts and serves to the mesh. */
   servers: z.array(upstreamSpecSchema).optional(),
   /** Answers to requests that remote tools send back to this node's calls: sampling, elicitation, roots. */
@@ -106,6 +130,10 @@ export interface ResolvedNodeOptions {
   redialMaxMs: number
   shutdownGraceMs: number
   servers: UpstreamSpec[]
+  heartbeatIntervalMs: number
+  suspectAfter: number
+  deadAfter: number
+  targetConnections: number
 }
 
 /** Settings of the daemon around the node. */
@@ -129,6 +157,10 @@ export function fileConfigToOptions(config: FileConfig): NodeOptions {
     shutdownGraceMs: config.shutdown_grace_ms,
     logLevel: config.log_level,
     servers: config.servers != null ? serversToSpecs(config.servers) : undefined,
+    heartbeatIntervalMs: config.discovery?.heartbeat_interval_ms,
+    suspectAfter: config.discovery?.suspect_after,
+    deadAfter: config.discovery?.dead_after,
+    targetConnections: config.discovery?.target_connections,
   }
 }
 
@@ -147,6 +179,10 @@ export function resolveNodeOptions(options: NodeOptions, defaultAlias: string): 
     redialMaxMs: options.redialMaxMs ?? DEFAULT_REDIAL_MAX_MS,
     shutdownGraceMs: options.shutdownGraceMs ?? DEFAULT_SHUTDOWN_GRACE_MS,
     servers: options.servers ?? [],
+    heartbeatIntervalMs: options.heartbeatIntervalMs ?? DEFAULT_HEARTBEAT_INTERVAL_MS,
+    suspectAfter: options.suspectAfter ?? DEFAULT_SUSPECT_AFTER,
+    deadAfter: options.deadAfter ?? DEFAULT_DEAD_AFTER,
+    targetConnections: options.targetConnections ?? DEFAULT_TARGET_CONNECTIONS,
   }
 }
 

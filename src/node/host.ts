@@ -3,19 +3,23 @@
  * identity and a LevelDB peer store when the node has a data directory.
  */
 import { noise } from '@chainsafe/libp2p-noise'
+import { type GossipSub, gossipsub } from '@libp2p/gossipsub'
 import { identify } from '@libp2p/identify'
 import type { Libp2p, PrivateKey } from '@libp2p/interface'
+import { type KadDHT, kadDHT, passthroughMapper } from '@libp2p/kad-dht'
 import { type Ping, ping } from '@libp2p/ping'
 import { tcp } from '@libp2p/tcp'
 import { yamux } from '@libp2p/yamux'
 import type { Datastore } from 'interface-datastore'
 import { createLibp2p } from 'libp2p'
-import { VERSION } from '../constants.ts'
+import { DHT_PROTOCOL, VERSION } from '../constants.ts'
 
 /** The services every Cord host runs. */
 export type HostServices = {
   identify: ReturnType<ReturnType<typeof identify>>
   ping: Ping
+  dht: KadDHT
+  pubsub: GossipSub
 }
 
 /** A Cord libp2p host. */
@@ -50,6 +54,15 @@ export async function createHost(init: HostInit): Promise<Host> {
     services: {
       identify: identify(),
       ping: ping(),
+      // A private DHT: its own protocol ID, every node a server, and every address kept (loopback
+      // and LAN addresses too; the default mapper keeps only public ones). See protocols/kad.md.
+      dht: kadDHT({ protocol: DHT_PROTOCOL, clientMode: false, peerInfoMapper: passthroughMapper }),
+      pubsub: gossipsub({
+        globalSignaturePolicy: 'StrictSign',
+        allowPublishToZeroTopicPeers: true,
+        // Many nodes of one mesh may share a host (and an IP): do not score them down for it.
+        scoreParams: { IPColocationFactorWeight: 0 },
+      }),
     },
   })
 }

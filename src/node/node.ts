@@ -10,6 +10,8 @@ import { ConfigError } from '../config/errors.ts'
 import { validateNodeOptions } from '../config/load.ts'
 import { type NodeOptions, type ResolvedNodeOptions, resolveNodeOptions } from '../config/schema.ts'
 import { ALIAS_PATTERN, VERSION } from '../constants.ts'
+import { findProviders } from '../discovery/dht.ts'
+import { Discovery } from '../discovery/discovery.ts'
 import { InvalidArgumentError, NodeStoppingError, NotStartedError } from '../errors.ts'
 import { createLogger, type Logger } from '../logger.ts'
 import type { ClientHandlers } from '../mcp/client-handlers.ts'
@@ -20,6 +22,7 @@ import { type Session, SessionPool } from '../mcp/session-pool.ts'
 import { registerDemoTools } from '../registry/demo-tools.ts'
 import { ToolRegistry } from '../registry/registry.ts'
 import type { ToolHandler, ToolSpec } from '../registry/types.ts'
+import { Router } from '../router/router.ts'
 import { UpstreamHub } from '../upstream/hub.ts'
 import { listAll } from '../upstream/paginate.ts'
 import { settleWithin } from '../util/async.ts'
@@ -53,6 +56,8 @@ export class CordNode {
   private readonly pool: SessionPool
   private readonly keepAlive: KeepAlive
   private readonly hub?: UpstreamHub
+  private readonly discovery: Discovery
+  private readonly router: Router
   private readonly outbound = new Set<Promise<unknown>>()
   private stopping = new AbortController()
   private state: State = 'created'
@@ -93,6 +98,29 @@ export class CordNode {
       { libp2p: host, log: log.child({ part: 'keep-alive' }) },
       { peers: options.bootstrap, minMs: options.redialMinMs, maxMs: options.redialMaxMs },
     )
+    this.discovery = new Discovery(
+      {
+        libp2p: host,
+        registry: this.registry,
+        log: log.child({ part: 'discovery' }),
+        pullCatalog: (peerId) => this.listTools(peerId, { timeout: options.heartbeatIntervalMs * 5 }),
+        load: () => ({ inflight: this.registry.activeCalls, capacity: LOAD_CAPACITY }),
+      },
+      {
+        alias: options.alias,
+        intervalMs: options.heartbeatIntervalMs,
+        suspectAfter: options.suspectAfter,
+        deadAfter: options.deadAfter,
+        targetConnections: options.targetConnections,
+      },
+    )
+    this.router = new Router({
+      self: { peerId: host.peerId.toString(), alias: options.alias },
+      table: this.discovery.table,
+      registry: this.registry,
+      findProviders: (tool, signal) => findProviders(host, tool, { signal }),
+      rtt: (peerId) => host.getConnections(parsePeerId(peerId)).find((c) => c.rtt != null)?.rtt,
+    })
   }
 
   /** This node's peer ID. */
@@ -134,6 +162,7 @@ export class CordNode {
     await this.mcp.start()
     await this.hub?.start(UPSTREAM_START_WAIT_MS)
     await this.keepAlive.start()
+    this.discovery.start()
     this.log.info({ peerId: this.peerId, addrs: this.multiaddrs }, 'node started')
   }
 
@@ -148,6 +177,7 @@ export class CordNode {
     }
     this.state = 'stopping'
     const reason = new NodeStoppingError(`node ${this.peerId} is stopping`)
+    this.discovery.stop()
     await this.mcp.stopAccepting()
     await Promise.all([
       this.registry.drain(this.options.shutdownGraceMs, reason),
@@ -180,21 +210,90 @@ export class CordNode {
     )
   }
 
-  /** Calls tool `name` on peer `target` (a peer ID; this node's own ID calls it locally). */
+  /**
+   * Calls tool `name`. `target` is a peer ID or an alias; without one, the call goes to a live
+   * provider of the tool, the least loaded and nearest first, failing over to the next when the
+   * request surely did not run, or when the tool is read-only or idempotent. The result's
+   * `_meta["cord/servedBy"]` names the peer that served it.
+   */
   async callTool(
-    target: string,
+    target: string | undefined,
     name: string,
     args: Record<string, unknown> = {},
     options: CallOptions = {},
   ): Promise<CallToolResult> {
-    return this.withSession(target, options, async (session, signal) => {
-      const result = await session.client.callTool({ name, arguments: args }, undefined, {
-        signal,
-        timeout: NO_SDK_TIMEOUT,
-        ...(options.onprogress != null ? { onprogress: options.onprogress } : {}),
-      })
-      return result as CallToolResult
+    this.assertRunning()
+    const candidates = await this.router.candidates(
+      target,
+      name,
+      options.signal ?? AbortSignal.timeout(options.timeout ?? this.options.callTimeout),
+    )
+    let lastError: unknown
+    for (const candidate of candidates) {
+      try {
+        const result = await this.withSession(candidate.peerId, options, async (session, signal) => {
+          return (await session.client.callTool({ name, arguments: args }, undefined, {
+            signal,
+            timeout: NO_SDK_TIMEOUT,
+            ...(options.onprogress != null ? { onprogress: options.onprogress } : {}),
+          })) as CallToolResult
+        })
+        return { ...result, _meta: { ...result._meta, [SERVED_BY]: candidate.peerId } }
+      } catch (err) {
+        lastError = err
+        if (options.signal?.aborted || !this.router.mayFailOver(err, candidate)) throw err
+        this.log.info(
+          { tool: name, peer: candidate.peerId, err: (err as Error).message },
+          'failing over to the next provider',
+        )
+      }
+    }
+    throw lastError
+  }
+
+  /** Providers of tool `name` from the DHT, with what the peer table knows of them. */
+  async findTool(
+    name: string,
+    options: CallOptions = {},
+  ): Promise<Array<{ peerId: string; alias?: string; state?: string }>> {
+    this.assertRunning()
+    const signal = options.signal ?? AbortSignal.timeout(options.timeout ?? FIND_TIMEOUT_MS)
+    const ids = await findProviders(this.host, name, { signal })
+    if (this.registry.has(name) && !ids.includes(this.peerId)) ids.unshift(this.peerId)
+    return ids.map((peerId) => {
+      const peer =
+        peerId === this.peerId ? { alias: this.alias, state: 'alive' } : this.discovery.table.get(peerId)
+      return {
+        peerId,
+        ...(peer?.alias != null ? { alias: peer.alias } : {}),
+        ...(peer?.state != null ? { state: peer.state } : {}),
+      }
     })
+  }
+
+  /** The mesh catalog: every tool of this node and of the peers' pulled catalogs, with its providers. */
+  catalog(): Array<Tool & { providers: Array<{ peerId: string; alias?: string; state: string }> }> {
+    const byName = new Map<
+      string,
+      Tool & { providers: Array<{ peerId: string; alias?: string; state: string }> }
+    >()
+    const add = (tool: Tool, provider: { peerId: string; alias?: string; state: string }): void => {
+      const entry = byName.get(tool.name) ?? { ...tool, providers: [] }
+      entry.providers.push(provider)
+      byName.set(tool.name, entry)
+    }
+    for (const tool of this.registry.list())
+      add(tool, { peerId: this.peerId, alias: this.alias, state: 'alive' })
+    for (const peer of this.discovery.table.list()) {
+      if (peer.state === 'dead') continue
+      for (const tool of peer.tools ?? [])
+        add(tool, {
+          peerId: peer.peerId,
+          ...(peer.alias != null ? { alias: peer.alias } : {}),
+          state: peer.state,
+        })
+    }
+    return [...byName.values()].sort((a, b) => a.name.localeCompare(b.name))
   }
 
   /** The resources of `target`'s hosted MCP servers. */
@@ -260,9 +359,16 @@ export class CordNode {
         const agent = p.metadata.get('AgentVersion')
         const alias = aliasFromAgentVersion(agent != null ? new TextDecoder().decode(agent) : undefined)
         const rtt = conns.find((c) => c.rtt != null)?.rtt
+        const mesh = this.discovery.table.get(id)
+        const name = mesh?.alias ?? alias
         return {
           peerId: id,
-          ...(alias != null ? { alias } : {}),
+          ...(name != null ? { alias: name } : {}),
+          ...(mesh != null ? { state: mesh.state } : {}),
+          ...(mesh?.lastHeartbeat != null
+            ? { lastHeartbeat: new Date(mesh.lastHeartbeat).toISOString() }
+            : {}),
+          ...(mesh?.load != null ? { load: mesh.load } : {}),
           addrs: p.addresses.map((a) => `${a.multiaddr.toString()}/p2p/${id}`),
           connected: conns.length > 0,
           ...(rtt != null ? { rttMs: rtt } : {}),
@@ -270,7 +376,7 @@ export class CordNode {
           bootstrap: bootstrap.has(id),
         }
       })
-      .sort((a, b) => Number(b.connected) - Number(a.connected) || a.peerId.localeCompare(b.peerId))
+      .sort((a, b) => rank(a) - rank(b) || a.peerId.localeCompare(b.peerId))
   }
 
   /** The node's state and counters. */
@@ -289,6 +395,11 @@ export class CordNode {
       activeCalls: { inbound: this.registry.activeCalls, outbound: this.outbound.size },
       tools: this.registry.list().length,
       upstreams: this.hub?.status() ?? [],
+      discovery: {
+        ...this.discovery.stats,
+        peers: this.discovery.table.list().length,
+        digest: this.discovery.digest(),
+      },
     }
   }
 
@@ -372,6 +483,22 @@ function listenError(err: Error): Error {
     `cannot listen on ${detail.replace(/^(\S+): Error: listen \w+: /, '$1: ')} (choose another address with --listen or "listen" in config.toml)`,
   )
 }
+
+/** Order of `peers()`: alive, connected, then the rest. */
+function rank(p: PeerInfo): number {
+  return (
+    (p.state === 'alive' ? 0 : p.state === 'suspect' ? 2 : p.state === 'dead' ? 4 : 1) + (p.connected ? 0 : 1)
+  )
+}
+
+/** `_meta` key of a call result that names the peer that served it. */
+export const SERVED_BY = 'cord/servedBy'
+
+/** Capacity announced in heartbeats: calls in flight at which a node counts as fully loaded. */
+const LOAD_CAPACITY = 64
+
+/** Default bound of a DHT lookup. */
+const FIND_TIMEOUT_MS = 10_000
 
 /** How long `start()` waits for hosted MCP servers to come up before going on without them. */
 const UPSTREAM_START_WAIT_MS = 15_000

@@ -8,6 +8,7 @@ import type {
   ResourceTemplate,
   Tool,
 } from '@modelcontextprotocol/sdk/types.js'
+import type { DiscoveryStats } from '../discovery/discovery.ts'
 import type { UpstreamStatus } from '../upstream/upstream.ts'
 
 export type {
@@ -46,6 +47,12 @@ export interface PeerInfo {
   session: boolean
   /** Whether the peer is one of this node's bootstrap peers. */
   bootstrap: boolean
+  /** Liveness from heartbeats (Cord nodes only). */
+  state?: 'alive' | 'suspect' | 'dead'
+  /** When its last heartbeat arrived (ISO 8601). */
+  lastHeartbeat?: string
+  /** Calls in flight and capacity, from its last heartbeat. */
+  load?: { inflight: number; capacity: number }
 }
 
 /** The node's state, as `cord status` shows it. */
@@ -64,4 +71,6 @@ export interface NodeStatus {
   tools: number
   /** The hosted MCP servers and their state. */
   upstreams: UpstreamStatus[]
+  /** Heartbeats sent, received and rejected; peers in the table; this node's catalog digest. */
+  discovery: DiscoveryStats & { peers: number; digest: string }
 }

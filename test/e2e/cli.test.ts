@@ -64,6 +64,7 @@ describe('cord CLI end to end', () => {
     expect(JSON.parse(full.stdout)).toEqual({
       content: [{ type: 'text', text: '42' }],
       structuredContent: { sum: 42 },
+      _meta: { 'cord/servedBy': a },
     })
     // and the other way: a calls c, which it only knows because c dialled it
     const back = await cord(['call', '--dir', dir('a'), daemons.c!.info.peerId, 'echo', '-'], {
@@ -101,7 +102,11 @@ describe('cord CLI end to end', () => {
         /invalid arguments for tool "echo".*text must be string/,
       ],
       [['call', '--dir', dir('b'), a, 'echo', '{not json'], 2, /ARGS_JSON is not valid JSON/],
-      [['call', '--dir', dir('b'), 'not-a-peer', 'echo', '{}'], 2, /not a peer ID/],
+      [
+        ['call', '--dir', dir('b'), 'not-a-peer', 'echo', '{}'],
+        2,
+        /neither a peer ID nor the alias of a live peer/,
+      ],
       [
         [
           'call',

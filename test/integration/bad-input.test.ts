@@ -55,7 +55,7 @@ describe('bad input', () => {
     expect(unreachable.ms).toBeLessThan(4_500)
 
     expect((await failure(caller.callTool('not-a-peer-id', 'echo', {}))).error.name).toBe(
-      'InvalidArgumentError',
+      'UnknownTargetError',
     )
     await stillServes()
   })

@@ -79,7 +79,10 @@ describe('control API', () => {
       tool: 'echo',
       args: { text: 'local' },
     })
-    expect(result).toEqual({ content: [{ type: 'text', text: 'local' }] })
+    expect(result).toEqual({
+      content: [{ type: 'text', text: 'local' }],
+      _meta: { 'cord/servedBy': daemon.node.peerId },
+    })
   })
 
   it('refuses a second daemon for the same data dir', async () => {

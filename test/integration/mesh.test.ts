@@ -35,6 +35,7 @@ describe('a mesh of three nodes', () => {
     )
     expect(await b.callTool(a.peerId, 'shout', { text: 'hi' }, { timeout: 5000 })).toEqual({
       content: [{ type: 'text', text: `HI from ${b.peerId}` }],
+      _meta: { 'cord/servedBy': a.peerId },
     })
     expect((await a.callTool(b.peerId, 'echo', { text: 'back' })).content).toEqual([
       { type: 'text', text: 'back' },

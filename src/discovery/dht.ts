@@ -1,0 +1,99 @@
+/**
+ * Tool provider records in the private Kad-DHT (see protocols/kad.md): a node provides the key of
+ * every tool name it serves, and finds the providers of a name. The key of tool `<name>` is the CID
+ * (v1, raw, sha256) of the bytes of `cord/tool/<name>`.
+ */
+import type { Libp2p } from '@libp2p/interface'
+import { CID } from 'multiformats/cid'
+import * as raw from 'multiformats/codecs/raw'
+import { sha256 } from 'multiformats/hashes/sha2'
+import type { Logger } from '../logger.ts'
+
+/** The DHT key of a tool name. */
+export async function toolKey(name: string): Promise<CID> {
+  return CID.create(1, raw.code, await sha256.digest(new TextEncoder().encode(`cord/tool/${name}`)))
+}
+
+/** Peer IDs that provide `name`, as the DHT knows them (at most `limit`, within the signal's time). */
+export async function findProviders(
+  libp2p: Libp2p,
+  name: string,
+  options: { signal: AbortSignal; limit?: number },
+): Promise<string[]> {
+  const key = await toolKey(name)
+  const found = new Set<string>()
+  try {
+    for await (const provider of libp2p.contentRouting.findProviders(key, { signal: options.signal })) {
+      if (provider.multiaddrs.length > 0)
+        await libp2p.peerStore.merge(provider.id, { multiaddrs: provider.multiaddrs }).catch(() => {})
+      found.add(provider.id.toString())
+      if (found.size >= (options.limit ?? 20)) break
+    }
+  } catch (err) {
+    // A lookup that times out or finds no route still returns what it found.
+    if (!options.signal.aborted && found.size === 0) throw err
+  }
+  return [...found]
+}
+
+/** Keeps a provider record for every tool name the node serves. */
+export class ToolAdvertiser {
+  private readonly libp2p: Libp2p
+  private readonly log: Logger
+  private provided = new Set<string>()
+  private pending?: NodeJS.Timeout
+  private names: () => string[] = () => []
+  private readonly controller = new AbortController()
+
+  constructor(components: { libp2p: Libp2p; log: Logger }) {
+    this.libp2p = components.libp2p
+    this.log = components.log
+  }
+
+  /** Starts advertising the names `names()` returns. */
+  start(names: () => string[]): void {
+    this.names = names
+    this.schedule(0)
+  }
+
+  /** Asks for the records to be brought up to date soon (calls within `delayMs` are merged). */
+  schedule(delayMs = 200): void {
+    if (this.controller.signal.aborted) return
+    clearTimeout(this.pending)
+    this.pending = setTimeout(() => void this.sync(), delayMs)
+    this.pending.unref()
+  }
+
+  /** Re-provides every name (after the routing table gained peers, for example). */
+  refresh(): void {
+    this.provided.clear()
+    this.schedule()
+  }
+
+  stop(): void {
+    this.controller.abort()
+    clearTimeout(this.pending)
+  }
+
+  private async sync(): Promise<void> {
+    const names = new Set(this.names())
+    const signal = this.controller.signal
+    await Promise.all(
+      [...names]
+        .filter((n) => !this.provided.has(n))
+        .map(async (name) => {
+          try {
+            await this.libp2p.contentRouting.provide(await toolKey(name), { signal })
+            this.provided.add(name)
+          } catch (err) {
+            if (!signal.aborted)
+              this.log.debug({ tool: name, err: (err as Error).message }, 'could not provide tool yet')
+          }
+        }),
+    )
+    for (const name of [...this.provided].filter((n) => !names.has(n))) {
+      this.provided.delete(name)
+      await this.libp2p.contentRouting.cancelReprovide?.(await toolKey(name)).catch(() => {})
+    }
+  }
+}

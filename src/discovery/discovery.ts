@@ -1,0 +1,230 @@
+/**
+ * Discovery without a broker: publishes this node's heartbeat every interval, takes in the
+ * heartbeats of the mesh (rejecting and counting bad ones), keeps the peer table and the catalogs
+ * pulled from peers up to date, keeps enough connections for gossip to reach the node, and keeps the
+ * node's tools advertised in the DHT.
+ */
+import { TopicValidatorResult } from '@libp2p/gossipsub'
+import type { PeerId } from '@libp2p/interface'
+import { peerIdFromString } from '@libp2p/peer-id'
+import type { Tool } from '@modelcontextprotocol/sdk/types.js'
+import { multiaddr } from '@multiformats/multiaddr'
+import { HEARTBEAT_TOPIC, VERSION } from '../constants.ts'
+import type { Logger } from '../logger.ts'
+import type { Host } from '../node/host.ts'
+import type { ToolRegistry } from '../registry/registry.ts'
+import { ToolAdvertiser } from './dht.ts'
+import {
+  catalogDigest,
+  decodeHeartbeat,
+  encodeHeartbeat,
+  type Heartbeat,
+  type RejectReason,
+} from './heartbeat.ts'
+import { type MeshPeer, PeerTable } from './peer-table.ts'
+
+/** What discovery needs from the node. */
+export interface DiscoveryComponents {
+  libp2p: Host
+  registry: ToolRegistry
+  log: Logger
+  /** Lists a peer's tools over `/cord/mcp/1.0.0`. */
+  pullCatalog: (peerId: string) => Promise<Tool[]>
+  /** Calls in flight and capacity, for heartbeats. */
+  load: () => Heartbeat['load']
+}
+
+/** Settings of discovery. */
+export interface DiscoveryInit {
+  alias: string
+  intervalMs: number
+  suspectAfter: number
+  deadAfter: number
+  targetConnections: number
+}
+
+/** Counters, for `cord status` and the benchmark. */
+export interface DiscoveryStats {
+  published: number
+  publishedBytes: number
+  received: number
+  rejected: Record<RejectReason, number>
+}
+
+/** Catalog pulls running at once. */
+const PULL_CONCURRENCY = 4
+
+/** Discovery of one node. */
+export class Discovery {
+  readonly table: PeerTable
+  readonly stats: DiscoveryStats = {
+    published: 0,
+    publishedBytes: 0,
+    received: 0,
+    rejected: { 'too-large': 0, 'not-json': 0, schema: 0, unsigned: 0, 'signer-mismatch': 0 },
+  }
+  private readonly components: DiscoveryComponents
+  private readonly init: DiscoveryInit
+  private readonly advertiser: ToolAdvertiser
+  private readonly pulling = new Set<string>()
+  private readonly lastPull = new Map<string, number>()
+  private timer?: NodeJS.Timeout
+  private seq = 0
+  private readonly startedAt = Date.now()
+  private running = false
+  private readonly onMessage = (
+    evt: CustomEvent<{ topic: string; data: Uint8Array; type: string }>,
+  ): void => {
+    if (evt.detail.topic !== HEARTBEAT_TOPIC) return
+    const decoded = decodeHeartbeat(evt.detail as never)
+    if (decoded.ok) this.onHeartbeat(decoded.heartbeat)
+  }
+  private readonly onConnect = (evt: CustomEvent<PeerId>): void => {
+    this.table.onConnect(evt.detail.toString())
+    this.advertiser.schedule()
+  }
+  private readonly onRegistryChange = (): void => {
+    this.advertiser.schedule()
+    void this.publish()
+  }
+
+  constructor(components: DiscoveryComponents, init: DiscoveryInit) {
+    this.components = components
+    this.init = init
+    this.table = new PeerTable(init)
+    this.advertiser = new ToolAdvertiser({ libp2p: components.libp2p, log: components.log })
+    this.table.addEventListener('catalog-stale', (evt) => void this.pull(evt.detail))
+    this.table.addEventListener('state', (evt) =>
+      components.log.info(
+        { peer: evt.detail.peerId, alias: evt.detail.alias, state: evt.detail.state },
+        'peer state',
+      ),
+    )
+  }
+
+  /** The digest of this node's own catalog. */
+  digest(): string {
+    return catalogDigest(this.components.registry.list())
+  }
+
+  start(): void {
+    if (this.running) return
+    this.running = true
+    const { libp2p, registry } = this.components
+    const pubsub = libp2p.services.pubsub
+    pubsub.topicValidators.set(HEARTBEAT_TOPIC, (_peer, message) => {
+      const decoded = decodeHeartbeat(message)
+      if (decoded.ok) return TopicValidatorResult.Accept
+      this.stats.rejected[decoded.reason]++
+      this.components.log.debug({ reason: decoded.reason }, 'heartbeat rejected')
+      return TopicValidatorResult.Reject
+    })
+    pubsub.subscribe(HEARTBEAT_TOPIC)
+    pubsub.addEventListener('message', this.onMessage as never)
+    libp2p.addEventListener('peer:connect', this.onConnect)
+    registry.addEventListener('change', this.onRegistryChange)
+    this.advertiser.start(() => registry.list().map((t) => t.name))
+    const every = (): void => {
+      void this.publish()
+      this.table.tick()
+      void this.keepConnected()
+    }
+    this.timer = setInterval(every, this.init.intervalMs)
+    this.timer.unref()
+    void this.publish()
+  }
+
+  stop(): void {
+    if (!this.running) return
+    this.running = false
+    clearInterval(this.timer)
+    this.advertiser.stop()
+    const { libp2p, registry } = this.components
+    libp2p.services.pubsub.removeEventListener('message', this.onMessage as never)
+    libp2p.services.pubsub.topicValidators.delete(HEARTBEAT_TOPIC)
+    libp2p.removeEventListener('peer:connect', this.onConnect)
+    registry.removeEventListener('change', this.onRegistryChange)
+  }
+
+  /** Publishes this node's heartbeat now. */
+  async publish(): Promise<void> {
+    if (!this.running) return
+    const { libp2p, registry } = this.components
+    const heartbeat: Heartbeat = {
+      v: 1,
+      peerId: libp2p.peerId.toString(),
+      alias: this.init.alias,
+      addrs: libp2p
+        .getMultiaddrs()
+        .map((a) => a.toString())
+        .slice(0, 16),
+      seq: this.seq++,
+      load: this.components.load(),
+      uptimeMs: Date.now() - this.startedAt,
+      version: VERSION,
+      tools: registry.list().length,
+      digest: this.digest(),
+    }
+    const data = encodeHeartbeat(heartbeat)
+    try {
+      await libp2p.services.pubsub.publish(HEARTBEAT_TOPIC, data)
+      this.stats.published++
+      this.stats.publishedBytes += data.byteLength
+    } catch (err) {
+      this.components.log.debug({ err: (err as Error).message }, 'heartbeat not published')
+    }
+  }
+
+  private onHeartbeat(hb: Heartbeat): void {
+    const { libp2p } = this.components
+    if (hb.peerId === libp2p.peerId.toString()) return
+    this.stats.received++
+    if (!this.table.onHeartbeat(hb)) return
+    // The heartbeat is signed by the peer: its addresses replace what we had (a restart may move ports).
+    const addrs = hb.addrs.flatMap((a) => {
+      try {
+        return [multiaddr(a).decapsulateCode(421)]
+      } catch {
+        return []
+      }
+    })
+    if (addrs.length > 0)
+      void libp2p.peerStore.patch(peerIdFromString(hb.peerId), { multiaddrs: addrs }).catch(() => {})
+  }
+
+  /** Pulls a peer's catalog when its digest changed (one pull per peer at a time, a few at once). */
+  private async pull(peer: MeshPeer): Promise<void> {
+    const now = Date.now()
+    if (this.pulling.has(peer.peerId) || this.pulling.size >= PULL_CONCURRENCY) return
+    if (now - (this.lastPull.get(peer.peerId) ?? 0) < this.init.intervalMs / 2) return
+    this.pulling.add(peer.peerId)
+    this.lastPull.set(peer.peerId, now)
+    const digest = peer.digest ?? ''
+    try {
+      const tools = await this.components.pullCatalog(peer.peerId)
+      this.table.setCatalog(peer.peerId, tools, digest)
+    } catch (err) {
+      this.components.log.debug({ peer: peer.peerId, err: (err as Error).message }, 'catalog pull failed')
+    } finally {
+      this.pulling.delete(peer.peerId)
+    }
+  }
+
+  /** Dials alive peers until the node has `targetConnections` connections to mesh peers. */
+  private async keepConnected(): Promise<void> {
+    const { libp2p } = this.components
+    const connected = new Set(libp2p.getConnections().map((c) => c.remotePeer.toString()))
+    const missing = this.init.targetConnections - connected.size
+    if (missing <= 0) return
+    const candidates = this.table
+      .list()
+      .filter((p) => p.state === 'alive' && !connected.has(p.peerId))
+      .sort(() => Math.random() - 0.5)
+      .slice(0, missing)
+    await Promise.allSettled(
+      candidates.map((p) =>
+        libp2p.dial(peerIdFromString(p.peerId), { signal: AbortSignal.timeout(this.init.intervalMs * 5) }),
+      ),
+    )
+  }
+}

@@ -1,0 +1,69 @@
+/**
+ * Heartbeats on gossipsub topic `cord/heartbeat/1` (see protocols/heartbeat.md): small, signed
+ * (StrictSign) JSON messages that say who a node is, where it listens, how loaded it is, and a digest
+ * of its tool catalog. Validated with a zod schema at receipt; one whose claimed peer is not its
+ * signer is rejected.
+ */
+import { createHash } from 'node:crypto'
+import type { Message } from '@libp2p/gossipsub'
+import type { Tool } from '@modelcontextprotocol/sdk/types.js'
+import { z } from 'zod'
+import { ALIAS_PATTERN } from '../constants.ts'
+
+/** Largest heartbeat accepted, in bytes. */
+export const MAX_HEARTBEAT_BYTES = 4_096
+
+/** The heartbeat payload. */
+export const heartbeatSchema = z.strictObject({
+  v: z.literal(1),
+  peerId: z.string().min(1).max(128),
+  alias: z.string().regex(ALIAS_PATTERN),
+  addrs: z.array(z.string().max(256)).max(16),
+  seq: z.number().int().nonnegative(),
+  load: z.strictObject({ inflight: z.number().int().nonnegative(), capacity: z.number().int().positive() }),
+  uptimeMs: z.number().int().nonnegative(),
+  version: z.string().max(32),
+  tools: z.number().int().nonnegative(),
+  digest: z.string().regex(/^[0-9a-f]{32}$/),
+})
+
+/** A heartbeat. */
+export type Heartbeat = z.infer<typeof heartbeatSchema>
+
+/** Why a heartbeat was refused. */
+export type RejectReason = 'too-large' | 'not-json' | 'schema' | 'unsigned' | 'signer-mismatch'
+
+/** Encodes a heartbeat. */
+export function encodeHeartbeat(heartbeat: Heartbeat): Uint8Array {
+  return new TextEncoder().encode(JSON.stringify(heartbeat))
+}
+
+/** Decodes and checks a received heartbeat message; the reason when it must be rejected. */
+export function decodeHeartbeat(
+  message: Message,
+): { ok: true; heartbeat: Heartbeat } | { ok: false; reason: RejectReason } {
+  if (message.type !== 'signed') return { ok: false, reason: 'unsigned' }
+  if (message.data.byteLength > MAX_HEARTBEAT_BYTES) return { ok: false, reason: 'too-large' }
+  let value: unknown
+  try {
+    value = JSON.parse(new TextDecoder().decode(message.data))
+  } catch {
+    return { ok: false, reason: 'not-json' }
+  }
+  const parsed = heartbeatSchema.safeParse(value)
+  if (!parsed.success) return { ok: false, reason: 'schema' }
+  if (parsed.data.peerId !== message.from.toString()) return { ok: false, reason: 'signer-mismatch' }
+  return { ok: true, heartbeat: parsed.data }
+}
+
+/** A digest of a tool catalog: changes whenever a tool is added, removed or redefined. */
+export function catalogDigest(tools: Tool[]): string {
+  const hash = createHash('sha256')
+  for (const tool of [...tools].sort((a, b) => a.name.localeCompare(b.name))) {
+    hash.update(
+      JSON.stringify([tool.name, tool.description ?? '', tool.inputSchema, tool.annotations ?? null]),
+    )
+    hash.update('\n')
+  }
+  return hash.digest('hex').slice(0, 32)
+}

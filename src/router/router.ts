@@ -1,0 +1,144 @@
+/**
+ * Resolves a call's target — a peer ID, an alias, or (no target) a tool name — to the peers to try,
+ * best first, and says when a failed attempt may be tried on the next one.
+ */
+import { peerIdFromString } from '@libp2p/peer-id'
+import type { ToolAnnotations } from '@modelcontextprotocol/sdk/types.js'
+import type { MeshPeer, PeerTable } from '../discovery/peer-table.ts'
+import { NodeStoppingError } from '../errors.ts'
+import {
+  CallTimeoutError,
+  PeerUnreachableError,
+  SessionClosedError,
+  TransportClosedError,
+} from '../mcp/errors.ts'
+import { UnknownToolError } from '../registry/errors.ts'
+import type { ToolRegistry } from '../registry/registry.ts'
+import { UpstreamUnavailableError } from '../upstream/errors.ts'
+import { AmbiguousAliasError, NoProviderError, UnknownTargetError } from './errors.ts'
+
+/** A peer to try, with what the router knows of the tool there. */
+export interface Candidate {
+  peerId: string
+  alias?: string
+  annotations?: ToolAnnotations
+}
+
+/** What the router needs from the node. */
+export interface RouterComponents {
+  self: { peerId: string; alias: string }
+  table: PeerTable
+  registry: ToolRegistry
+  /** Providers of a tool from the DHT. */
+  findProviders: (tool: string, signal: AbortSignal) => Promise<string[]>
+  /** Round-trip time to a peer in ms, when a connection measured it. */
+  rtt: (peerId: string) => number | undefined
+}
+
+/** RTT assumed for a peer without a measurement. */
+const UNKNOWN_RTT_MS = 50
+
+function isPeerId(target: string): boolean {
+  try {
+    peerIdFromString(target)
+    return true
+  } catch {
+    return false
+  }
+}
+
+/** Routes calls over the mesh. */
+export class Router {
+  private readonly c: RouterComponents
+
+  constructor(components: RouterComponents) {
+    this.c = components
+  }
+
+  /** The peers to try for a call of `tool` at `target` (undefined: any provider), best first. */
+  async candidates(target: string | undefined, tool: string, signal: AbortSignal): Promise<Candidate[]> {
+    if (target != null && target !== '') return [this.resolveTarget(target, tool)]
+    const local = this.c.registry.list().find((t) => t.name === tool)
+    const found: Candidate[] = [
+      ...(local != null ? [{ ...this.c.self, annotations: local.annotations }] : []),
+      ...this.c.table.providers(tool).map((p) => this.candidate(p, tool)),
+    ]
+    if (found.length === 0) {
+      const fromDht = await this.c.findProviders(tool, signal).catch(() => [])
+      for (const peerId of fromDht) {
+        const known = this.c.table.get(peerId)
+        if (known?.state === 'dead' || peerId === this.c.self.peerId) continue
+        found.push(known != null ? this.candidate(known, tool) : { peerId })
+      }
+    }
+    if (found.length === 0)
+      throw new NoProviderError(`no live node of the mesh serves a tool named "${tool}"`)
+    return found.sort((a, b) => this.cost(a) - this.cost(b))
+  }
+
+  /**
+   * Whether a failed attempt may go to the next provider: when the request surely did not run
+   * (never delivered, or the provider does not have the tool), or when it may have run but the tool
+   * says it is read-only or idempotent. Never after the tool itself answered with an error.
+   */
+  mayFailOver(err: unknown, candidate: Candidate): boolean {
+    if (
+      err instanceof PeerUnreachableError ||
+      err instanceof TransportClosedError ||
+      err instanceof UnknownToolError
+    )
+      return true
+    const maybeRan =
+      err instanceof CallTimeoutError ||
+      err instanceof SessionClosedError ||
+      err instanceof UpstreamUnavailableError ||
+      err instanceof NodeStoppingError
+    return (
+      maybeRan &&
+      (candidate.annotations?.readOnlyHint === true || candidate.annotations?.idempotentHint === true)
+    )
+  }
+
+  private resolveTarget(target: string, tool: string): Candidate {
+    if (isPeerId(target)) {
+      const known = this.c.table.get(target)
+      return known != null ? this.candidate(known, tool) : { peerId: target }
+    }
+    const matches: Candidate[] = this.c.table.byAlias(target).map((p) => this.candidate(p, tool))
+    if (this.c.self.alias === target) matches.unshift({ ...this.c.self })
+    if (matches.length === 1) return matches[0]!
+    if (matches.length > 1) {
+      const ids = matches.map((m) => m.peerId)
+      throw new AmbiguousAliasError(
+        `alias "${target}" is ambiguous: ${ids.length} peers carry it (${ids.join(', ')}); use a peer ID`,
+        ids,
+      )
+    }
+    const known = [
+      ...new Set(
+        this.c.table.list().flatMap((p) => (p.alias != null && p.state !== 'dead' ? [p.alias] : [])),
+      ),
+    ]
+    throw new UnknownTargetError(
+      `"${target}" is neither a peer ID nor the alias of a live peer${known.length > 0 ? ` (known aliases: ${known.join(', ')})` : ''}`,
+    )
+  }
+
+  private candidate(peer: MeshPeer, tool: string): Candidate {
+    return {
+      peerId: peer.peerId,
+      ...(peer.alias != null ? { alias: peer.alias } : {}),
+      ...(peer.tools?.find((t) => t.name === tool)?.annotations != null
+        ? { annotations: peer.tools.find((t) => t.name === tool)?.annotations }
+        : {}),
+    }
+  }
+
+  /** Lower is better: load (calls in flight over capacity) plus RTT in units of 50 ms. */
+  private cost(candidate: Candidate): number {
+    if (candidate.peerId === this.c.self.peerId) return this.c.registry.activeCalls / 64
+    const peer = this.c.table.get(candidate.peerId)
+    const load = peer?.load != null ? peer.load.inflight / peer.load.capacity : 0.5
+    return load + (this.c.rtt(candidate.peerId) ?? UNKNOWN_RTT_MS) / 50
+  }
+}
