@@ -66,11 +66,15 @@ export function toolsTable(tools: Tool[]): string {
 export function peersTable(peers: PeerInfo[]): string {
   if (peers.length === 0) return '(no known peers)'
   return table(
-    ['PEER ID', 'ALIAS', 'STATE', 'RTT', 'ADDRESS'],
+    ['PEER ID', 'ALIAS', 'STATE', 'CONNECTED', 'LAST HEARTBEAT', 'RTT', 'ADDRESS'],
     peers.map((p) => [
       p.peerId,
       p.alias ?? '-',
-      p.connected ? 'connected' : 'known',
+      p.state ?? '-',
+      p.connected ? 'yes' : 'no',
+      p.lastHeartbeat != null
+        ? `${((Date.now() - Date.parse(p.lastHeartbeat)) / 1000).toFixed(1)} s ago`
+        : '-',
       p.rttMs != null ? `${p.rttMs} ms` : '-',
       p.addrs[0] ?? '-',
     ]),

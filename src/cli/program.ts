@@ -10,7 +10,7 @@ import { CordError } from '../errors.ts'
 import { LOG_LEVELS } from '../logger.ts'
 import { callCommand } from './commands/call.ts'
 import { initCommand } from './commands/init.ts'
-import { idCommand, peersCommand, statusCommand, toolsCommand } from './commands/query.ts'
+import { findCommand, idCommand, peersCommand, statusCommand, toolsCommand } from './commands/query.ts'
 import { startCommand } from './commands/start.ts'
 import { EXIT, exitCodeOf } from './exit-codes.ts'
 import type { Output } from './output.ts'
@@ -95,8 +95,8 @@ export function buildProgram(io: Output, setExit: (code: number) => void): Comma
 
   program
     .command('tools')
-    .description("a peer's tools (default: this node's own)")
-    .argument('[peer]', 'peer ID')
+    .description("the mesh catalog (every tool with its providers), or one peer's tools")
+    .argument('[peer]', 'peer ID or alias')
     .addOption(dirOption())
     .option('--timeout <ms>', 'how long to wait for the peer', positiveInt)
     .addOption(jsonOption())
@@ -104,10 +104,12 @@ export function buildProgram(io: Output, setExit: (code: number) => void): Comma
 
   program
     .command('call')
-    .description('call a tool on a peer')
-    .argument('<target>', 'peer ID')
-    .argument('<tool>', 'tool name')
-    .argument('[args_json]', 'arguments as a JSON object, or - to read them from stdin (default: {})')
+    .description('call a tool: on a peer (by peer ID or alias), or on any live provider (by tool name alone)')
+    .usage('[options] [target] <tool> [args_json]')
+    .argument(
+      '<words...>',
+      '[target] tool [args_json]: target is a peer ID or alias; args_json a JSON object, or - for stdin',
+    )
     .addOption(dirOption())
     .option(
       '--timeout <ms>',
@@ -115,15 +117,30 @@ export function buildProgram(io: Output, setExit: (code: number) => void): Comma
       positiveInt,
     )
     .option('--json', 'print the whole MCP CallToolResult')
-    .action(async (target, tool, argsJson, opts, cmd: Command) => {
+    .action(async (words: string[], opts, cmd: Command) => {
+      if (words.length > 3)
+        cmd.error(`error: too many arguments (${words.length}); expected [target] tool [args_json]`, {
+          exitCode: EXIT.usage,
+          code: 'cord.usage',
+        })
       try {
-        setExit(await callCommand(target, tool, argsJson, opts, io))
+        setExit(await callCommand(words, opts, io))
       } catch (err) {
-        if (err instanceof CordError && err.kind === 'usage')
+        if (err instanceof CordError && err.kind === 'usage') {
           cmd.error(`error: ${err.message}`, { exitCode: EXIT.usage, code: 'cord.usage' })
+        }
         throw err
       }
     })
+
+  program
+    .command('find')
+    .description('providers of a tool, from the DHT')
+    .argument('<tool>', 'tool name')
+    .addOption(dirOption())
+    .option('--timeout <ms>', 'how long to look (default: 10000)', positiveInt)
+    .addOption(jsonOption())
+    .action((tool, opts) => findCommand(tool, opts, io))
 
   program
     .command('status')

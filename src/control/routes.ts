@@ -11,7 +11,7 @@ import type { CordNode } from '../node/node.ts'
 export type RouteHandler = (query: URLSearchParams, body: unknown) => Promise<unknown>
 
 const callBody = z.strictObject({
-  target: z.string().min(1),
+  target: z.string().min(1).optional(),
   tool: z.string().min(1),
   args: z.record(z.string(), z.unknown()).optional(),
   timeout: z.number().int().positive().optional(),
@@ -36,6 +36,16 @@ export function routes(node: CordNode, extra: () => Record<string, unknown>): Ma
         const peer = query.get('peer') ?? undefined
         const timeout = query.has('timeout') ? Number(query.get('timeout')) : undefined
         return node.listTools(peer, timeout != null ? { timeout } : {})
+      },
+    ],
+    ['GET /v1/catalog', async () => node.catalog()],
+    [
+      'GET /v1/find',
+      async (query) => {
+        const tool = query.get('tool')
+        if (tool == null || tool === '') throw new InvalidArgumentError('missing query parameter "tool"')
+        const timeout = query.has('timeout') ? Number(query.get('timeout')) : undefined
+        return node.findTool(tool, timeout != null ? { timeout } : {})
       },
     ],
     [

@@ -451,7 +451,7 @@ export class CordNode {
     fn: (session: Session, signal: AbortSignal) => Promise<T>,
   ): Promise<T> {
     this.assertRunning()
-    const peer = parsePeerId(target)
+    const peer = parsePeerId(this.router.peerOf(target))
     const { signal, deadline, timeout } = this.callSignal(options)
     const attempt = async (): Promise<T> => {
       for (let tries = 0; ; tries++) {

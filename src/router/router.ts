@@ -99,6 +99,11 @@ export class Router {
     )
   }
 
+  /** The peer ID of a target given as a peer ID or an alias. */
+  peerOf(target: string): string {
+    return isPeerId(target) ? target : this.resolveTarget(target, '').peerId
+  }
+
   private resolveTarget(target: string, tool: string): Candidate {
     if (isPeerId(target)) {
       const known = this.c.table.get(target)

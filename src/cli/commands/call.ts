@@ -12,6 +12,11 @@ export interface CallCommandOptions extends DirOption {
   timeout?: number
 }
 
+function servedBy(result: CallToolResult): string | undefined {
+  const peer = result._meta?.['cord/servedBy']
+  return typeof peer === 'string' ? peer : undefined
+}
+
 /** Parses ARGS_JSON (`-` reads it from stdin): it must be a JSON object. */
 export function parseArgsJson(text: string | undefined): Record<string, unknown> {
   if (text == null) return {}
@@ -32,24 +37,37 @@ export function parseArgsJson(text: string | undefined): Record<string, unknown>
   return value as Record<string, unknown>
 }
 
+/**
+ * Sorts out `cord call [TARGET] TOOL [ARGS_JSON]`: with two words, the second is ARGS_JSON when it
+ * looks like JSON (`{…}`) or is `-`, else it is the TOOL after a TARGET.
+ */
+export function callWords(words: string[]): { target?: string; tool: string; argsJson?: string } {
+  const [first, second, third] = words as [string, string?, string?]
+  if (third != null) return { target: first, tool: second as string, argsJson: third }
+  if (second == null) return { tool: first }
+  const looksLikeArgs = second === '-' || /^\s*[{[]/.test(second)
+  return looksLikeArgs ? { tool: first, argsJson: second } : { target: first, tool: second }
+}
+
 /** Runs `cord call`; returns the exit code (7 when the tool reported an error). */
-export async function callCommand(
-  target: string,
-  tool: string,
-  argsJson: string | undefined,
-  options: CallCommandOptions,
-  io: Output,
-): Promise<number> {
+export async function callCommand(words: string[], options: CallCommandOptions, io: Output): Promise<number> {
+  const { target, tool, argsJson } = callWords(words)
   const args = parseArgsJson(argsJson)
   const client = await daemon(options)
-  const body = { target, tool, args, ...(options.timeout != null ? { timeout: options.timeout } : {}) }
+  const body = {
+    ...(target != null ? { target } : {}),
+    tool,
+    args,
+    ...(options.timeout != null ? { timeout: options.timeout } : {}),
+  }
   const result = await client.request<CallToolResult>('POST', '/v1/call', body, options.timeout ?? 30_000)
   if (options.json === true) {
     io.out(json(result))
   } else if (result.isError === true) {
-    io.err(`error: tool "${tool}" on ${target} failed: ${resultText(result)}`)
+    io.err(`error: tool "${tool}" on ${servedBy(result) ?? target} failed: ${resultText(result)}`)
   } else {
     io.out(resultText(result))
+    if (target == null && servedBy(result) != null) io.err(`(served by ${servedBy(result)})`)
   }
   return result.isError === true ? EXIT.toolError : EXIT.ok
 }

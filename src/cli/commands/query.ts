@@ -1,7 +1,7 @@
 /** `cord id`, `cord peers`, `cord tools`, `cord status`: read-only questions to the daemon. */
 import type { Tool } from '@modelcontextprotocol/sdk/types.js'
 import type { NodeStatus, PeerInfo } from '../../node/types.ts'
-import { json, type Output, peersTable, statusText, toolsTable } from '../output.ts'
+import { json, type Output, peersTable, statusText, table, toolsTable } from '../output.ts'
 import { type DirOption, daemon } from './daemon-client.ts'
 
 interface JsonOption extends DirOption {
@@ -25,16 +25,57 @@ export async function peersCommand(options: JsonOption, io: Output): Promise<voi
   io.out(options.json === true ? json(peers) : peersTable(peers))
 }
 
-/** `cord tools [PEER]`: the tools of a peer, or of the local node. */
+/** A tool of the mesh catalog, with the peers that serve it. */
+type CatalogEntry = Tool & { providers: Array<{ peerId: string; alias?: string; state: string }> }
+
+/** `cord find TOOL`: providers of a tool, from the DHT. */
+export async function findCommand(
+  tool: string,
+  options: JsonOption & { timeout?: number },
+  io: Output,
+): Promise<void> {
+  const query = new URLSearchParams({
+    tool,
+    ...(options.timeout != null ? { timeout: String(options.timeout) } : {}),
+  })
+  const client = await daemon(options)
+  const found = await client.request<Array<{ peerId: string; alias?: string; state?: string }>>(
+    'GET',
+    `/v1/find?${query}`,
+    undefined,
+    options.timeout ?? 15_000,
+  )
+  if (options.json === true) return io.out(json(found))
+  if (found.length === 0) return io.out(`(no provider of "${tool}" found)`)
+  io.out(
+    table(
+      ['PEER ID', 'ALIAS', 'STATE'],
+      found.map((p) => [p.peerId, p.alias ?? '-', p.state ?? 'unknown']),
+    ),
+  )
+}
+
+/** `cord tools [PEER]`: the tools of a peer, or the mesh catalog. */
 export async function toolsCommand(
   peer: string | undefined,
   options: JsonOption & { timeout?: number },
   io: Output,
 ): Promise<void> {
-  const query = new URLSearchParams()
-  if (peer != null) query.set('peer', peer)
-  if (options.timeout != null) query.set('timeout', String(options.timeout))
   const client = await daemon(options)
+  if (peer == null) {
+    const catalog = await client.request<CatalogEntry[]>('GET', '/v1/catalog')
+    if (options.json === true) return io.out(json(catalog))
+    if (catalog.length === 0) return io.out('(no tools in the mesh)')
+    const who = (e: CatalogEntry): string => e.providers.map((p) => p.alias ?? p.peerId.slice(-8)).join(', ')
+    return io.out(
+      table(
+        ['TOOL', 'PROVIDERS', 'DESCRIPTION'],
+        catalog.map((e) => [e.name, who(e), (e.description ?? '').split('\n')[0] ?? '']),
+      ),
+    )
+  }
+  const query = new URLSearchParams({ peer })
+  if (options.timeout != null) query.set('timeout', String(options.timeout))
   const tools = await client.request<Tool[]>(
     'GET',
     `/v1/tools?${query}`,
