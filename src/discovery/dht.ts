@@ -44,6 +44,7 @@ export class ToolAdvertiser {
   private pending?: NodeJS.Timeout
   private names: () => string[] = () => []
   private readonly controller = new AbortController()
+  private syncing = false
 
   constructor(components: { libp2p: Libp2p; log: Logger }) {
     this.libp2p = components.libp2p
@@ -75,7 +76,22 @@ export class ToolAdvertiser {
     clearTimeout(this.pending)
   }
 
+  /** Whether some served name has no provider record yet (a provide failed, or is to come). */
+  behind(): boolean {
+    return this.names().some((n) => !this.provided.has(n))
+  }
+
   private async sync(): Promise<void> {
+    if (this.syncing) return
+    this.syncing = true
+    try {
+      await this.syncOnce()
+    } finally {
+      this.syncing = false
+    }
+  }
+
+  private async syncOnce(): Promise<void> {
     const names = new Set(this.names())
     const signal = this.controller.signal
     await Promise.all(

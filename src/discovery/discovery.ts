@@ -21,7 +21,7 @@ import {
   type Heartbeat,
   type RejectReason,
 } from './heartbeat.ts'
-import { type MeshPeer, PeerTable } from './peer-table.ts'
+import { PeerTable } from './peer-table.ts'
 
 /** What discovery needs from the node. */
 export interface DiscoveryComponents {
@@ -52,7 +52,7 @@ export interface DiscoveryStats {
 }
 
 /** Catalog pulls running at once. */
-const PULL_CONCURRENCY = 4
+const PULL_CONCURRENCY = 8
 
 /** Discovery of one node. */
 export class Discovery {
@@ -67,7 +67,7 @@ export class Discovery {
   private readonly init: DiscoveryInit
   private readonly advertiser: ToolAdvertiser
   private readonly pulling = new Set<string>()
-  private readonly lastPull = new Map<string, number>()
+  private readonly again = new Set<string>()
   private timer?: NodeJS.Timeout
   private seq = 0
   private readonly startedAt = Date.now()
@@ -93,7 +93,7 @@ export class Discovery {
     this.init = init
     this.table = new PeerTable(init)
     this.advertiser = new ToolAdvertiser({ libp2p: components.libp2p, log: components.log })
-    this.table.addEventListener('catalog-stale', (evt) => void this.pull(evt.detail))
+    this.table.addEventListener('catalog-stale', (evt) => void this.pull(evt.detail.peerId))
     this.table.addEventListener('state', (evt) =>
       components.log.info(
         { peer: evt.detail.peerId, alias: evt.detail.alias, state: evt.detail.state },
@@ -128,6 +128,8 @@ export class Discovery {
       void this.publish()
       this.table.tick()
       void this.keepConnected()
+      // A provide fails while the routing table is still empty: try again until every name is out.
+      if (this.advertiser.behind()) this.advertiser.schedule(0)
     }
     this.timer = setInterval(every, this.init.intervalMs)
     this.timer.unref()
@@ -192,21 +194,27 @@ export class Discovery {
       void libp2p.peerStore.patch(peerIdFromString(hb.peerId), { multiaddrs: addrs }).catch(() => {})
   }
 
-  /** Pulls a peer's catalog when its digest changed (one pull per peer at a time, a few at once). */
-  private async pull(peer: MeshPeer): Promise<void> {
-    const now = Date.now()
-    if (this.pulling.has(peer.peerId) || this.pulling.size >= PULL_CONCURRENCY) return
-    if (now - (this.lastPull.get(peer.peerId) ?? 0) < this.init.intervalMs / 2) return
-    this.pulling.add(peer.peerId)
-    this.lastPull.set(peer.peerId, now)
-    const digest = peer.digest ?? ''
+  /**
+   * Pulls a peer's catalog: when its heartbeat announces another digest, or at once when its session
+   * says `tools/list_changed`. One pull per peer at a time (a change during a pull pulls again after
+   * it), a few peers at once; a failed pull is retried on the peer's next heartbeat.
+   */
+  async pull(peerId: string, urgent = false): Promise<void> {
+    if (this.pulling.has(peerId)) {
+      this.again.add(peerId)
+      return
+    }
+    if (!urgent && this.pulling.size >= PULL_CONCURRENCY) return
+    this.pulling.add(peerId)
+    const digest = this.table.get(peerId)?.digest ?? ''
     try {
-      const tools = await this.components.pullCatalog(peer.peerId)
-      this.table.setCatalog(peer.peerId, tools, digest)
+      const tools = await this.components.pullCatalog(peerId)
+      this.table.setCatalog(peerId, tools, digest)
     } catch (err) {
-      this.components.log.debug({ peer: peer.peerId, err: (err as Error).message }, 'catalog pull failed')
+      this.components.log.debug({ peer: peerId, err: (err as Error).message }, 'catalog pull failed')
     } finally {
-      this.pulling.delete(peer.peerId)
+      this.pulling.delete(peerId)
+      if (this.again.delete(peerId)) void this.pull(peerId, true)
     }
   }
 

@@ -7,6 +7,7 @@ import type { Libp2p, PeerId } from '@libp2p/interface'
 import { Client } from '@modelcontextprotocol/sdk/client/index.js'
 import { InMemoryTransport } from '@modelcontextprotocol/sdk/inMemory.js'
 import type { Transport } from '@modelcontextprotocol/sdk/shared/transport.js'
+import { ToolListChangedNotificationSchema } from '@modelcontextprotocol/sdk/types.js'
 import { MCP_PROTOCOL, VERSION } from '../constants.ts'
 import type { Logger } from '../logger.ts'
 import { raceSignal } from '../util/async.ts'
@@ -34,6 +35,8 @@ export interface SessionPoolInit {
   maxFrameBytes: number
   /** Answers to requests that remote tools send back (sampling, elicitation, roots). */
   handlers?: ClientHandlers
+  /** Called when a peer's session says its tool list changed. */
+  onToolsChanged?: (peer: string) => void
 }
 
 /** One MCP client session per remote peer, opened on first use and reopened after it breaks. */
@@ -113,6 +116,9 @@ export class SessionPool {
     )
     installClientHandlers(client, this.init.handlers)
     client.onerror = (err) => log.debug({ err }, 'outbound MCP session error')
+    const onToolsChanged = this.init.onToolsChanged
+    if (onToolsChanged != null)
+      client.setNotificationHandler(ToolListChangedNotificationSchema, () => onToolsChanged(key))
     const session: Session = { peer: key, client }
     try {
       await client.connect(transport, { signal, timeout: DIAL_TIMEOUT_MS })

@@ -92,7 +92,12 @@ export class CordNode {
     )
     this.pool = new SessionPool(
       { libp2p: host, log: log.child({ part: 'sessions' }), serveLocal: (t) => this.mcp.serveLocal(t) },
-      { alias: options.alias, maxFrameBytes: options.maxFrameBytes, handlers: clientHandlers },
+      {
+        alias: options.alias,
+        maxFrameBytes: options.maxFrameBytes,
+        handlers: clientHandlers,
+        onToolsChanged: (peer) => void this.discovery.pull(peer, true),
+      },
     )
     this.keepAlive = new KeepAlive(
       { libp2p: host, log: log.child({ part: 'keep-alive' }) },
