@@ -1,0 +1,109 @@
+import { generateKeyPair } from '@libp2p/crypto/keys'
+import type { Message } from '@libp2p/gossipsub'
+import { peerIdFromPrivateKey } from '@libp2p/peer-id'
+import { describe, expect, it } from 'vitest'
+import {
+  catalogDigest,
+  decodeHeartbeat,
+  encodeHeartbeat,
+  type Heartbeat,
+} from '../../../src/discovery/heartbeat.ts'
+import { PeerTable } from '../../../src/discovery/peer-table.ts'
+
+const heartbeat = (peerId: string, seq = 1, digest = 'a'.repeat(32)): Heartbeat => ({
+  v: 1,
+  peerId,
+  alias: 'n1',
+  addrs: ['/ip4/127.0.0.1/tcp/4001'],
+  seq,
+  load: { inflight: 0, capacity: 64 },
+  uptimeMs: 10,
+  version: '0.1.0',
+  tools: 1,
+  digest,
+})
+
+async function signed(data: Uint8Array, from?: string): Promise<Message> {
+  const id = from != null ? { toString: () => from } : peerIdFromPrivateKey(await generateKeyPair('Ed25519'))
+  return {
+    type: 'signed',
+    from: id,
+    topic: 't',
+    data,
+    sequenceNumber: 1n,
+    signature: new Uint8Array(),
+    key: {},
+  } as unknown as Message
+}
+
+describe('heartbeats', () => {
+  it('accepts a well-formed heartbeat signed by the peer it names', async () => {
+    const msg = await signed(new Uint8Array())
+    const hb = heartbeat(msg.type === 'signed' ? msg.from.toString() : '')
+    const decoded = decodeHeartbeat({ ...msg, data: encodeHeartbeat(hb) } as Message)
+    expect(decoded).toEqual({ ok: true, heartbeat: hb })
+  })
+
+  it('rejects, with the reason: another signer, bad schema, not JSON, too large, unsigned', async () => {
+    const other = peerIdFromPrivateKey(await generateKeyPair('Ed25519')).toString()
+    const cases: Array<[Message, string]> = [
+      [await signed(encodeHeartbeat(heartbeat(other))), 'signer-mismatch'],
+      [await signed(new TextEncoder().encode('{"v":2}')), 'schema'],
+      [await signed(new TextEncoder().encode(JSON.stringify({ ...heartbeat(other), extra: 1 }))), 'schema'],
+      [await signed(new TextEncoder().encode('nope')), 'not-json'],
+      [await signed(new Uint8Array(5_000)), 'too-large'],
+      [{ type: 'unsigned', topic: 't', data: encodeHeartbeat(heartbeat(other)) } as Message, 'unsigned'],
+    ]
+    for (const [message, reason] of cases) expect(decodeHeartbeat(message)).toEqual({ ok: false, reason })
+  })
+
+  it('digests a catalog independently of order, and notices a changed schema', () => {
+    const a = { name: 'a', inputSchema: { type: 'object' as const } }
+    const b = { name: 'b', inputSchema: { type: 'object' as const } }
+    expect(catalogDigest([a, b])).toBe(catalogDigest([b, a]))
+    expect(catalogDigest([a, b])).not.toBe(
+      catalogDigest([a, { ...b, inputSchema: { type: 'object' as const, required: ['x'] } }]),
+    )
+  })
+})
+
+describe('peer table', () => {
+  const table = () => new PeerTable({ intervalMs: 100, suspectAfter: 3, deadAfter: 6 })
+
+  it('moves a silent peer alive → suspect → dead, and back to alive on the next heartbeat', () => {
+    const t = table()
+    const states: string[] = []
+    t.addEventListener('state', (e) => states.push(e.detail.state))
+    t.onHeartbeat(heartbeat('p1', 1), 1_000)
+    t.tick(1_250)
+    expect(t.get('p1')?.state).toBe('alive')
+    t.tick(1_300)
+    expect(t.get('p1')?.state).toBe('suspect')
+    t.tick(1_600)
+    expect(t.get('p1')?.state).toBe('dead')
+    t.onHeartbeat(heartbeat('p1', 2), 1_700)
+    expect(t.get('p1')?.state).toBe('alive')
+    expect(states).toEqual(['suspect', 'dead', 'alive'])
+  })
+
+  it('ignores a replayed heartbeat, but takes a restarted node whose sequence starts again', () => {
+    const t = table()
+    expect(t.onHeartbeat(heartbeat('p1', 5), 1_000)).toBe(true)
+    expect(t.onHeartbeat(heartbeat('p1', 5), 1_050)).toBe(false)
+    expect(t.onHeartbeat(heartbeat('p1', 0), 1_500)).toBe(true)
+  })
+
+  it('asks for a catalog pull when the digest differs, and lists providers of alive peers only', () => {
+    const t = table()
+    const stale: string[] = []
+    t.addEventListener('catalog-stale', (e) => stale.push(e.detail.peerId))
+    t.onHeartbeat(heartbeat('p1', 1, 'b'.repeat(32)), 1_000)
+    expect(stale).toEqual(['p1'])
+    t.setCatalog('p1', [{ name: 'x', inputSchema: { type: 'object' } }], 'b'.repeat(32))
+    t.onHeartbeat(heartbeat('p1', 2, 'b'.repeat(32)), 1_100)
+    expect(stale).toEqual(['p1'])
+    expect(t.providers('x').map((p) => p.peerId)).toEqual(['p1'])
+    t.tick(2_000)
+    expect(t.providers('x')).toEqual([])
+  })
+})

@@ -1,0 +1,88 @@
+import { describe, expect, it } from 'vitest'
+import { PeerTable } from '../../../src/discovery/peer-table.ts'
+import { NodeStoppingError } from '../../../src/errors.ts'
+import { CallTimeoutError, PeerUnreachableError, SessionClosedError } from '../../../src/mcp/errors.ts'
+import { InvalidToolArgumentsError, UnknownToolError } from '../../../src/registry/errors.ts'
+import { ToolRegistry } from '../../../src/registry/registry.ts'
+import { Router } from '../../../src/router/router.ts'
+
+const ID = {
+  a: '12D3KooWQYhTNQdmr3ArTeUHRYzFg94BKyTkoWBDWez9kSCVe2Xo',
+  b: '12D3KooWJWoaqZhDaoEFshF7Rh1bpY9ohihFhzcW6d69Lr2NASuq',
+}
+
+function setup(dht: string[] = []) {
+  const table = new PeerTable({ intervalMs: 100, suspectAfter: 3, deadAfter: 6 })
+  const registry = new ToolRegistry()
+  const router = new Router({
+    self: { peerId: 'self', alias: 'me' },
+    table,
+    registry,
+    findProviders: async () => dht,
+    rtt: (peer) => (peer === ID.a ? 40 : 2),
+  })
+  const now = Date.now()
+  for (const [alias, peerId, inflight] of [
+    ['a', ID.a, 0],
+    ['b', ID.b, 0],
+  ] as const) {
+    table.onHeartbeat(
+      {
+        v: 1,
+        peerId,
+        alias,
+        addrs: [],
+        seq: 1,
+        load: { inflight, capacity: 64 },
+        uptimeMs: 1,
+        version: 'x',
+        tools: 1,
+        digest: 'c'.repeat(32),
+      },
+      now,
+    )
+    table.setCatalog(
+      peerId,
+      [{ name: 'tool', inputSchema: { type: 'object' }, annotations: { readOnlyHint: alias === 'a' } }],
+      'c'.repeat(32),
+    )
+  }
+  return { table, registry, router }
+}
+
+describe('router', () => {
+  it('orders providers by load and RTT, and resolves aliases', async () => {
+    const { router } = setup()
+    const signal = AbortSignal.timeout(1_000)
+    expect((await router.candidates(undefined, 'tool', signal)).map((c) => c.peerId)).toEqual([ID.b, ID.a])
+    expect((await router.candidates('a', 'tool', signal)).map((c) => c.peerId)).toEqual([ID.a])
+    await expect(router.candidates('zed', 'tool', signal)).rejects.toMatchObject({
+      name: 'UnknownTargetError',
+      message: expect.stringMatching(/known aliases: a, b/),
+    })
+    await expect(router.candidates(undefined, 'missing', signal)).rejects.toMatchObject({
+      name: 'NoProviderError',
+    })
+  })
+
+  it('falls back to the DHT when no pulled catalog has the tool', async () => {
+    const { router } = setup([ID.b])
+    expect(
+      (await router.candidates(undefined, 'elsewhere', AbortSignal.timeout(1_000))).map((c) => c.peerId),
+    ).toEqual([ID.b])
+  })
+
+  it('fails over when the call surely did not run, or may have run on a read-only or idempotent tool', () => {
+    const { router } = setup()
+    const readOnly = { peerId: ID.a, annotations: { readOnlyHint: true } }
+    const writing = { peerId: ID.b, annotations: { readOnlyHint: false } }
+    for (const err of [new PeerUnreachableError('x'), new UnknownToolError('x')]) {
+      expect(router.mayFailOver(err, writing)).toBe(true)
+    }
+    for (const err of [new CallTimeoutError('x'), new SessionClosedError('x'), new NodeStoppingError('x')]) {
+      expect(router.mayFailOver(err, readOnly)).toBe(true)
+      expect(router.mayFailOver(err, writing)).toBe(false)
+    }
+    expect(router.mayFailOver(new InvalidToolArgumentsError('x'), readOnly)).toBe(false)
+  })
+})
