@@ -26,7 +26,7 @@ export {
   TransportClosedError,
 } from './mcp/errors.ts'
 export { StreamTransport, type StreamTransportInit } from './mcp/stream-transport.ts'
-export { CordNode, createNode } from './node/node.ts'
+export { CordNode, createNode, SERVED_BY } from './node/node.ts'
 export type {
   CallOptions,
   CallToolResult,
@@ -47,4 +47,5 @@ export {
   UnknownToolError,
 } from './registry/errors.ts'
 export type { JsonSchemaObject, ToolContext, ToolHandler, ToolSpec } from './registry/types.ts'
+export { AmbiguousAliasError, NoProviderError, UnknownTargetError } from './router/errors.ts'
 export { UpstreamUnavailableError } from './upstream/errors.ts'

@@ -107,3 +107,12 @@ describe('peer table', () => {
     expect(t.providers('x')).toEqual([])
   })
 })
+
+describe('DHT keys', () => {
+  it('is the CIDv1 (raw, sha2-256) of cord/tool/<name>, as protocols/kad.md says', async () => {
+    const { toolKey } = await import('../../../src/discovery/dht.ts')
+    expect((await toolKey('echo')).toString()).toBe(
+      'bafkreiffllrio2akbj6ehk2azepzml4sdz3qdcrj3guonaa5grro4m64g4',
+    )
+  })
+})
