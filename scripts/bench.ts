@@ -9,11 +9,14 @@
  * Rounds are interleaved (a b c d, a b c d, …) so that the noise of a shared machine hits all alike;
  * each figure is the median over rounds. `--json FILE` also writes the results as JSON.
  *
+ * Then the discovery benchmark (scripts/bench/discovery.ts) for meshes of BENCH_MESH_SIZES nodes
+ * (default 10,25,50; empty to skip).
+ *
  * Environment: BENCH_CALLS (sequential calls per round, default 2000), BENCH_BURST (calls per
  * 64-in-flight run, default 6400), BENCH_ROUNDS (default 3).
  */
 import { type ChildProcess, spawn } from 'node:child_process'
-import { writeFileSync } from 'node:fs'
+import { readFileSync, writeFileSync } from 'node:fs'
 import { createInterface } from 'node:readline'
 import { fileURLToPath } from 'node:url'
 import { peerIdFromString } from '@libp2p/peer-id'
@@ -23,6 +26,7 @@ import { StdioClientTransport } from '@modelcontextprotocol/sdk/client/stdio.js'
 import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/streamableHttp.js'
 import { multiaddr } from '@multiformats/multiaddr'
 import { type CordNode, createNode } from '../dist/index.js'
+import { discoveryBench } from './bench/discovery.ts'
 
 const CALLS = Number(process.env.BENCH_CALLS ?? 2000)
 const BURST = Number(process.env.BENCH_BURST ?? 6400)
@@ -276,6 +280,14 @@ async function main(): Promise<void> {
   for (const target of targets) await target.close()
   await local.stop()
   cleanup()
+  if (process.env.BENCH_MESH_SIZES !== '') {
+    const sizes = (process.env.BENCH_MESH_SIZES ?? '10,25,50').split(',').map(Number)
+    const rows = await discoveryBench(sizes)
+    if (jsonOut != null) {
+      const written = JSON.parse(readFileSync(jsonOut, 'utf8')) as Record<string, unknown>
+      writeFileSync(jsonOut, `${JSON.stringify({ ...written, discovery: rows }, null, 2)}\n`)
+    }
+  }
 }
 
 await main()

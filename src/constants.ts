@@ -67,3 +67,11 @@ export const DEFAULT_DEAD_AFTER = 6
 
 /** Connections a node tries to keep to alive peers, so that gossip reaches it from the whole mesh. */
 export const DEFAULT_TARGET_CONNECTIONS = 6
+
+/**
+ * Connections above which libp2p closes the least valuable ones (gossip mesh peers and bootstrap
+ * peers are kept). Catalog pulls open a session to every peer whose catalog changes, so a mesh of up
+ * to about this many nodes becomes a full mesh of connections; a lower bound slows catalog
+ * convergence (pulls fail when their connection is pruned) — measured in `npm run bench`.
+ */
+export const DEFAULT_MAX_CONNECTIONS = 100

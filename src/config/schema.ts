@@ -9,6 +9,7 @@ import {
   DEFAULT_DEAD_AFTER,
   DEFAULT_HEARTBEAT_INTERVAL_MS,
   DEFAULT_LISTEN,
+  DEFAULT_MAX_CONNECTIONS,
   DEFAULT_MAX_FRAME_BYTES,
   DEFAULT_MAX_INBOUND_STREAMS,
   DEFAULT_REDIAL_MAX_MS,
@@ -56,6 +57,7 @@ export const fileConfigSchema = z
         suspect_after: positiveInt.optional(),
         dead_after: positiveInt.optional(),
         target_connections: positiveInt.optional(),
+        max_connections: positiveInt.optional(),
       })
       .optional(),
   })
@@ -94,6 +96,7 @@ export const nodeOptionsSchema = z.strictObject({
   suspectAfter: positiveInt.optional(),
   deadAfter: positiveInt.optional(),
   targetConnections: positiveInt.optional(),
+  maxConnections: positiveInt.optional(),
   /** MCP servers this node hosts and serves to the mesh. */
   servers: z.array(upstreamSpecSchema).optional(),
   /** Answers to requests that remote tools send back to this node's calls: sampling, elicitation, roots. */
@@ -134,6 +137,7 @@ export interface ResolvedNodeOptions {
   suspectAfter: number
   deadAfter: number
   targetConnections: number
+  maxConnections: number
 }
 
 /** Settings of the daemon around the node. */
@@ -161,6 +165,7 @@ export function fileConfigToOptions(config: FileConfig): NodeOptions {
     suspectAfter: config.discovery?.suspect_after,
     deadAfter: config.discovery?.dead_after,
     targetConnections: config.discovery?.target_connections,
+    maxConnections: config.discovery?.max_connections,
   }
 }
 
@@ -183,6 +188,7 @@ export function resolveNodeOptions(options: NodeOptions, defaultAlias: string): 
     suspectAfter: options.suspectAfter ?? DEFAULT_SUSPECT_AFTER,
     deadAfter: options.deadAfter ?? DEFAULT_DEAD_AFTER,
     targetConnections: options.targetConnections ?? DEFAULT_TARGET_CONNECTIONS,
+    maxConnections: options.maxConnections ?? DEFAULT_MAX_CONNECTIONS,
   }
 }
 

@@ -51,6 +51,9 @@ export interface DiscoveryStats {
   rejected: Record<RejectReason, number>
 }
 
+/** Longest wait before pulling again from a peer whose pulls failed. */
+const MAX_PULL_BACKOFF_MS = 30_000
+
 /** Catalog pulls running at once. */
 const PULL_CONCURRENCY = 8
 
@@ -68,6 +71,8 @@ export class Discovery {
   private readonly advertiser: ToolAdvertiser
   private readonly pulling = new Set<string>()
   private readonly again = new Set<string>()
+  private readonly failures = new Map<string, number>()
+  private readonly retryAt = new Map<string, number>()
   private timer?: NodeJS.Timeout
   private seq = 0
   private readonly startedAt = Date.now()
@@ -181,7 +186,10 @@ export class Discovery {
     const { libp2p } = this.components
     if (hb.peerId === libp2p.peerId.toString()) return
     this.stats.received++
+    const before = this.table.get(hb.peerId)?.addrs
     if (!this.table.onHeartbeat(hb)) return
+    if (before != null && before.length === hb.addrs.length && before.every((a, i) => a === hb.addrs[i]))
+      return
     // The heartbeat is signed by the peer: its addresses replace what we had (a restart may move ports).
     const addrs = hb.addrs.flatMap((a) => {
       try {
@@ -204,13 +212,23 @@ export class Discovery {
       this.again.add(peerId)
       return
     }
-    if (!urgent && this.pulling.size >= PULL_CONCURRENCY) return
+    if (!urgent && (this.pulling.size >= PULL_CONCURRENCY || Date.now() < (this.retryAt.get(peerId) ?? 0)))
+      return
     this.pulling.add(peerId)
     const digest = this.table.get(peerId)?.digest ?? ''
     try {
       const tools = await this.components.pullCatalog(peerId)
       this.table.setCatalog(peerId, tools, digest)
+      this.failures.delete(peerId)
+      this.retryAt.delete(peerId)
     } catch (err) {
+      // Back off: a peer we cannot reach now is not dialled again at every one of its heartbeats.
+      const failures = (this.failures.get(peerId) ?? 0) + 1
+      this.failures.set(peerId, failures)
+      this.retryAt.set(
+        peerId,
+        Date.now() + Math.min(MAX_PULL_BACKOFF_MS, this.init.intervalMs * 2 ** failures),
+      )
       this.components.log.debug({ peer: peerId, err: (err as Error).message }, 'catalog pull failed')
     } finally {
       this.pulling.delete(peerId)

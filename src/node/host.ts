@@ -31,6 +31,8 @@ export interface HostInit {
   datastore?: Datastore
   listen: string[]
   alias: string
+  /** Above this many connections libp2p closes the least valuable ones (gossip mesh and bootstrap peers are kept). */
+  maxConnections: number
 }
 
 /**
@@ -49,7 +51,10 @@ export async function createHost(init: HostInit): Promise<Host> {
     transports: [tcp()],
     connectionEncrypters: [noise()],
     streamMuxers: [yamux()],
-    connectionManager: { inboundConnectionThreshold: INBOUND_CONNECTION_THRESHOLD },
+    connectionManager: {
+      inboundConnectionThreshold: INBOUND_CONNECTION_THRESHOLD,
+      maxConnections: init.maxConnections,
+    },
     nodeInfo: { name: 'cord', version: VERSION, userAgent: agentVersion(init.alias) },
     services: {
       identify: identify(),
@@ -60,6 +65,9 @@ export async function createHost(init: HostInit): Promise<Host> {
       pubsub: gossipsub({
         globalSignaturePolicy: 'StrictSign',
         allowPublishToZeroTopicPeers: true,
+        // A node's own heartbeats go to its gossip mesh (degree D), not to every subscriber it is
+        // connected to: its traffic stays O(D) however many peers it has a session with.
+        floodPublish: false,
         // Many nodes of one mesh may share a host (and an IP): do not score them down for it.
         scoreParams: { IPColocationFactorWeight: 0 },
       }),

@@ -564,7 +564,13 @@ export async function createNode(options: NodeOptions = {}): Promise<CordNode> {
       )
     }
   }
-  const host = await createHost({ privateKey, datastore, listen: resolved.listen, alias: resolved.alias })
+  const host = await createHost({
+    privateKey,
+    datastore,
+    listen: resolved.listen,
+    alias: resolved.alias,
+    maxConnections: resolved.maxConnections,
+  })
   const node = log.child({ node: host.peerId.toString().slice(-8) })
   return new CordNode(resolved, host, node, datastore, validated.clientHandlers as ClientHandlers | undefined)
 }
