@@ -26,7 +26,8 @@ export {
   TransportClosedError,
 } from './mcp/errors.ts'
 export { StreamTransport, type StreamTransportInit } from './mcp/stream-transport.ts'
-export { CordNode, createNode, SERVED_BY } from './node/node.ts'
+export { createNode } from './node/create.ts'
+export { CordNode, SERVED_BY } from './node/node.ts'
 export type {
   CallOptions,
   CallToolResult,

@@ -1,19 +1,10 @@
-/**
- * A Cord node: composes the libp2p host, the tool registry, the MCP service and session pool, and
- * keep-alive, and owns their lifecycle (start, graceful stop).
- */
-import { hostname } from 'node:os'
-import type { PeerId, PrivateKey } from '@libp2p/interface'
-import { peerIdFromString } from '@libp2p/peer-id'
-import { LevelDatastore } from 'datastore-level'
-import { ConfigError } from '../config/errors.ts'
-import { validateNodeOptions } from '../config/load.ts'
-import { type NodeOptions, type ResolvedNodeOptions, resolveNodeOptions } from '../config/schema.ts'
-import { ALIAS_PATTERN, VERSION } from '../constants.ts'
+import type { LevelDatastore } from 'datastore-level'
+import type { ResolvedNodeOptions } from '../config/schema.ts'
+import { VERSION } from '../constants.ts'
 import { findProviders } from '../discovery/dht.ts'
 import { Discovery } from '../discovery/discovery.ts'
 import { InvalidArgumentError, NodeStoppingError, NotStartedError } from '../errors.ts'
-import { createLogger, type Logger } from '../logger.ts'
+import type { Logger } from '../logger.ts'
 import type { ClientHandlers } from '../mcp/client-handlers.ts'
 import { CallTimeoutError, TransportClosedError } from '../mcp/errors.ts'
 import { fromRemoteError } from '../mcp/remote-errors.ts'
@@ -26,10 +17,10 @@ import { Router } from '../router/router.ts'
 import { UpstreamHub } from '../upstream/hub.ts'
 import { listAll } from '../upstream/paginate.ts'
 import { settleWithin } from '../util/async.ts'
-import { dataDirPaths, ensureDataDir } from './data-dir.ts'
-import { aliasFromAgentVersion, createHost, type Host } from './host.ts'
-import { loadOrCreateIdentity } from './identity.ts'
+import { listenError } from './errors.ts'
+import { aliasFromAgentVersion, type Host } from './host.ts'
 import { KeepAlive } from './keep-alive.ts'
+import { parsePeerId } from './peer-ids.ts'
 import type {
   CallOptions,
   CallToolResult,
@@ -480,15 +471,6 @@ export class CordNode {
   }
 }
 
-/** A failure to listen, said plainly (the usual cause: the port is taken). */
-function listenError(err: Error): Error {
-  if (err.name !== 'UnsupportedListenAddressesError') return err
-  const detail = err.message.match(/\n\s*(\/\S+: [^\n]*)/)?.[1] ?? err.message
-  return new ConfigError(
-    `cannot listen on ${detail.replace(/^(\S+): Error: listen \w+: /, '$1: ')} (choose another address with --listen or "listen" in config.toml)`,
-  )
-}
-
 /** Order of `peers()`: alive, connected, then the rest. */
 function rank(p: PeerInfo): number {
   return (
@@ -510,67 +492,3 @@ const UPSTREAM_START_WAIT_MS = 15_000
 
 /** The SDK's own request timeout (60 s default) is replaced by our deadline signal. */
 const NO_SDK_TIMEOUT = 2_147_483_647
-
-/** Parsed peer IDs: parsing (base58, multihash) is a visible part of a call's cost on a hot path. */
-const peerIds = new Map<string, PeerId>()
-
-function parsePeerId(target: string): PeerId {
-  const cached = peerIds.get(target)
-  if (cached != null) return cached
-  let peer: PeerId
-  try {
-    peer = peerIdFromString(target)
-  } catch {
-    throw new InvalidArgumentError(
-      `not a peer ID: ${JSON.stringify(target)} (expected a base58 peer ID such as 12D3KooW…)`,
-    )
-  }
-  if (peerIds.size >= 1_024) peerIds.clear()
-  peerIds.set(target, peer)
-  return peer
-}
-
-/** A usable default alias: this host's name, trimmed to what aliases allow. */
-export function defaultAlias(): string {
-  const name =
-    hostname()
-      .split('.')[0]
-      ?.replace(/[^A-Za-z0-9._-]/g, '-')
-      .slice(0, 32) ?? ''
-  return ALIAS_PATTERN.test(name) ? name : 'cord'
-}
-
-/**
- * Creates a node. With `dir`, the identity and peer store persist there (the same peer ID after a
- * restart); without, the node gets an ephemeral identity and in-memory stores.
- */
-export async function createNode(options: NodeOptions = {}): Promise<CordNode> {
-  const validated = validateNodeOptions(options)
-  const resolved = resolveNodeOptions(validated, defaultAlias())
-  const log: Logger = (validated.logger as Logger | undefined) ?? createLogger(validated.logLevel ?? 'warn')
-  let privateKey: PrivateKey | undefined
-  let datastore: LevelDatastore | undefined
-  if (resolved.dir != null) {
-    const paths = dataDirPaths(resolved.dir)
-    resolved.dir = paths.dir
-    await ensureDataDir(paths.dir)
-    privateKey = await loadOrCreateIdentity(paths.identity)
-    datastore = new LevelDatastore(paths.datastore)
-    try {
-      await datastore.open()
-    } catch (err) {
-      throw new ConfigError(
-        `cannot open the peer store in ${paths.datastore}: ${(err as Error).message}${(err as { cause?: Error }).cause != null ? ` (${(err as { cause: Error }).cause.message})` : ''}; is another cord node running with --dir ${paths.dir}?`,
-      )
-    }
-  }
-  const host = await createHost({
-    privateKey,
-    datastore,
-    listen: resolved.listen,
-    alias: resolved.alias,
-    maxConnections: resolved.maxConnections,
-  })
-  const node = log.child({ node: host.peerId.toString().slice(-8) })
-  return new CordNode(resolved, host, node, datastore, validated.clientHandlers as ClientHandlers | undefined)
-}
