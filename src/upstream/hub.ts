@@ -167,6 +167,13 @@ export class UpstreamHub extends TypedEventEmitter<UpstreamHubEvents> {
           `MCP server "${upstream.name}" went away during the call to "${tool.name}"`,
         )
       }
+      // An HTTP server that fails below MCP (refused, reset) is down: say so, and reconnect.
+      if (!(err instanceof McpError) && upstream.spec.url != null && !ctx.signal.aborted) {
+        upstream.markUnreachable((err as Error).message)
+        throw new UpstreamUnavailableError(
+          `MCP server "${upstream.name}" is unreachable: ${(err as Error).message}`,
+        )
+      }
       throw err
     } finally {
       leave()

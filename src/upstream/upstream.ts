@@ -64,6 +64,8 @@ const DEFAULT_RESTART_MIN_MS = 500
 const DEFAULT_RESTART_MAX_MS = 30_000
 /** A server that stayed up this long has recovered: its failure count starts again. */
 const STABLE_MS = 30_000
+/** How often a Streamable HTTP server is pinged while connected. */
+const HTTP_PING_INTERVAL_MS = 5_000
 /** Longest time the MCP handshake and first listings may take. */
 const CONNECT_TIMEOUT_MS = 60_000
 
@@ -134,6 +136,18 @@ export class Upstream extends TypedEventEmitter<UpstreamEvents> {
     return this.client
   }
 
+  /**
+   * A request to an HTTP server failed below MCP (connection refused, reset): the server is gone.
+   * Drops the session; supervision reconnects with backoff and the tools return when it answers.
+   */
+  markUnreachable(reason: string): void {
+    if (this.state !== 'ready' || this.spec.url == null) return
+    this.lastError = reason
+    this.state = 'restarting'
+    this.log.warn({ lastError: reason }, 'MCP server went away')
+    void this.client?.close().catch(() => {})
+  }
+
   /** Status for `cord status`. */
   status(): UpstreamStatus {
     const pid = this.transport instanceof ChildProcessTransport ? this.transport.pid : undefined
@@ -169,7 +183,8 @@ export class Upstream extends TypedEventEmitter<UpstreamEvents> {
       this.clearCatalog()
       if (this.stopping.signal.aborted) break
       failures = Date.now() - upSince > STABLE_MS ? 1 : failures + 1
-      if (failures > maxRestarts) {
+      // A remote HTTP server may come back at any time: it is retried forever (at the longest backoff).
+      if (failures > maxRestarts && this.spec.url == null) {
         this.state = 'failed'
         this.log.error({ restarts: this.restarts, lastError: this.lastError }, 'MCP server failed: giving up')
         break
@@ -223,7 +238,19 @@ export class Upstream extends TypedEventEmitter<UpstreamEvents> {
       'MCP server ready',
     )
     this.safeDispatchEvent('change')
+    if (this.spec.url != null) this.watch(client, closed)
     return { closed }
+  }
+
+  /** Pings an HTTP server while the session lasts: nothing else tells us it stopped answering. */
+  private watch(client: Client, closed: Promise<void>): void {
+    const timer = setInterval(() => {
+      client.ping({ timeout: HTTP_PING_INTERVAL_MS }).catch((err: Error) => {
+        if (this.client === client) this.markUnreachable(`no answer to ping: ${err.message}`)
+      })
+    }, HTTP_PING_INTERVAL_MS)
+    timer.unref()
+    void closed.then(() => clearInterval(timer))
   }
 
   private createTransport(): Transport {

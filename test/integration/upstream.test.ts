@@ -57,25 +57,33 @@ async function freePort(): Promise<number> {
   return port
 }
 
+/** server-everything over Streamable HTTP on 127.0.0.1:`port`, once it listens. */
+async function startHttpServer(port: number): Promise<ChildProcess> {
+  const child = spawn(process.execPath, [EVERYTHING, 'streamableHttp'], {
+    env: { ...process.env, PORT: String(port) },
+    stdio: ['ignore', 'ignore', 'pipe'],
+  })
+  let log = ''
+  child.stderr?.on('data', (c) => {
+    log += c
+  })
+  await waitFor(() => log.includes('listening'))
+  return child
+}
+
 describe('hosted MCP servers across the mesh', () => {
   let dir: string
   let host: CordNode
   let caller: CordNode
   let http: ChildProcess
+  let httpPort: number
   const nodes: CordNode[] = []
 
   beforeAll(async () => {
     dir = await mkdtemp(join(tmpdir(), 'cord-upstream-'))
-    const port = await freePort()
-    http = spawn(process.execPath, [EVERYTHING, 'streamableHttp'], {
-      env: { ...process.env, PORT: String(port) },
-      stdio: ['ignore', 'ignore', 'pipe'],
-    })
-    let httpLog = ''
-    http.stderr?.on('data', (c) => {
-      httpLog += c
-    })
-    await waitFor(() => httpLog.includes('listening'))
+    httpPort = await freePort()
+    http = await startHttpServer(httpPort)
+    const port = httpPort
     const servers: UpstreamSpec[] = [
       {
         name: 'everything',
@@ -314,6 +322,25 @@ describe('hosted MCP servers across the mesh', () => {
     })
     expect(completion.completion.values).toEqual(['Engineering'])
     await client.close()
+  })
+
+  it('notices an HTTP server that went away, drops its tools, and takes it back when it returns', async () => {
+    http.kill('SIGKILL')
+    await new Promise((resolve) => http.once('exit', resolve))
+    const failed = await caller.callTool(host.peerId, 'web__get-sum', { a: 1, b: 2 }).then(
+      () => undefined,
+      (e: Error) => e,
+    )
+    expect(failed?.name).toBe('UpstreamUnavailableError')
+    const down = await waitFor(() =>
+      host.status().upstreams.find((u) => u.name === 'web' && u.state === 'restarting'),
+    )
+    expect(down.tools).toBe(0)
+    expect((await caller.listTools(host.peerId)).some((t) => t.name.startsWith('web__'))).toBe(false)
+    http = await startHttpServer(httpPort)
+    await waitFor(() => host.status().upstreams.find((u) => u.name === 'web' && u.state === 'ready'), 20_000)
+    const sum = await caller.callTool(host.peerId, 'web__get-sum', { a: 2, b: 2 })
+    expect(sum.content).toEqual([{ type: 'text', text: 'The sum of 2 and 2 is 4.' }])
   })
 
   it('leaves no child process behind when the node stops', async () => {
