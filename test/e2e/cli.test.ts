@@ -145,6 +145,23 @@ describe('cord CLI end to end', () => {
     })
   })
 
+  it('cord init creates the data dir, and start flags override config.toml', async () => {
+    const init = await cord(['init', '--dir', dir('i'), '--alias', 'from-init', '--json'])
+    expect(init.code).toBe(0)
+    const created = JSON.parse(init.stdout) as { peerId: string; created: boolean }
+    expect(created.created).toBe(true)
+    expect(JSON.parse((await cord(['init', '--dir', dir('i'), '--json'])).stdout)).toMatchObject({
+      peerId: created.peerId,
+      created: false,
+    })
+    const fromConfig = await startDaemon(['--dir', dir('i'), ...LOOPBACK])
+    expect(fromConfig.info).toMatchObject({ peerId: created.peerId, alias: 'from-init' })
+    expect(await fromConfig.stop()).toBe(0)
+    const overridden = await startDaemon(['--dir', dir('i'), ...LOOPBACK, '--alias', 'from-flag'])
+    expect(overridden.info).toMatchObject({ peerId: created.peerId, alias: 'from-flag' })
+    expect(await overridden.stop()).toBe(0)
+  })
+
   it('refuses an invalid config file, naming the field', async () => {
     await writeFile(
       join(root, 'bad.toml'),

@@ -9,6 +9,7 @@ import { join } from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { ControlClient } from '../../src/control/client.ts'
 import { type Daemon, startDaemon } from '../../src/control/daemon.ts'
+import { createNode } from '../../src/index.ts'
 import { createLogger } from '../../src/logger.ts'
 
 describe('control API', () => {
@@ -93,6 +94,13 @@ describe('control API', () => {
     expect((await (await ControlClient.open(dir)).request<{ peerId: string }>('GET', '/v1/id')).peerId).toBe(
       daemon.node.peerId,
     )
+  })
+
+  it('serves no demo tools when demo_tools is off', async () => {
+    const node = await createNode({ listen: ['/ip4/127.0.0.1/tcp/0'], demoTools: false, logLevel: 'silent' })
+    await node.start()
+    expect(await node.listTools()).toEqual([])
+    await node.stop()
   })
 
   it('removes the control file when it stops, after which the CLI finds no daemon', async () => {

@@ -2,7 +2,7 @@
 import { loadConfigFile } from '../../config/load.ts'
 import { daemonSettings, fileConfigToOptions, type NodeOptions } from '../../config/schema.ts'
 import { startDaemon } from '../../control/daemon.ts'
-import { createLogger, type LogLevel } from '../../logger.ts'
+import { createLogger, type Logger, type LogLevel } from '../../logger.ts'
 import { dataDirPaths, defaultDataDir, ensureDataDir } from '../../node/data-dir.ts'
 import type { Output } from '../output.ts'
 
@@ -37,6 +37,12 @@ export async function startCommand(options: StartOptions, io: Output): Promise<n
   const config = await loadConfigFile(options.config ?? paths.config, { optional: options.config == null })
   const settings = daemonSettings(config)
   const log = createLogger(options.logLevel ?? settings.logLevel)
+  // Signal handlers go in before anything starts: a supervisor may send SIGTERM the moment it sees
+  // the ready line, and without a handler that would kill the process without a clean stop.
+  const signalled = onStopSignals(log)
+  // A stray error in one connection or handler must not take the whole node down.
+  process.on('unhandledRejection', (err) => log.error({ err }, 'unhandled rejection'))
+  process.on('uncaughtException', (err) => log.error({ err }, 'uncaught exception'))
   const nodeOptions = mergeFlags(fileConfigToOptions(config), options)
   const daemon = await startDaemon({
     dir: paths.dir,
@@ -46,15 +52,14 @@ export async function startCommand(options: StartOptions, io: Output): Promise<n
   })
   const { node } = daemon
   if (options.json === true) {
-    io.out(
-      JSON.stringify({
-        peerId: node.peerId,
-        alias: node.alias,
-        addrs: node.multiaddrs,
-        control: daemon.controlUrl,
-        dir: paths.dir,
-      }),
-    )
+    const ready = {
+      peerId: node.peerId,
+      alias: node.alias,
+      addrs: node.multiaddrs,
+      control: daemon.controlUrl,
+      dir: paths.dir,
+    }
+    io.out(JSON.stringify(ready))
   } else {
     io.out(`cord node started\npeer ID  ${node.peerId}\nalias    ${node.alias}`)
     for (const addr of node.multiaddrs) io.out(`listen   ${addr}`)
@@ -62,7 +67,29 @@ export async function startCommand(options: StartOptions, io: Output): Promise<n
       `control  ${daemon.controlUrl} (token in ${paths.control})\ndata dir ${paths.dir}\nPress Ctrl+C to stop.`,
     )
   }
-  return new Promise<number>((resolve) => {
+  const signal = await signalled
+  log.info(
+    '%s received: stopping (in-flight calls get %d ms to finish)',
+    signal,
+    node.options.shutdownGraceMs,
+  )
+  const deadline = setTimeout(() => {
+    log.error('stop did not finish in time: exiting')
+    process.exit(1)
+  }, node.options.shutdownGraceMs + STOP_DEADLINE_SLACK_MS)
+  deadline.unref()
+  try {
+    await daemon.stop()
+    return 0
+  } catch (err) {
+    log.error({ err }, 'stop failed')
+    return 1
+  }
+}
+
+/** Resolves with the first SIGINT or SIGTERM; a second one exits at once. */
+function onStopSignals(log: Logger): Promise<NodeJS.Signals> {
+  return new Promise((resolve) => {
     let signals = 0
     const onSignal = (signal: NodeJS.Signals): void => {
       signals++
@@ -70,28 +97,9 @@ export async function startCommand(options: StartOptions, io: Output): Promise<n
         log.warn('second %s: exiting without waiting', signal)
         process.exit(130)
       }
-      log.info(
-        '%s received: stopping (in-flight calls get %d ms to finish)',
-        signal,
-        node.options.shutdownGraceMs,
-      )
-      const deadline = setTimeout(() => {
-        log.error('stop did not finish in time: exiting')
-        process.exit(1)
-      }, node.options.shutdownGraceMs + STOP_DEADLINE_SLACK_MS)
-      deadline.unref()
-      daemon.stop().then(
-        () => resolve(0),
-        (err) => {
-          log.error({ err }, 'stop failed')
-          resolve(1)
-        },
-      )
+      resolve(signal)
     }
     process.on('SIGINT', onSignal)
     process.on('SIGTERM', onSignal)
-    // A stray error in one connection or handler must not take the whole node down.
-    process.on('unhandledRejection', (err) => log.error({ err }, 'unhandled rejection'))
-    process.on('uncaughtException', (err) => log.error({ err }, 'uncaught exception'))
   })
 }
