@@ -103,6 +103,16 @@ export class SessionPool {
     // A dial has its own bound so that a dead address cannot hold every later caller; each caller
     // still waits no longer than its own deadline (raceSignal in get()).
     const signal = AbortSignal.timeout(DIAL_TIMEOUT_MS)
+    // With no address for the peer and nobody connected to ask (DHT, heartbeats), a dial can only wait.
+    const known = await this.components.libp2p.peerStore.get(peer).then(
+      (p) => p.addresses.length > 0,
+      () => false,
+    )
+    if (!known && this.components.libp2p.getConnections().length === 0) {
+      throw new PeerUnreachableError(
+        `cannot reach peer ${key}: no known address, and no connected peer to ask for one (start with --bootstrap?)`,
+      )
+    }
     let transport: StreamTransport
     try {
       const stream = await this.components.libp2p.dialProtocol(peer, MCP_PROTOCOL, { signal })

@@ -100,6 +100,13 @@ describe('control API', () => {
     const node = await createNode({ listen: ['/ip4/127.0.0.1/tcp/0'], demoTools: false, logLevel: 'silent' })
     await node.start()
     expect(await node.listTools()).toEqual([])
+    // alone, with no address for a peer and nobody to ask, a call fails at once instead of waiting for a dial
+    const started = Date.now()
+    await expect(node.callTool(daemon.node.peerId, 'echo', { text: 'x' })).rejects.toMatchObject({
+      name: 'PeerUnreachableError',
+      message: expect.stringMatching(/no connected peer to ask/),
+    })
+    expect(Date.now() - started).toBeLessThan(5_000)
     await node.stop()
   })
 
