@@ -81,6 +81,11 @@ export function peersTable(peers: PeerInfo[]): string {
   )
 }
 
+function meshLine(d: NodeStatus['discovery']): string {
+  const rejected = Object.values(d.rejected).reduce((a, b) => a + b, 0)
+  return `${d.peers} peers known; heartbeats ${d.published} sent, ${d.received} received, ${rejected} rejected`
+}
+
 /** The daemon's status. */
 export function statusText(status: NodeStatus & { control?: { url?: string } }): string {
   const lines = [
@@ -95,6 +100,7 @@ export function statusText(status: NodeStatus & { control?: { url?: string } }):
     ['sessions', `${status.inboundSessions} in, ${status.outboundSessions} out`],
     ['calls', `${status.activeCalls.inbound} in, ${status.activeCalls.outbound} out`],
     ['tools', String(status.tools)],
+    ['mesh', meshLine(status.discovery)],
     ...status.addrs.map((a, i) => [i === 0 ? 'listen' : '', a]),
   ]
   const text = lines.map(([k, v]) => `${(k ?? '').padEnd(12)}${v}`).join('\n')
