@@ -6,7 +6,7 @@ import { Discovery } from '../discovery/discovery.ts'
 import { InvalidArgumentError, NodeStoppingError, NotStartedError } from '../errors.ts'
 import type { Logger } from '../logger.ts'
 import type { ClientHandlers } from '../mcp/client-handlers.ts'
-import { CallTimeoutError, TransportClosedError } from '../mcp/errors.ts'
+import { CallTimeoutError, SessionClosedError, TransportClosedError } from '../mcp/errors.ts'
 import { fromRemoteError } from '../mcp/remote-errors.ts'
 import { McpService } from '../mcp/server.ts'
 import { type Session, SessionPool } from '../mcp/session-pool.ts'
@@ -226,22 +226,27 @@ export class CordNode {
     )
     let lastError: unknown
     for (const candidate of candidates) {
-      try {
-        const result = await this.withSession(candidate.peerId, options, async (session, signal) => {
-          return (await session.client.callTool({ name, arguments: args }, undefined, {
-            signal,
-            timeout: NO_SDK_TIMEOUT,
-            ...(options.onprogress != null ? { onprogress: options.onprogress } : {}),
-          })) as CallToolResult
-        })
-        return { ...result, _meta: { ...result._meta, [SERVED_BY]: candidate.peerId } }
-      } catch (err) {
-        lastError = err
-        if (options.signal?.aborted || !this.router.mayFailOver(err, candidate)) throw err
-        this.log.info(
-          { tool: name, peer: candidate.peerId, err: (err as Error).message },
-          'failing over to the next provider',
-        )
+      for (let attempt = 0; attempt < 2; attempt++) {
+        try {
+          const result = await this.withSession(candidate.peerId, options, async (session, signal) => {
+            return (await session.client.callTool({ name, arguments: args }, undefined, {
+              signal,
+              timeout: NO_SDK_TIMEOUT,
+              ...(options.onprogress != null ? { onprogress: options.onprogress } : {}),
+            })) as CallToolResult
+          })
+          return { ...result, _meta: { ...result._meta, [SERVED_BY]: candidate.peerId } }
+        } catch (err) {
+          lastError = err
+          if (options.signal?.aborted || !this.router.mayFailOver(err, candidate)) throw err
+          // A session that broke under a read-only or idempotent call: once more on a new session.
+          if (attempt === 0 && err instanceof SessionClosedError) continue
+          this.log.info(
+            { tool: name, peer: candidate.peerId, err: (err as Error).message },
+            'failing over to the next provider',
+          )
+          break
+        }
       }
     }
     throw lastError
