@@ -230,6 +230,9 @@ export class Upstream extends TypedEventEmitter<UpstreamEvents> {
       await this.refresh(client)
     } catch (err) {
       await client.close().catch(() => {})
+      const exit = transport instanceof ChildProcessTransport ? transport.exit : undefined
+      if (exit != null)
+        throw new Error(`exited with ${exit.signal ?? `code ${exit.code}`} before the MCP handshake`)
       throw err
     }
     this.state = 'ready'

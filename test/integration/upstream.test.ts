@@ -8,6 +8,7 @@ import { mkdtemp, rm } from 'node:fs/promises'
 import { createServer } from 'node:net'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
+import { Writable } from 'node:stream'
 import { fileURLToPath } from 'node:url'
 import { Client } from '@modelcontextprotocol/sdk/client/index.js'
 import {
@@ -15,6 +16,7 @@ import {
   type Progress,
   ToolListChangedNotificationSchema,
 } from '@modelcontextprotocol/sdk/types.js'
+import { pino } from 'pino'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import type { UpstreamSpec } from '../../src/config/servers.ts'
 import {
@@ -341,6 +343,38 @@ describe('hosted MCP servers across the mesh', () => {
     await waitFor(() => host.status().upstreams.find((u) => u.name === 'web' && u.state === 'ready'), 20_000)
     const sum = await caller.callTool(host.peerId, 'web__get-sum', { a: 2, b: 2 })
     expect(sum.content).toEqual([{ type: 'text', text: 'The sum of 2 and 2 is 4.' }])
+  })
+
+  it("writes a child's stderr to the node's log, tagged with the server name", async () => {
+    const lines: Array<Record<string, unknown>> = []
+    const sink = new Writable({
+      write(chunk, _encoding, done) {
+        for (const line of String(chunk).split('\n').filter(Boolean)) lines.push(JSON.parse(line))
+        done()
+      },
+    })
+    const node = await createNode({
+      listen: ['/ip4/127.0.0.1/tcp/0'],
+      logger: pino({ level: 'info' }, sink),
+      servers: [
+        {
+          name: 'chatty',
+          command: process.execPath,
+          args: ['-e', "console.error('hello from the child'); process.exit(2)"],
+          maxRestarts: 0,
+        },
+      ],
+    })
+    nodes.push(node)
+    await node.start()
+    await waitFor(() => node.status().upstreams[0]?.state === 'failed')
+    expect(lines).toContainEqual(
+      expect.objectContaining({ server: 'chatty', stream: 'stderr', msg: 'hello from the child' }),
+    )
+    expect(node.status().upstreams[0]).toMatchObject({
+      state: 'failed',
+      lastError: 'exited with code 2 before the MCP handshake',
+    })
   })
 
   it('leaves no child process behind when the node stops', async () => {
