@@ -71,6 +71,7 @@ export class Discovery {
   private readonly advertiser: ToolAdvertiser
   private readonly pulling = new Set<string>()
   private readonly again = new Set<string>()
+  private readonly validated = new WeakMap<object, Heartbeat>()
   private readonly failures = new Map<string, number>()
   private readonly retryAt = new Map<string, number>()
   private timer?: NodeJS.Timeout
@@ -81,8 +82,11 @@ export class Discovery {
     evt: CustomEvent<{ topic: string; data: Uint8Array; type: string }>,
   ): void => {
     if (evt.detail.topic !== HEARTBEAT_TOPIC) return
-    const decoded = decodeHeartbeat(evt.detail as never)
-    if (decoded.ok) this.onHeartbeat(decoded.heartbeat)
+    // The validator already decoded it (the same message object); decode only if it did not.
+    const validated = this.validated.get(evt.detail as object)
+    const decoded = validated != null ? undefined : decodeHeartbeat(evt.detail as never)
+    const heartbeat = validated ?? (decoded?.ok === true ? decoded.heartbeat : undefined)
+    if (heartbeat != null) this.onHeartbeat(heartbeat)
   }
   private readonly onConnect = (evt: CustomEvent<PeerId>): void => {
     this.table.onConnect(evt.detail.toString())
@@ -119,7 +123,10 @@ export class Discovery {
     const pubsub = libp2p.services.pubsub
     pubsub.topicValidators.set(HEARTBEAT_TOPIC, (_peer, message) => {
       const decoded = decodeHeartbeat(message)
-      if (decoded.ok) return TopicValidatorResult.Accept
+      if (decoded.ok) {
+        this.validated.set(message, decoded.heartbeat)
+        return TopicValidatorResult.Accept
+      }
       this.stats.rejected[decoded.reason]++
       this.components.log.debug({ reason: decoded.reason }, 'heartbeat rejected')
       return TopicValidatorResult.Reject
