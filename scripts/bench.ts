@@ -6,6 +6,8 @@
  *   (c) http   — the MCP SDK over Streamable HTTP on 127.0.0.1 (stateful session, JSON responses)
  *   (d) stdio  — the MCP SDK over stdio to a child process
  *   (e) bridged — Cord: a remote call to that same stdio server, hosted by the remote node
+ *   (f) gateway — an MCP SDK client → the local node's MCP gateway (Streamable HTTP) → the mesh →
+ *                 that same stdio server on the remote node
  * Rounds are interleaved (a b c d, a b c d, …) so that the noise of a shared machine hits all alike;
  * each figure is the median over rounds. `--json FILE` also writes the results as JSON.
  *
@@ -25,7 +27,7 @@ import { Client } from '@modelcontextprotocol/sdk/client/index.js'
 import { StdioClientTransport } from '@modelcontextprotocol/sdk/client/stdio.js'
 import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/streamableHttp.js'
 import { multiaddr } from '@multiformats/multiaddr'
-import { type CordNode, createNode } from '../dist/index.js'
+import { type CordNode, createNode, Gateway, GatewayHttpServer } from '../dist/index.js'
 import { discoveryBench } from './bench/discovery.ts'
 
 const CALLS = Number(process.env.BENCH_CALLS ?? 2000)
@@ -119,6 +121,38 @@ async function meshAndRaw(local: CordNode): Promise<Target[]> {
     close: async () => {},
   }
   return [mesh, raw, bridged]
+}
+
+async function gatewayPath(local: CordNode, gateway: Gateway): Promise<Target> {
+  const server = new GatewayHttpServer(
+    gateway,
+    {
+      listen: '127.0.0.1:0',
+      allowedHosts: [],
+      allowedOrigins: [],
+      idleTimeoutMs: 600_000,
+      maxSessions: 4,
+      maxBodyBytes: 4 * 1024 * 1024,
+    },
+    local.log,
+  )
+  const url = await server.start()
+  const deadline = Date.now() + 30_000
+  while (!gateway.tools().some((t) => t.name === 'bench__echo')) {
+    if (Date.now() > deadline) throw new Error('the gateway never saw bench__echo')
+    await new Promise((r) => setTimeout(r, 100))
+  }
+  const client = new Client({ name: 'bench', version: '1' })
+  await client.connect(new StreamableHTTPClientTransport(new URL(url)))
+  return {
+    name: 'gateway',
+    label: '(f) MCP client → Cord gateway (HTTP) → mesh → bridged stdio server',
+    call: () => client.callTool({ name: 'bench__echo', arguments: { text: TEXT } }),
+    close: async () => {
+      await client.close()
+      await server.stop()
+    },
+  }
 }
 
 async function http(): Promise<Target> {
@@ -220,9 +254,10 @@ async function main(): Promise<void> {
   const jsonOut =
     process.argv.indexOf('--json') >= 0 ? process.argv[process.argv.indexOf('--json') + 1] : undefined
   const local = await createNode({ listen: ['/ip4/127.0.0.1/tcp/0'], logLevel: 'silent', demoTools: false })
+  const gateway = new Gateway(local, { maxTools: 1000 }, local.log)
   await local.start()
   const [mesh, raw, bridged] = await meshAndRaw(local)
-  const targets = [mesh!, raw!, await http(), await stdio(), bridged!]
+  const targets = [mesh!, raw!, await http(), await stdio(), bridged!, await gatewayPath(local, gateway)]
   const rounds = new Map<string, Measurement[]>(targets.map((t) => [t.name, []]))
   console.log(
     `node ${process.version}; ${CALLS} sequential calls and ${BURST} calls at ${IN_FLIGHT} in flight per path and round; ${ROUNDS} rounds, interleaved\n`,
@@ -271,6 +306,13 @@ async function main(): Promise<void> {
   console.log(
     `  info  remote call to a bridged stdio server ÷ direct stdio call: p50 ${bridgeP50.toFixed(2)}×, calls/s (64) ${bridgeRps.toFixed(2)}×`,
   )
+  const gatewayResult = results.get('gateway')!
+  console.log(
+    `  info  MCP client → gateway → mesh → bridged stdio server ÷ direct stdio call: p50 ${(gatewayResult.p50 / stdioResult.p50).toFixed(2)}×, calls/s (64) ${(gatewayResult.rps64 / stdioResult.rps64).toFixed(2)}×`,
+  )
+  console.log(
+    `  info  the same through the gateway ÷ Streamable HTTP straight to an MCP server: p50 ${(gatewayResult.p50 / httpResult.p50).toFixed(2)}×`,
+  )
   if (jsonOut != null) {
     writeFileSync(
       jsonOut,
@@ -278,6 +320,7 @@ async function main(): Promise<void> {
     )
   }
   for (const target of targets) await target.close()
+  await gateway.close()
   await local.stop()
   cleanup()
   if (process.env.BENCH_MESH_SIZES !== '') {

@@ -75,3 +75,12 @@ export const DEFAULT_TARGET_CONNECTIONS = 6
  * convergence (pulls fail when their connection is pruned) — measured in `npm run bench`.
  */
 export const DEFAULT_MAX_CONNECTIONS = 100
+
+/** The MCP gateway's Streamable HTTP endpoint: loopback, a free port. */
+export const DEFAULT_GATEWAY_LISTEN = '127.0.0.1:0'
+/** Above this many tools, gateway clients get the meta-tools instead of the whole catalog. */
+export const DEFAULT_GATEWAY_MAX_TOOLS = 100
+/** A gateway session with no request for this long is closed. */
+export const DEFAULT_GATEWAY_IDLE_TIMEOUT_MS = 30 * 60_000
+/** Most gateway sessions open at once. */
+export const DEFAULT_GATEWAY_MAX_SESSIONS = 32

@@ -14,9 +14,11 @@ export { fileConfigToOptions } from './config/schema.ts'
 export type { UpstreamSpec } from './config/servers.ts'
 export { DEFAULT_MAX_FRAME_BYTES, MCP_PROTOCOL, VERSION } from './constants.ts'
 export { CordError, InvalidArgumentError, NodeStoppingError, NotStartedError } from './errors.ts'
+export { Gateway, type GatewayInit, type GatewaySession } from './gateway/gateway.ts'
+export { type GatewayHttpInit, GatewayHttpServer } from './gateway/http.ts'
 export type { Logger, LogLevel } from './logger.ts'
 export { createLogger } from './logger.ts'
-export type { ClientHandlers } from './mcp/client-handlers.ts'
+export type { ClientHandlers, RequestContext } from './mcp/client-handlers.ts'
 export {
   CallTimeoutError,
   FrameTooLargeError,
@@ -27,7 +29,8 @@ export {
 } from './mcp/errors.ts'
 export { StreamTransport, type StreamTransportInit } from './mcp/stream-transport.ts'
 export { createNode } from './node/create.ts'
-export { CordNode, SERVED_BY } from './node/node.ts'
+export type { MeshCatalogEntry, MeshTool, Provider } from './node/mesh-catalog.ts'
+export { CordNode, type CordNodeEvents, SERVED_BY } from './node/node.ts'
 export type {
   CallOptions,
   CallToolResult,

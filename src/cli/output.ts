@@ -87,7 +87,9 @@ function meshLine(d: NodeStatus['discovery']): string {
 }
 
 /** The daemon's status. */
-export function statusText(status: NodeStatus & { control?: { url?: string } }): string {
+export function statusText(
+  status: NodeStatus & { control?: { url?: string }; gateway?: { url?: string; sessions: number } | null },
+): string {
   const lines = [
     ['peer ID', status.peerId],
     ['alias', status.alias],
@@ -96,6 +98,10 @@ export function statusText(status: NodeStatus & { control?: { url?: string } }):
     ['uptime', `${Math.round(status.uptimeMs / 1000)} s`],
     ['data dir', status.dir ?? '-'],
     ['control', status.control?.url ?? '-'],
+    [
+      'gateway',
+      status.gateway?.url != null ? `${status.gateway.url} (${status.gateway.sessions} sessions)` : 'off',
+    ],
     ['connections', String(status.connections)],
     ['sessions', `${status.inboundSessions} in, ${status.outboundSessions} out`],
     ['calls', `${status.activeCalls.inbound} in, ${status.activeCalls.outbound} out`],

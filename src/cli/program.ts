@@ -10,6 +10,7 @@ import { CordError } from '../errors.ts'
 import { LOG_LEVELS } from '../logger.ts'
 import { callCommand } from './commands/call.ts'
 import { initCommand } from './commands/init.ts'
+import { mcpCommand } from './commands/mcp.ts'
 import { findCommand, idCommand, peersCommand, statusCommand, toolsCommand } from './commands/query.ts'
 import { startCommand } from './commands/start.ts'
 import { EXIT, exitCodeOf } from './exit-codes.ts'
@@ -141,6 +142,14 @@ export function buildProgram(io: Output, setExit: (code: number) => void): Comma
     .option('--timeout <ms>', 'how long to look (default: 10000)', positiveInt)
     .addOption(jsonOption())
     .action((tool, opts) => findCommand(tool, opts, io))
+
+  program
+    .command('mcp')
+    .description(
+      "a stdio MCP server for local agents: the whole mesh's tools, resources and prompts, through this dir's running daemon",
+    )
+    .addOption(dirOption())
+    .action(async (opts) => setExit(await mcpCommand(opts)))
 
   program
     .command('status')

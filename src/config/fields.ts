@@ -53,3 +53,8 @@ export const loopbackHostPort = z
   .regex(/^(127\.\d{1,3}\.\d{1,3}\.\d{1,3}|\[::1\]|localhost):\d{1,5}$/, {
     message: 'expected a loopback host:port such as 127.0.0.1:0 (the control API never leaves this host)',
   })
+
+/** `host:port` of a listener that may leave this host (the MCP gateway). */
+export const hostPort = z.string().regex(/^(\[[0-9a-fA-F:.]+\]|[A-Za-z0-9.-]+):\d{1,5}$/, {
+  message: 'expected host:port such as 127.0.0.1:0 or 0.0.0.0:7411',
+})

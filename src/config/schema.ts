@@ -7,6 +7,10 @@ import {
   DEFAULT_CALL_TIMEOUT_MS,
   DEFAULT_CONTROL_LISTEN,
   DEFAULT_DEAD_AFTER,
+  DEFAULT_GATEWAY_IDLE_TIMEOUT_MS,
+  DEFAULT_GATEWAY_LISTEN,
+  DEFAULT_GATEWAY_MAX_SESSIONS,
+  DEFAULT_GATEWAY_MAX_TOOLS,
   DEFAULT_HEARTBEAT_INTERVAL_MS,
   DEFAULT_LISTEN,
   DEFAULT_MAX_CONNECTIONS,
@@ -20,7 +24,7 @@ import {
 } from '../constants.ts'
 import type { Logger } from '../logger.ts'
 import type { ClientHandlers } from '../mcp/client-handlers.ts'
-import { alias, listenAddr, logLevel, loopbackHostPort, peerAddr, positiveInt } from './fields.ts'
+import { alias, hostPort, listenAddr, logLevel, loopbackHostPort, peerAddr, positiveInt } from './fields.ts'
 import { serversFileSchema, serversToSpecs, type UpstreamSpec, upstreamSpecSchema } from './servers.ts'
 
 /** `config.toml`: every field optional; unknown fields are errors (they are usually typos). */
@@ -50,6 +54,18 @@ export const fileConfigSchema = z
         listen: loopbackHostPort.optional(),
       })
       .optional(),
+    gateway: z
+      .strictObject({
+        enabled: z.boolean().optional(),
+        listen: hostPort.optional(),
+        allow_remote: z.boolean().optional(),
+        max_tools: positiveInt.optional(),
+        idle_timeout_ms: positiveInt.optional(),
+        max_sessions: positiveInt.optional(),
+        allowed_hosts: z.array(z.string().min(1)).optional(),
+        allowed_origins: z.array(z.url()).optional(),
+      })
+      .optional(),
     servers: serversFileSchema.optional(),
     discovery: z
       .strictObject({
@@ -67,6 +83,14 @@ export const fileConfigSchema = z
     {
       message: 'discovery.suspect_after must be smaller than discovery.dead_after',
       path: ['discovery', 'suspect_after'],
+    },
+  )
+  .refine(
+    (c) => c.gateway?.listen == null || isLoopbackListen(c.gateway.listen) || c.gateway.allow_remote === true,
+    {
+      message:
+        'a gateway on a non-loopback address is reachable from the network over plain HTTP: set gateway.allow_remote = true to accept that (clients then need the token in <dir>/gateway.token), or put TLS in front of a loopback gateway',
+      path: ['gateway', 'listen'],
     },
   )
   .refine((c) => (c.redial?.min_ms ?? DEFAULT_REDIAL_MIN_MS) <= (c.redial?.max_ms ?? DEFAULT_REDIAL_MAX_MS), {
@@ -140,10 +164,28 @@ export interface ResolvedNodeOptions {
   maxConnections: number
 }
 
+/** Settings of the MCP gateway's HTTP endpoint. */
+export interface GatewaySettings {
+  enabled: boolean
+  listen: string
+  maxTools: number
+  idleTimeoutMs: number
+  maxSessions: number
+  allowedHosts: string[]
+  allowedOrigins: string[]
+}
+
 /** Settings of the daemon around the node. */
 export interface DaemonSettings {
   controlListen: string
   logLevel: z.infer<typeof logLevel>
+  gateway: GatewaySettings
+}
+
+/** Whether a `host:port` is on a loopback address. */
+export function isLoopbackListen(listen: string): boolean {
+  const host = listen.slice(0, listen.lastIndexOf(':')).replace(/^\[|\]$/g, '')
+  return host === 'localhost' || host === '::1' || /^127\.\d+\.\d+\.\d+$/.test(host)
 }
 
 /** Turns a file config into `createNode()` options (defaults are applied later, in one place). */
@@ -197,5 +239,14 @@ export function daemonSettings(config: FileConfig): DaemonSettings {
   return {
     controlListen: config.control?.listen ?? DEFAULT_CONTROL_LISTEN,
     logLevel: config.log_level ?? 'info',
+    gateway: {
+      enabled: config.gateway?.enabled ?? true,
+      listen: config.gateway?.listen ?? DEFAULT_GATEWAY_LISTEN,
+      maxTools: config.gateway?.max_tools ?? DEFAULT_GATEWAY_MAX_TOOLS,
+      idleTimeoutMs: config.gateway?.idle_timeout_ms ?? DEFAULT_GATEWAY_IDLE_TIMEOUT_MS,
+      maxSessions: config.gateway?.max_sessions ?? DEFAULT_GATEWAY_MAX_SESSIONS,
+      allowedHosts: config.gateway?.allowed_hosts ?? [],
+      allowedOrigins: config.gateway?.allowed_origins ?? [],
+    },
   }
 }

@@ -31,6 +31,11 @@ export class ControlClient {
     return new ControlClient(paths.dir, control)
   }
 
+  /** The MCP gateway's Streamable HTTP URL, when the daemon runs one. */
+  get gatewayUrl(): string | undefined {
+    return this.control.gateway
+  }
+
   /** The daemon's process ID, from the control file. */
   get pid(): number {
     return this.control.pid

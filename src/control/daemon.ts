@@ -3,14 +3,17 @@
  * Writes the control file when ready; `stop()` drains calls, closes everything and removes it.
  */
 
-import type { NodeOptions } from '../config/schema.ts'
+import { type GatewaySettings, isLoopbackListen, type NodeOptions } from '../config/schema.ts'
+import { DEFAULT_MAX_FRAME_BYTES } from '../constants.ts'
 import { CordError } from '../errors.ts'
+import { Gateway } from '../gateway/gateway.ts'
+import { GatewayHttpServer } from '../gateway/http.ts'
 import type { Logger } from '../logger.ts'
 import { createNode } from '../node/create.ts'
 import { dataDirPaths, ensureDataDir } from '../node/data-dir.ts'
 import type { CordNode } from '../node/node.ts'
 import { ControlClient } from './client.ts'
-import { newToken, removeControlFile, writeControlFile } from './files.ts'
+import { newToken, readOrCreateToken, removeControlFile, writeControlFile } from './files.ts'
 import { ControlServer } from './server.ts'
 
 /** A daemon is already running for the data directory. */
@@ -25,6 +28,8 @@ export interface DaemonInit {
   dir: string
   node: NodeOptions
   controlListen: string
+  /** The MCP gateway's HTTP endpoint; omit for none. */
+  gateway?: GatewaySettings
   log: Logger
 }
 
@@ -32,6 +37,8 @@ export interface DaemonInit {
 export interface Daemon {
   node: CordNode
   controlUrl: string
+  /** The MCP gateway's Streamable HTTP URL, when it is on. */
+  gatewayUrl?: string
   /** Stops the control API and the node (gracefully), and removes the control file. Safe to call twice. */
   stop(): Promise<void>
 }
@@ -56,17 +63,53 @@ export async function startDaemon(init: DaemonInit): Promise<Daemon> {
   await ensureDataDir(paths.dir)
   await assertNoDaemon(paths.dir)
   const node = await createNode({ ...init.node, dir: paths.dir, logger: init.log })
+  // The gateway goes in before the node starts: the node's sessions declare what it relays.
+  const settings = init.gateway
+  const gateway =
+    settings?.enabled === true
+      ? new Gateway(node, { maxTools: settings.maxTools }, init.log.child({ part: 'gateway' }))
+      : undefined
   await node.start()
   const token = newToken()
+  let http: GatewayHttpServer | undefined
   const control = new ControlServer(
     { node, log: init.log.child({ part: 'control' }) },
-    { listen: init.controlListen, token },
+    {
+      listen: init.controlListen,
+      token,
+      extra: () => ({ gateway: http != null ? { url: http.url, sessions: http.sessionCount } : null }),
+    },
   )
   let controlUrl: string
+  let gatewayUrl: string | undefined
   try {
+    if (gateway != null && settings != null) {
+      const remote = !isLoopbackListen(settings.listen)
+      http = new GatewayHttpServer(
+        gateway,
+        {
+          listen: settings.listen,
+          ...(remote ? { token: await readOrCreateToken(paths.gatewayToken) } : {}),
+          allowedHosts: settings.allowedHosts,
+          allowedOrigins: settings.allowedOrigins,
+          idleTimeoutMs: settings.idleTimeoutMs,
+          maxSessions: settings.maxSessions,
+          maxBodyBytes: init.node.maxFrameBytes ?? DEFAULT_MAX_FRAME_BYTES,
+        },
+        init.log.child({ part: 'gateway' }),
+      )
+      gatewayUrl = await http.start()
+    }
     controlUrl = await control.start()
-    await writeControlFile(paths.control, { url: controlUrl, token, pid: process.pid, peerId: node.peerId })
+    await writeControlFile(paths.control, {
+      url: controlUrl,
+      token,
+      pid: process.pid,
+      peerId: node.peerId,
+      ...(gatewayUrl != null ? { gateway: gatewayUrl } : {}),
+    })
   } catch (err) {
+    await http?.stop()
     await node.stop()
     throw err
   }
@@ -75,10 +118,12 @@ export async function startDaemon(init: DaemonInit): Promise<Daemon> {
     stopping ??= (async () => {
       control.stopAccepting()
       await removeControlFile(paths.control)
+      await http?.stop()
+      await gateway?.close()
       await node.stop()
       await control.stop()
     })()
     return stopping
   }
-  return { node, controlUrl, stop }
+  return { node, controlUrl, ...(gatewayUrl != null ? { gatewayUrl } : {}), stop }
 }

@@ -12,6 +12,8 @@ export const controlFileSchema = z.object({
   token: z.string().min(32),
   pid: z.number().int(),
   peerId: z.string(),
+  /** The MCP gateway's Streamable HTTP URL, when it is on. */
+  gateway: z.url().optional(),
 })
 
 /** Contents of the control file. */
@@ -20,6 +22,17 @@ export type ControlFile = z.infer<typeof controlFileSchema>
 /** A new random bearer token: 32 bytes, hex. */
 export function newToken(): string {
   return randomBytes(32).toString('hex')
+}
+
+/** The token in file `path`, or a new one written there (mode 0600) when there is none. */
+export async function readOrCreateToken(path: string): Promise<string> {
+  try {
+    const token = (await readFile(path, 'utf8')).trim()
+    if (token.length >= 32) return token
+  } catch {}
+  const token = newToken()
+  await writeFile(path, `${token}\n`, { mode: 0o600 })
+  return token
 }
 
 /** Writes the control file atomically, readable by its owner only. */

@@ -47,6 +47,8 @@ export interface ControlServerInit {
   /** `host:port`, loopback only. */
   listen: string
   token: string
+  /** More fields of `/v1/status`. */
+  extra?: () => Record<string, unknown>
 }
 
 /** The control API server. */
@@ -61,7 +63,7 @@ export class ControlServer {
     this.components = components
     this.init = init
     this.expected = Buffer.from(`Bearer ${init.token}`)
-    this.routes = routes(components.node, () => ({ control: { url: this.url } }))
+    this.routes = routes(components.node, () => ({ control: { url: this.url }, ...init.extra?.() }))
   }
 
   /** The API's base URL, once listening. */

@@ -19,14 +19,18 @@ import {
 /** Handlers for requests that remote tools send back to this node's calls. */
 export interface ClientHandlers {
   /** Answers `sampling/createMessage`. */
-  sampling?: (
-    params: CreateMessageRequest['params'],
-    options: { signal: AbortSignal },
-  ) => Promise<CreateMessageResult>
+  sampling?: (params: CreateMessageRequest['params'], options: RequestContext) => Promise<CreateMessageResult>
   /** Answers `elicitation/create`. */
-  elicitation?: (params: ElicitRequest['params'], options: { signal: AbortSignal }) => Promise<ElicitResult>
+  elicitation?: (params: ElicitRequest['params'], options: RequestContext) => Promise<ElicitResult>
   /** Answers `roots/list`. */
-  roots?: () => Root[] | Promise<Root[]>
+  roots?: (options: RequestContext) => Root[] | Promise<Root[]>
+}
+
+/** Where a request that a remote tool sends back comes from. */
+export interface RequestContext {
+  signal: AbortSignal
+  /** The peer whose session carried the request. */
+  peer: string
 }
 
 /** The capabilities that `handlers` let a client declare. */
@@ -39,15 +43,22 @@ export function capabilitiesOf(handlers: ClientHandlers | undefined): ClientCapa
 }
 
 /** Installs the handlers on an outgoing session's client. */
-export function installClientHandlers(client: Client, handlers: ClientHandlers | undefined): void {
+export function installClientHandlers(
+  client: Client,
+  handlers: ClientHandlers | undefined,
+  peer: string,
+): void {
   const { sampling, elicitation, roots } = handlers ?? {}
   if (sampling != null)
     client.setRequestHandler(CreateMessageRequestSchema, (req, extra) =>
-      sampling(req.params, { signal: extra.signal }),
+      sampling(req.params, { signal: extra.signal, peer }),
     )
   if (elicitation != null)
     client.setRequestHandler(ElicitRequestSchema, (req, extra) =>
-      elicitation(req.params, { signal: extra.signal }),
+      elicitation(req.params, { signal: extra.signal, peer }),
     )
-  if (roots != null) client.setRequestHandler(ListRootsRequestSchema, async () => ({ roots: await roots() }))
+  if (roots != null)
+    client.setRequestHandler(ListRootsRequestSchema, async (_req, extra) => ({
+      roots: await roots({ signal: extra.signal, peer }),
+    }))
 }

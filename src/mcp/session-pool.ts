@@ -7,7 +7,12 @@ import type { Libp2p, PeerId } from '@libp2p/interface'
 import { Client } from '@modelcontextprotocol/sdk/client/index.js'
 import { InMemoryTransport } from '@modelcontextprotocol/sdk/inMemory.js'
 import type { Transport } from '@modelcontextprotocol/sdk/shared/transport.js'
-import { ToolListChangedNotificationSchema } from '@modelcontextprotocol/sdk/types.js'
+import {
+  type LoggingLevel,
+  type LoggingMessageNotification,
+  LoggingMessageNotificationSchema,
+  ToolListChangedNotificationSchema,
+} from '@modelcontextprotocol/sdk/types.js'
 import { MCP_PROTOCOL, VERSION } from '../constants.ts'
 import type { Logger } from '../logger.ts'
 import { raceSignal } from '../util/async.ts'
@@ -33,10 +38,12 @@ export interface SessionPoolComponents {
 export interface SessionPoolInit {
   alias: string
   maxFrameBytes: number
-  /** Answers to requests that remote tools send back (sampling, elicitation, roots). */
-  handlers?: ClientHandlers
+  /** Answers to requests that remote tools send back (sampling, elicitation, roots), read when a session opens. */
+  handlers: () => ClientHandlers | undefined
   /** Called when a peer's session says its tool list changed. */
   onToolsChanged?: (peer: string) => void
+  /** Called with each logging message a peer sends (after `setLogLevel`). */
+  onLogMessage?: (peer: string, params: LoggingMessageNotification['params']) => void
 }
 
 /** One MCP client session per remote peer, opened on first use and reopened after it breaks. */
@@ -44,6 +51,7 @@ export class SessionPool {
   private readonly components: SessionPoolComponents
   private readonly init: SessionPoolInit
   private readonly sessions = new Map<string, Promise<Session>>()
+  private logLevel?: LoggingLevel
 
   constructor(components: SessionPoolComponents, init: SessionPoolInit) {
     this.components = components
@@ -70,6 +78,18 @@ export class SessionPool {
     await session.client.close().catch(() => {})
   }
 
+  /**
+   * Asks every peer, now and on each new session, to send its logging messages at `level` and above
+   * (undefined: stop asking; sessions opened before keep their level).
+   */
+  setLogLevel(level: LoggingLevel | undefined): void {
+    this.logLevel = level
+    if (level == null) return
+    for (const pending of this.sessions.values()) {
+      void pending.then((s) => s.client.setLoggingLevel(level)).catch(() => {})
+    }
+  }
+
   /** Peer IDs with an open session. */
   peers(): string[] {
     return [...this.sessions.keys()]
@@ -85,12 +105,9 @@ export class SessionPool {
   private async openLocal(key: string): Promise<Session> {
     const [clientSide, serverSide] = InMemoryTransport.createLinkedPair()
     await this.components.serveLocal(serverSide)
-    const client = new Client(
-      { name: 'cord', version: VERSION, title: this.init.alias },
-      { capabilities: capabilitiesOf(this.init.handlers) },
-    )
-    installClientHandlers(client, this.init.handlers)
+    const client = this.newClient(key)
     await client.connect(clientSide)
+    await this.applyLogLevel(client)
     const session: Session = { peer: key, client }
     client.onclose = () => void this.dropIfCurrent(key, session)
     return session
@@ -120,15 +137,8 @@ export class SessionPool {
     } catch (err) {
       throw new PeerUnreachableError(`cannot reach peer ${key}: ${describeDialError(err as Error)}`)
     }
-    const client = new Client(
-      { name: 'cord', version: VERSION, title: this.init.alias },
-      { capabilities: capabilitiesOf(this.init.handlers) },
-    )
-    installClientHandlers(client, this.init.handlers)
+    const client = this.newClient(key)
     client.onerror = (err) => log.debug({ err }, 'outbound MCP session error')
-    const onToolsChanged = this.init.onToolsChanged
-    if (onToolsChanged != null)
-      client.setNotificationHandler(ToolListChangedNotificationSchema, () => onToolsChanged(key))
     const session: Session = { peer: key, client }
     try {
       await client.connect(transport, { signal, timeout: DIAL_TIMEOUT_MS })
@@ -138,12 +148,33 @@ export class SessionPool {
         `peer ${key} did not complete the MCP handshake: ${(err as Error).message}`,
       )
     }
+    await this.applyLogLevel(client)
     client.onclose = () => {
       log.debug('outbound MCP session closed')
       void this.dropIfCurrent(key, session)
     }
     log.debug('outbound MCP session open')
     return session
+  }
+
+  private newClient(peer: string): Client {
+    const handlers = this.init.handlers()
+    const client = new Client(
+      { name: 'cord', version: VERSION, title: this.init.alias },
+      { capabilities: capabilitiesOf(handlers) },
+    )
+    installClientHandlers(client, handlers, peer)
+    const { onToolsChanged, onLogMessage } = this.init
+    if (onToolsChanged != null)
+      client.setNotificationHandler(ToolListChangedNotificationSchema, () => onToolsChanged(peer))
+    if (onLogMessage != null)
+      client.setNotificationHandler(LoggingMessageNotificationSchema, (n) => onLogMessage(peer, n.params))
+    return client
+  }
+
+  private async applyLogLevel(client: Client): Promise<void> {
+    if (this.logLevel == null || client.getServerCapabilities()?.logging == null) return
+    await client.setLoggingLevel(this.logLevel).catch(() => {})
   }
 
   private async dropIfCurrent(key: string, session: Session): Promise<void> {

@@ -15,6 +15,8 @@ export interface DataDirPaths {
   identity: string
   datastore: string
   control: string
+  /** Bearer token of a gateway bound to a non-loopback address (0600). */
+  gatewayToken: string
 }
 
 /** The data directory to use: `--dir`, else `$CORD_HOME`, else `~/.cord`. */
@@ -32,6 +34,7 @@ export function dataDirPaths(dir: string): DataDirPaths {
     identity: join(abs, 'identity.key'),
     datastore: join(abs, 'datastore'),
     control: join(abs, 'control.json'),
+    gatewayToken: join(abs, 'gateway.token'),
   }
 }
 

@@ -1,3 +1,5 @@
+import { TypedEventEmitter } from '@libp2p/interface'
+import type { LoggingLevel, LoggingMessageNotification } from '@modelcontextprotocol/sdk/types.js'
 import type { LevelDatastore } from 'datastore-level'
 import type { ResolvedNodeOptions } from '../config/schema.ts'
 import { VERSION } from '../constants.ts'
@@ -13,14 +15,17 @@ import { type Session, SessionPool } from '../mcp/session-pool.ts'
 import { registerDemoTools } from '../registry/demo-tools.ts'
 import { ToolRegistry } from '../registry/registry.ts'
 import type { ToolHandler, ToolSpec } from '../registry/types.ts'
+import { NoProviderError } from '../router/errors.ts'
 import { Router } from '../router/router.ts'
 import { UpstreamHub } from '../upstream/hub.ts'
 import { listAll } from '../upstream/paginate.ts'
 import { settleWithin } from '../util/async.ts'
 import { listenError } from './errors.ts'
-import { aliasFromAgentVersion, type Host } from './host.ts'
+import type { Host } from './host.ts'
 import { KeepAlive } from './keep-alive.ts'
+import { type MeshCatalogEntry, type MeshTool, mergeCatalog } from './mesh-catalog.ts'
 import { parsePeerId } from './peer-ids.ts'
+import { listPeers } from './peers.ts'
 import type {
   CallOptions,
   CallToolResult,
@@ -36,8 +41,16 @@ import type {
 
 type State = NodeStatus['state']
 
+/** Events of a node. */
+export interface CordNodeEvents {
+  /** The mesh catalog changed: this node's tools, a peer's pulled catalog, or a provider's state. */
+  catalog: CustomEvent<void>
+  /** A peer sent a logging message (see `setRemoteLogLevel`). */
+  'log-message': CustomEvent<{ peer: string; params: LoggingMessageNotification['params'] }>
+}
+
 /** A node of the Cord mesh. Create it with `createNode()`. */
-export class CordNode {
+export class CordNode extends TypedEventEmitter<CordNodeEvents> {
   readonly options: ResolvedNodeOptions
   readonly log: Logger
   private readonly host: Host
@@ -54,6 +67,7 @@ export class CordNode {
   private state: State = 'created'
   private startedAt = 0
   private removeDemoTools?: () => void
+  private clientHandlers?: ClientHandlers
 
   /** Use `createNode()`. */
   constructor(
@@ -63,6 +77,8 @@ export class CordNode {
     datastore?: LevelDatastore,
     clientHandlers?: ClientHandlers,
   ) {
+    super()
+    this.clientHandlers = clientHandlers
     this.options = options
     this.host = host
     this.log = log
@@ -86,8 +102,9 @@ export class CordNode {
       {
         alias: options.alias,
         maxFrameBytes: options.maxFrameBytes,
-        handlers: clientHandlers,
+        handlers: () => this.clientHandlers,
         onToolsChanged: (peer) => void this.discovery.pull(peer, true),
+        onLogMessage: (peer, params) => this.safeDispatchEvent('log-message', { detail: { peer, params } }),
       },
     )
     this.keepAlive = new KeepAlive(
@@ -110,6 +127,9 @@ export class CordNode {
         targetConnections: options.targetConnections,
       },
     )
+    const onCatalog = (): void => void this.safeDispatchEvent('catalog')
+    this.registry.addEventListener('change', onCatalog)
+    this.discovery.table.addEventListener('catalog', onCatalog)
     this.router = new Router({
       self: { peerId: host.peerId.toString(), alias: options.alias },
       table: this.discovery.table,
@@ -219,11 +239,17 @@ export class CordNode {
     options: CallOptions = {},
   ): Promise<CallToolResult> {
     this.assertRunning()
-    const candidates = await this.router.candidates(
+    let candidates = await this.router.candidates(
       target,
       name,
       options.signal ?? AbortSignal.timeout(options.timeout ?? this.options.callTimeout),
     )
+    const among = options.among
+    if (among != null) {
+      candidates = candidates.filter((c) => among.includes(c.peerId))
+      if (candidates.length === 0)
+        throw new NoProviderError(`none of the ${among.length} chosen providers of "${name}" is live`)
+    }
     let lastError: unknown
     for (const candidate of candidates) {
       for (let attempt = 0; attempt < 2; attempt++) {
@@ -272,29 +298,42 @@ export class CordNode {
     })
   }
 
-  /** The mesh catalog: every tool of this node and of the peers' pulled catalogs, with its providers. */
-  catalog(): Array<Tool & { providers: Array<{ peerId: string; alias?: string; state: string }> }> {
-    const byName = new Map<
-      string,
-      Tool & { providers: Array<{ peerId: string; alias?: string; state: string }> }
-    >()
-    const add = (tool: Tool, provider: { peerId: string; alias?: string; state: string }): void => {
-      const entry = byName.get(tool.name) ?? { ...tool, providers: [] }
-      entry.providers.push(provider)
-      byName.set(tool.name, entry)
-    }
-    for (const tool of this.registry.list())
-      add(tool, { peerId: this.peerId, alias: this.alias, state: 'alive' })
+  /** Every tool of the mesh with the peer that serves it: this node's and the live peers' pulled catalogs. */
+  meshTools(): MeshTool[] {
+    const tools: MeshTool[] = this.registry
+      .list()
+      .map((tool) => ({ tool, provider: { peerId: this.peerId, alias: this.alias, state: 'alive' } }))
     for (const peer of this.discovery.table.list()) {
       if (peer.state === 'dead') continue
-      for (const tool of peer.tools ?? [])
-        add(tool, {
-          peerId: peer.peerId,
-          ...(peer.alias != null ? { alias: peer.alias } : {}),
-          state: peer.state,
-        })
+      const provider = {
+        peerId: peer.peerId,
+        ...(peer.alias != null ? { alias: peer.alias } : {}),
+        state: peer.state,
+      }
+      for (const tool of peer.tools ?? []) tools.push({ tool, provider })
     }
-    return [...byName.values()].sort((a, b) => a.name.localeCompare(b.name))
+    return tools
+  }
+
+  /** The mesh catalog: every tool name of the mesh, with its providers. */
+  catalog(): MeshCatalogEntry[] {
+    return mergeCatalog(this.meshTools())
+  }
+
+  /**
+   * Asks the peers this node has sessions with to send it their logging messages at `level` and
+   * above; they arrive as `log-message` events.
+   */
+  setRemoteLogLevel(level: LoggingLevel | undefined): void {
+    this.pool.setLogLevel(level)
+  }
+
+  /**
+   * Sets the answers to requests that remote tools send back (sampling, elicitation, roots). Sessions
+   * declare their capabilities when they open: set this before the first call.
+   */
+  setClientHandlers(handlers: ClientHandlers | undefined): void {
+    this.clientHandlers = handlers
   }
 
   /** The resources of `target`'s hosted MCP servers. */
@@ -349,35 +388,10 @@ export class CordNode {
   /** The peers this node knows: connected ones and those in its peer store. */
   async peers(): Promise<PeerInfo[]> {
     this.assertRunning()
-    const bootstrap = new Set(this.options.bootstrap.map((a) => a.slice(a.lastIndexOf('/p2p/') + 5)))
-    const sessions = new Set(this.pool.peers())
-    const stored = await this.host.peerStore.all()
-    return stored
-      .filter((p) => !p.id.equals(this.host.peerId))
-      .map((p) => {
-        const id = p.id.toString()
-        const conns = this.host.getConnections(p.id)
-        const agent = p.metadata.get('AgentVersion')
-        const alias = aliasFromAgentVersion(agent != null ? new TextDecoder().decode(agent) : undefined)
-        const rtt = conns.find((c) => c.rtt != null)?.rtt
-        const mesh = this.discovery.table.get(id)
-        const name = mesh?.alias ?? alias
-        return {
-          peerId: id,
-          ...(name != null ? { alias: name } : {}),
-          ...(mesh != null ? { state: mesh.state } : {}),
-          ...(mesh?.lastHeartbeat != null
-            ? { lastHeartbeat: new Date(mesh.lastHeartbeat).toISOString() }
-            : {}),
-          ...(mesh?.load != null ? { load: mesh.load } : {}),
-          addrs: p.addresses.map((a) => `${a.multiaddr.toString()}/p2p/${id}`),
-          connected: conns.length > 0,
-          ...(rtt != null ? { rttMs: rtt } : {}),
-          session: sessions.has(id),
-          bootstrap: bootstrap.has(id),
-        }
-      })
-      .sort((a, b) => rank(a) - rank(b) || a.peerId.localeCompare(b.peerId))
+    return listPeers(this.host, this.discovery.table, {
+      bootstrap: this.options.bootstrap,
+      sessions: this.pool.peers(),
+    })
   }
 
   /** The node's state and counters. */
@@ -474,13 +488,6 @@ export class CordNode {
       throw fromRemoteError(err, target)
     }
   }
-}
-
-/** Order of `peers()`: alive, connected, then the rest. */
-function rank(p: PeerInfo): number {
-  return (
-    (p.state === 'alive' ? 0 : p.state === 'suspect' ? 2 : p.state === 'dead' ? 4 : 1) + (p.connected ? 0 : 1)
-  )
 }
 
 /** `_meta` key of a call result that names the peer that served it. */

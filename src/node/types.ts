@@ -30,6 +30,8 @@ export interface CallOptions {
   timeout?: number
   /** Called with each progress notification of the call (the call then carries a progress token). */
   onprogress?: (progress: Progress) => void
+  /** Calls by tool name only: the peer IDs that may serve the call (others are skipped). */
+  among?: string[]
 }
 
 /** What the node knows of another peer. */

@@ -43,6 +43,8 @@ export interface DaemonInfo {
   alias: string
   addrs: string[]
   control: string
+  /** The MCP gateway's Streamable HTTP URL (null when it is off). */
+  gateway: string | null
   dir: string
 }
 

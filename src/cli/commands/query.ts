@@ -87,9 +87,8 @@ export async function toolsCommand(
 
 /** `cord status`: the daemon's state and counters. */
 export async function statusCommand(options: JsonOption, io: Output): Promise<void> {
-  const status = await (await daemon(options)).request<NodeStatus & { control?: { url?: string } }>(
-    'GET',
-    '/v1/status',
-  )
+  const status = await (await daemon(options)).request<
+    NodeStatus & { control?: { url?: string }; gateway?: { url?: string; sessions: number } | null }
+  >('GET', '/v1/status')
   io.out(options.json === true ? json(status) : statusText(status))
 }

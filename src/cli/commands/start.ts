@@ -48,6 +48,7 @@ export async function startCommand(options: StartOptions, io: Output): Promise<n
     dir: paths.dir,
     node: { ...nodeOptions, logLevel: undefined },
     controlListen: settings.controlListen,
+    gateway: settings.gateway,
     log,
   })
   const { node } = daemon
@@ -57,6 +58,7 @@ export async function startCommand(options: StartOptions, io: Output): Promise<n
       alias: node.alias,
       addrs: node.multiaddrs,
       control: daemon.controlUrl,
+      gateway: daemon.gatewayUrl ?? null,
       dir: paths.dir,
     }
     io.out(JSON.stringify(ready))
@@ -64,7 +66,7 @@ export async function startCommand(options: StartOptions, io: Output): Promise<n
     io.out(`cord node started\npeer ID  ${node.peerId}\nalias    ${node.alias}`)
     for (const addr of node.multiaddrs) io.out(`listen   ${addr}`)
     io.out(
-      `control  ${daemon.controlUrl} (token in ${paths.control})\ndata dir ${paths.dir}\nPress Ctrl+C to stop.`,
+      `control  ${daemon.controlUrl} (token in ${paths.control})\ngateway  ${daemon.gatewayUrl ?? 'off'} (MCP Streamable HTTP; \`cord mcp\` for stdio)\ndata dir ${paths.dir}\nPress Ctrl+C to stop.`,
     )
   }
   const signal = await signalled

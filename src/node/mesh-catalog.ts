@@ -1,0 +1,29 @@
+/** The mesh catalog: the tools of this node and of the live peers, merged by name. */
+import type { Tool } from './types.ts'
+
+/** A peer that serves a tool. */
+export interface Provider {
+  peerId: string
+  alias?: string
+  state: string
+}
+
+/** One tool of one peer. */
+export interface MeshTool {
+  tool: Tool
+  provider: Provider
+}
+
+/** A tool name of the mesh with every peer that serves a tool of that name. */
+export type MeshCatalogEntry = Tool & { providers: Provider[] }
+
+/** Merges the tools of the mesh by name (the first definition stands for all), sorted by name. */
+export function mergeCatalog(tools: MeshTool[]): MeshCatalogEntry[] {
+  const byName = new Map<string, MeshCatalogEntry>()
+  for (const { tool, provider } of tools) {
+    const entry = byName.get(tool.name) ?? { ...tool, providers: [] }
+    entry.providers.push(provider)
+    byName.set(tool.name, entry)
+  }
+  return [...byName.values()].sort((a, b) => a.name.localeCompare(b.name))
+}

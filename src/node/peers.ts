@@ -1,0 +1,46 @@
+/** `node.peers()`: what the node knows of each peer, from its peer store, connections and peer table. */
+import type { PeerTable } from '../discovery/peer-table.ts'
+import { aliasFromAgentVersion, type Host } from './host.ts'
+import type { PeerInfo } from './types.ts'
+
+/** The peers in the peer store (not this node), alive and connected first. */
+export async function listPeers(
+  host: Host,
+  table: PeerTable,
+  init: { bootstrap: string[]; sessions: string[] },
+): Promise<PeerInfo[]> {
+  const bootstrap = new Set(init.bootstrap.map((a) => a.slice(a.lastIndexOf('/p2p/') + 5)))
+  const sessions = new Set(init.sessions)
+  const stored = await host.peerStore.all()
+  return stored
+    .filter((p) => !p.id.equals(host.peerId))
+    .map((p) => {
+      const id = p.id.toString()
+      const conns = host.getConnections(p.id)
+      const agent = p.metadata.get('AgentVersion')
+      const alias = aliasFromAgentVersion(agent != null ? new TextDecoder().decode(agent) : undefined)
+      const rtt = conns.find((c) => c.rtt != null)?.rtt
+      const mesh = table.get(id)
+      const name = mesh?.alias ?? alias
+      return {
+        peerId: id,
+        ...(name != null ? { alias: name } : {}),
+        ...(mesh != null ? { state: mesh.state } : {}),
+        ...(mesh?.lastHeartbeat != null ? { lastHeartbeat: new Date(mesh.lastHeartbeat).toISOString() } : {}),
+        ...(mesh?.load != null ? { load: mesh.load } : {}),
+        addrs: p.addresses.map((a) => `${a.multiaddr.toString()}/p2p/${id}`),
+        connected: conns.length > 0,
+        ...(rtt != null ? { rttMs: rtt } : {}),
+        session: sessions.has(id),
+        bootstrap: bootstrap.has(id),
+      }
+    })
+    .sort((a, b) => rank(a) - rank(b) || a.peerId.localeCompare(b.peerId))
+}
+
+/** Order of `peers()`: alive, connected, then the rest. */
+function rank(p: PeerInfo): number {
+  return (
+    (p.state === 'alive' ? 0 : p.state === 'suspect' ? 2 : p.state === 'dead' ? 4 : 1) + (p.connected ? 0 : 1)
+  )
+}

@@ -1,0 +1,160 @@
+/**
+ * End to end: MCP clients use the mesh through the gateway of a `cord` daemon. An MCP SDK client
+ * runs `cord mcp` as a stdio server; the MCP Inspector's CLI talks to the Streamable HTTP endpoint.
+ * The tools come from server-everything, hosted as a stdio child by another daemon.
+ */
+import { execFile } from 'node:child_process'
+import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { fileURLToPath } from 'node:url'
+import { Client } from '@modelcontextprotocol/sdk/client/index.js'
+import { StdioClientTransport } from '@modelcontextprotocol/sdk/client/stdio.js'
+import type { Progress } from '@modelcontextprotocol/sdk/types.js'
+import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { CLI, cord, type RunningDaemon, startDaemon } from '../helpers/cli.ts'
+
+const modules = fileURLToPath(new URL('../../node_modules/', import.meta.url))
+const EVERYTHING = join(modules, '@modelcontextprotocol/server-everything/dist/index.js')
+const INSPECTOR = join(modules, '.bin/mcp-inspector')
+const LOOPBACK = ['--listen', '/ip4/127.0.0.1/tcp/0']
+
+/** Runs the MCP Inspector's CLI: `--cli ARGS…`. */
+function inspector(args: string[], home: string): Promise<{ code: number; stdout: string; stderr: string }> {
+  return new Promise((resolve) => {
+    execFile(
+      INSPECTOR,
+      ['--cli', ...args],
+      { timeout: 60_000, env: { ...process.env, HOME: home } },
+      (err, stdout, stderr) =>
+        resolve({ code: err == null ? 0 : typeof err.code === 'number' ? err.code : -1, stdout, stderr }),
+    )
+  })
+}
+
+describe('MCP gateway end to end', () => {
+  let root: string
+  const daemons: Record<string, RunningDaemon> = {}
+  let client: Client
+
+  beforeAll(async () => {
+    root = await mkdtemp(join(tmpdir(), 'cord-e2e-gw-'))
+    await mkdir(join(root, 'host'))
+    await writeFile(
+      join(root, 'host', 'config.toml'),
+      [
+        '[discovery]',
+        'heartbeat_interval_ms = 300',
+        '',
+        '[[servers]]',
+        'name = "everything"',
+        `command = ${JSON.stringify(process.execPath)}`,
+        `args = [${JSON.stringify(EVERYTHING)}, "stdio"]`,
+        '',
+      ].join('\n'),
+    )
+    daemons.host = await startDaemon(['--dir', join(root, 'host'), '--alias', 'host', ...LOOPBACK])
+    await mkdir(join(root, 'agent'))
+    await writeFile(join(root, 'agent', 'config.toml'), '[discovery]\nheartbeat_interval_ms = 300\n')
+    daemons.agent = await startDaemon([
+      '--dir',
+      join(root, 'agent'),
+      '--alias',
+      'agent',
+      ...LOOPBACK,
+      '--bootstrap',
+      daemons.host.info.addrs[0]!,
+    ])
+    client = new Client({ name: 'e2e-agent', version: '1.0.0' })
+    await client.connect(
+      new StdioClientTransport({
+        command: process.execPath,
+        args: [CLI, 'mcp', '--dir', join(root, 'agent')],
+        stderr: 'pipe',
+      }),
+    )
+    // The agent's daemon learns the host's catalog from its heartbeats.
+    const deadline = Date.now() + 20_000
+    while (!(await client.listTools()).tools.some((t) => t.name === 'everything__get-sum')) {
+      if (Date.now() > deadline) throw new Error('everything__get-sum never reached the gateway')
+      await new Promise((r) => setTimeout(r, 200))
+    }
+  })
+
+  afterAll(async () => {
+    await client?.close()
+    await Promise.all(Object.values(daemons).map((d) => d.stop('SIGKILL')))
+    await rm(root, { recursive: true, force: true })
+  })
+
+  it('prints the gateway URL at start and in cord status', async () => {
+    const url = daemons.agent!.info.gateway
+    expect(url).toMatch(/^http:\/\/127\.0\.0\.1:\d+\/mcp$/)
+    const status = await cord(['status', '--dir', join(root, 'agent'), '--json'])
+    expect(JSON.parse(status.stdout).gateway).toMatchObject({ url })
+    const text = await cord(['status', '--dir', join(root, 'agent')])
+    expect(text.stdout).toContain(url!)
+  })
+
+  it('serves a stdio MCP client through cord mcp: call, progress, cancel, resources', async () => {
+    const sum = await client.callTool({ name: 'everything__get-sum', arguments: { a: 20, b: 22 } })
+    expect(sum.content).toEqual([{ type: 'text', text: 'The sum of 20 and 22 is 42.' }])
+    expect(sum._meta?.['cord/servedBy']).toBe(daemons.host!.info.peerId)
+
+    const progress: Progress[] = []
+    await client.callTool(
+      { name: 'everything__trigger-long-running-operation', arguments: { duration: 0.3, steps: 3 } },
+      undefined,
+      { onprogress: (p) => progress.push(p) },
+    )
+    expect(progress.map((p) => p.progress)).toEqual([1, 2, 3])
+
+    const controller = new AbortController()
+    const started = Date.now()
+    const long = client.callTool(
+      { name: 'everything__trigger-long-running-operation', arguments: { duration: 30, steps: 30 } },
+      undefined,
+      { signal: controller.signal, onprogress: () => controller.abort(new Error('enough')) },
+    )
+    await expect(long).rejects.toThrow('enough')
+    expect(Date.now() - started).toBeLessThan(10_000)
+
+    const { resources } = await client.listResources()
+    const doc = resources.find((r) => r.uri.includes('demo://resource/static/document/'))
+    const read = await client.readResource({ uri: doc!.uri })
+    expect(read.contents).toHaveLength(1)
+  })
+
+  it('says plainly when no daemon runs for the dir', async () => {
+    const res = await cord(['mcp', '--dir', join(root, 'nobody')])
+    expect(res.code).toBe(3)
+    expect(res.stdout).toBe('')
+    expect(res.stderr).toMatch(/no cord daemon is running for .*nobody.*cord start --dir/)
+  })
+
+  it('works for the MCP Inspector CLI over Streamable HTTP', async () => {
+    const url = daemons.agent!.info.gateway!
+    const home = join(root, 'inspector-home')
+    await mkdir(home, { recursive: true })
+    const list = await inspector(['-q', '--format', 'json', url, '--method', 'tools/list'], home)
+    expect(list.code).toBe(0)
+    const names = (JSON.parse(list.stdout).result?.tools ?? JSON.parse(list.stdout).tools).map(
+      (t: { name: string }) => t.name,
+    )
+    expect(names).toContain('everything__get-sum')
+    const call = await inspector(
+      [
+        url,
+        '--method',
+        'tools/call',
+        '--tool-name',
+        'everything__get-sum',
+        '--tool-args-json',
+        '{"a":1,"b":2}',
+      ],
+      home,
+    )
+    expect(call.code).toBe(0)
+    expect(call.stdout).toContain('The sum of 1 and 2 is 3.')
+  })
+})

@@ -1,0 +1,256 @@
+/**
+ * The MCP gateway over Streamable HTTP: an MCP SDK client at one daemon's gateway uses tools,
+ * resources and prompts of a stdio server (server-everything) hosted on another node.
+ */
+import { existsSync, readFileSync } from 'node:fs'
+import { mkdtemp, rm } from 'node:fs/promises'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { fileURLToPath } from 'node:url'
+import { Client } from '@modelcontextprotocol/sdk/client/index.js'
+import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/streamableHttp.js'
+import {
+  CreateMessageRequestSchema,
+  type Progress,
+  ToolListChangedNotificationSchema,
+} from '@modelcontextprotocol/sdk/types.js'
+import { pino } from 'pino'
+import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { daemonSettings } from '../../src/config/schema.ts'
+import { type Daemon, startDaemon } from '../../src/control/daemon.ts'
+import { type CordNode, createNode } from '../../src/index.ts'
+
+const modules = fileURLToPath(new URL('../../node_modules/', import.meta.url))
+const EVERYTHING = join(modules, '@modelcontextprotocol/server-everything/dist/index.js')
+const CANCEL_FIXTURE = fileURLToPath(new URL('../fixtures/cancel-server.mjs', import.meta.url))
+
+async function waitFor<T>(probe: () => T | undefined | false, timeoutMs = 15_000): Promise<T> {
+  const deadline = Date.now() + timeoutMs
+  for (;;) {
+    const value = probe()
+    if (value !== undefined && value !== false) return value
+    if (Date.now() > deadline) throw new Error('condition not met in time')
+    await new Promise((r) => setTimeout(r, 50))
+  }
+}
+
+describe('MCP gateway over Streamable HTTP', () => {
+  let dir: string
+  let host: CordNode
+  let daemon: Daemon
+  let client: Client
+  const extra: CordNode[] = []
+  const listChanged: number[] = []
+  const sampled: string[] = []
+
+  beforeAll(async () => {
+    dir = await mkdtemp(join(tmpdir(), 'cord-gateway-'))
+    host = await createNode({
+      alias: 'tools-host',
+      listen: ['/ip4/127.0.0.1/tcp/0'],
+      logLevel: 'silent',
+      heartbeatIntervalMs: 200,
+      servers: [
+        { name: 'everything', command: process.execPath, args: [EVERYTHING, 'stdio'] },
+        {
+          name: 'fixture',
+          command: process.execPath,
+          args: [CANCEL_FIXTURE],
+          env: { CANCEL_LOG: join(dir, 'cancel.log') },
+        },
+      ],
+    })
+    await host.start()
+    daemon = await startDaemon({
+      dir: join(dir, 'gw'),
+      node: {
+        alias: 'gw',
+        listen: ['/ip4/127.0.0.1/tcp/0'],
+        bootstrap: [host.multiaddrs[0]!],
+        heartbeatIntervalMs: 200,
+      },
+      controlListen: '127.0.0.1:0',
+      gateway: daemonSettings({}).gateway,
+      log: pino({ level: 'silent' }),
+    })
+    await waitFor(() => daemon.node.catalog().some((t) => t.name === 'everything__get-sum'))
+    client = new Client({ name: 'test-agent', version: '1.0.0' }, { capabilities: { sampling: {} } })
+    client.setNotificationHandler(ToolListChangedNotificationSchema, () => void listChanged.push(Date.now()))
+    client.setRequestHandler(CreateMessageRequestSchema, async (req) => {
+      sampled.push(JSON.stringify(req.params.messages))
+      return { role: 'assistant', model: 'test', content: { type: 'text', text: 'from the agent' } }
+    })
+    await client.connect(new StreamableHTTPClientTransport(new URL(daemon.gatewayUrl!)))
+  })
+
+  afterAll(async () => {
+    await client?.close()
+    await Promise.allSettled([daemon?.stop(), host?.stop(), ...extra.map((n) => n.stop())])
+    await rm(dir, { recursive: true, force: true })
+  })
+
+  it('lists the mesh tools with their providers and calls a bridged stdio tool on another node', async () => {
+    const { tools } = await client.listTools()
+    const sum = tools.find((t) => t.name === 'everything__get-sum')
+    expect(sum?.description).toContain('served by tools-host')
+    expect(sum?._meta?.['cord/providers']).toEqual([host.peerId])
+    expect(tools.filter((t) => t.name === 'echo')).toHaveLength(1) // both nodes serve echo: shown once
+    for (const t of tools) expect(t.name).toMatch(/^[A-Za-z0-9_-]{1,64}$/)
+    const result = await client.callTool({ name: 'everything__get-sum', arguments: { a: 2, b: 3 } })
+    expect(result.content).toEqual([{ type: 'text', text: 'The sum of 2 and 3 is 5.' }])
+    expect(result._meta?.['cord/servedBy']).toBe(host.peerId)
+  })
+
+  it('keeps the serving side’s errors: bad arguments and unknown tools are JSON-RPC errors', async () => {
+    await expect(
+      client.callTool({ name: 'everything__get-sum', arguments: { a: 'two' } }),
+    ).rejects.toMatchObject({ code: -32602 })
+    await expect(client.callTool({ name: 'no-such-tool', arguments: {} })).rejects.toThrow(/unknown tool/)
+  })
+
+  it('passes progress notifications through to the client', async () => {
+    const progress: Progress[] = []
+    const result = await client.callTool(
+      { name: 'everything__trigger-long-running-operation', arguments: { duration: 0.4, steps: 4 } },
+      undefined,
+      { onprogress: (p) => progress.push(p) },
+    )
+    expect(JSON.stringify(result.content)).toMatch(/completed/)
+    expect(progress.map((p) => p.progress)).toEqual([1, 2, 3, 4])
+  })
+
+  it("carries the client's cancel to the hosted server on the other node", async () => {
+    const controller = new AbortController()
+    const call = client.callTool({ name: 'fixture__wait', arguments: { id: 'g1' } }, undefined, {
+      signal: controller.signal,
+    })
+    await waitFor(() => host.status().activeCalls.inbound > 0)
+    controller.abort(new Error('client gave up'))
+    await expect(call).rejects.toThrow('client gave up')
+    await waitFor(
+      () =>
+        existsSync(join(dir, 'cancel.log')) &&
+        readFileSync(join(dir, 'cancel.log'), 'utf8').includes('cancelled g1'),
+    )
+  })
+
+  it('relays a sampling request from the remote tool to the client', async () => {
+    const result = await client.callTool({
+      name: 'everything__trigger-sampling-request',
+      arguments: { prompt: 'haiku', maxTokens: 10 },
+    })
+    expect(JSON.stringify(result)).toContain('from the agent')
+    expect(sampled.at(-1)).toContain('haiku')
+  })
+
+  it('lists and reads the resources and prompts of the mesh', async () => {
+    const { resources } = await client.listResources()
+    const doc = resources.find((r) =>
+      r.uri.startsWith(`cord://${host.peerId}/demo://resource/static/document/`),
+    )
+    expect(doc).toBeDefined()
+    const read = await client.readResource({ uri: doc!.uri })
+    expect(read.contents[0]?.uri).toBe(doc!.uri)
+    expect(JSON.stringify(read.contents[0])).not.toBe('{}')
+    const { prompts } = await client.listPrompts()
+    expect(prompts.map((p) => p.name)).toContain('everything__args-prompt')
+    const prompt = await client.getPrompt({ name: 'everything__args-prompt', arguments: { city: 'Lyon' } })
+    expect(JSON.stringify(prompt.messages)).toContain('Lyon')
+  })
+
+  it('tells the client when a node with new tools joins', async () => {
+    const before = listChanged.length
+    const joiner = await createNode({
+      alias: 'joiner',
+      listen: ['/ip4/127.0.0.1/tcp/0'],
+      logLevel: 'silent',
+      demoTools: false,
+      heartbeatIntervalMs: 200,
+      bootstrap: [host.multiaddrs[0]!],
+    })
+    extra.push(joiner)
+    joiner.registerTool(
+      'shout',
+      {
+        description: 'Upper-cases text.',
+        inputSchema: { type: 'object', properties: { text: { type: 'string' } } },
+      },
+      async (args) => ({ content: [{ type: 'text', text: String(args.text).toUpperCase() }] }),
+    )
+    await joiner.start()
+    await waitFor(() => listChanged.length > before, 20_000)
+    const { tools } = await client.listTools()
+    expect(tools.find((t) => t.name === 'shout')?.description).toContain('served by joiner')
+    const shout = await client.callTool({ name: 'shout', arguments: { text: 'hey' } })
+    expect(shout.content).toEqual([{ type: 'text', text: 'HEY' }])
+  })
+
+  it('refuses a request whose Host header is not the gateway (DNS rebinding)', async () => {
+    const url = new URL(daemon.gatewayUrl!)
+    const { request } = await import('node:http')
+    const status = await new Promise<number>((resolve, reject) => {
+      const req = request(
+        {
+          host: url.hostname,
+          port: url.port,
+          path: '/mcp',
+          method: 'POST',
+          headers: { host: 'evil.example:80', 'content-type': 'application/json' },
+        },
+        (res) => {
+          res.resume()
+          resolve(res.statusCode ?? 0)
+        },
+      )
+      req.on('error', reject)
+      req.end('{}')
+    })
+    expect(status).toBe(403)
+    const origin = await fetch(url, {
+      method: 'POST',
+      headers: { origin: 'https://evil.example', 'content-type': 'application/json' },
+      body: '{}',
+    })
+    expect(origin.status).toBe(403)
+  })
+})
+
+describe('MCP gateway on a catalog larger than max_tools', () => {
+  it('offers search, describe and call meta-tools instead of the catalog', async () => {
+    const { InMemoryTransport } = await import('@modelcontextprotocol/sdk/inMemory.js')
+    const { Gateway } = await import('../../src/gateway/gateway.ts')
+    const node = await createNode({ listen: ['/ip4/127.0.0.1/tcp/0'], logLevel: 'silent' })
+    const gateway = new Gateway(node, { maxTools: 2 }, pino({ level: 'silent' }))
+    await node.start()
+    const [clientSide, serverSide] = InMemoryTransport.createLinkedPair()
+    await gateway.connect(serverSide)
+    const client = new Client({ name: 't', version: '1' })
+    await client.connect(clientSide)
+    try {
+      const { tools } = await client.listTools()
+      expect(tools.map((t) => t.name)).toEqual(['cord_search_tools', 'cord_describe_tool', 'cord_call_tool'])
+      expect(tools[0]?.description).toContain(`${gateway.tools().length} tools`)
+      const found = await client.callTool({ name: 'cord_search_tools', arguments: { query: 'sum numbers' } })
+      expect((found.structuredContent as { matches: Array<{ name: string }> }).matches[0]?.name).toBe('add')
+      const described = await client.callTool({ name: 'cord_describe_tool', arguments: { name: 'add' } })
+      expect(described.structuredContent).toMatchObject({
+        tool: { name: 'add', inputSchema: { required: ['a', 'b'] } },
+      })
+      const called = await client.callTool({
+        name: 'cord_call_tool',
+        arguments: { name: 'add', arguments: { a: 1, b: 2 } },
+      })
+      expect(called.structuredContent).toEqual({ sum: 3 })
+      await expect(
+        client.callTool({ name: 'cord_describe_tool', arguments: { name: 'nope' } }),
+      ).rejects.toThrow(/no tool "nope"/)
+      await expect(client.callTool({ name: 'cord_call_tool', arguments: {} })).rejects.toThrow(
+        /"name" must be/,
+      )
+    } finally {
+      await client.close()
+      await gateway.close()
+      await node.stop()
+    }
+  })
+})
