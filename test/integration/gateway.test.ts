@@ -11,6 +11,7 @@ import { Client } from '@modelcontextprotocol/sdk/client/index.js'
 import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/streamableHttp.js'
 import {
   CreateMessageRequestSchema,
+  LoggingMessageNotificationSchema,
   type Progress,
   ToolListChangedNotificationSchema,
 } from '@modelcontextprotocol/sdk/types.js'
@@ -141,6 +142,19 @@ describe('MCP gateway over Streamable HTTP', () => {
     })
     expect(JSON.stringify(result)).toContain('from the agent')
     expect(sampled.at(-1)).toContain('haiku')
+  })
+
+  it("passes the remote server's logging messages through, tagged with the peer", async () => {
+    const logs: Array<{ level: string; logger?: string }> = []
+    client.setNotificationHandler(LoggingMessageNotificationSchema, (n) => void logs.push(n.params))
+    await client.setLoggingLevel('debug')
+    await client.callTool({ name: 'everything__toggle-simulated-logging', arguments: {} })
+    try {
+      await waitFor(() => logs.length > 0)
+      expect(logs[0]?.logger).toMatch(/^tools-host/)
+    } finally {
+      await client.callTool({ name: 'everything__toggle-simulated-logging', arguments: {} })
+    }
   })
 
   it('lists and reads the resources and prompts of the mesh', async () => {
