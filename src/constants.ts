@@ -84,3 +84,16 @@ export const DEFAULT_GATEWAY_MAX_TOOLS = 100
 export const DEFAULT_GATEWAY_IDLE_TIMEOUT_MS = 30 * 60_000
 /** Most gateway sessions open at once. */
 export const DEFAULT_GATEWAY_MAX_SESSIONS = 32
+
+/** Calls per second each peer may start (token bucket), and its burst. */
+export const DEFAULT_RATE_PER_SEC = 1000
+export const DEFAULT_BURST = 2000
+/** Incoming calls in flight from one peer, and from all. */
+export const DEFAULT_MAX_CONCURRENT_PER_PEER = 128
+export const DEFAULT_MAX_CONCURRENT = 1024
+/** Inbound MCP sessions open at once. */
+export const DEFAULT_MAX_SESSIONS = 1024
+/** Bytes queued for a peer that does not read, before its stream is reset. */
+export const DEFAULT_MAX_QUEUED_BYTES = 16 * 1024 * 1024
+/** The longest a served call may run, whatever deadline its caller sends. */
+export const DEFAULT_MAX_CALL_TIMEOUT_MS = 10 * 60_000

@@ -7,6 +7,15 @@
  * await node.callTool(peerId, 'echo', { text: 'hi' })
  * ```
  */
+export type { AccessRule } from './admission/acl.ts'
+export {
+  AccessDeniedError,
+  RateLimitedError,
+  SwarmKeyError,
+  ToolChangedError,
+} from './admission/errors.ts'
+export { definitionHash } from './admission/pin.ts'
+export { newSwarmKey } from './admission/swarm-key.ts'
 export { ConfigError } from './config/errors.ts'
 export { loadConfigFile, parseConfig } from './config/load.ts'
 export type { FileConfig, NodeOptions } from './config/schema.ts'

@@ -15,6 +15,8 @@ const node = await createNode({
   listen: ['/ip4/127.0.0.1/tcp/0'],
   logLevel: 'silent',
   servers: [{ name: 'bench', command: process.execPath, args: ['--import', 'tsx', echoServer, 'stdio'] }],
+  // The benchmark measures the data path: the per-peer rate limit (1,000 calls/s by default) is lifted.
+  limits: { ratePerSec: 1e9, burst: 1e9, maxConcurrentPerPeer: 1e6, maxConcurrent: 1e6 },
 })
 await node.start()
 await node.libp2p.handle(

@@ -3,7 +3,7 @@
  * into a message on stderr and an exit code that says what failed (see exit-codes.ts).
  */
 import { Command, CommanderError, InvalidArgumentError as InvalidOptionError, Option } from 'commander'
-import type { z } from 'zod'
+import { z } from 'zod'
 import { alias, listenAddr, peerAddr } from '../config/fields.ts'
 import { VERSION } from '../constants.ts'
 import { CordError } from '../errors.ts'
@@ -55,6 +55,7 @@ export function buildProgram(io: Output, setExit: (code: number) => void): Comma
     .description('create a data directory: config.toml and identity key')
     .addOption(dirOption())
     .option('--alias <name>', "this node's short name", valid(alias))
+    .option('--psk', 'also create a private network key, <dir>/swarm.key (copy it to the other nodes)')
     .addOption(jsonOption())
     .action((opts) => initCommand(opts, io))
 
@@ -116,6 +117,11 @@ export function buildProgram(io: Output, setExit: (code: number) => void): Comma
       '--timeout <ms>',
       "deadline of the call (default: the node's call_timeout_ms, 30000)",
       positiveInt,
+    )
+    .option(
+      '--pin <hash>',
+      'refuse the call if the tool\'s definition hash (cord tools --json: _meta["cord/definitionHash"]) changed',
+      valid(z.string().regex(/^[0-9a-f]{64}$/, 'expected a definition hash: 64 hex digits')),
     )
     .option('--json', 'print the whole MCP CallToolResult')
     .action(async (words: string[], opts, cmd: Command) => {

@@ -2,6 +2,7 @@
  * Field validators shared by the config file schema and the `createNode()` options schema, so that
  * a value is checked the same way wherever it comes from.
  */
+import { peerIdFromString } from '@libp2p/peer-id'
 import { multiaddr } from '@multiformats/multiaddr'
 import { z } from 'zod'
 import { ALIAS_PATTERN } from '../constants.ts'
@@ -57,4 +58,54 @@ export const loopbackHostPort = z
 /** `host:port` of a listener that may leave this host (the MCP gateway). */
 export const hostPort = z.string().regex(/^(\[[0-9a-fA-F:.]+\]|[A-Za-z0-9.-]+):\d{1,5}$/, {
   message: 'expected host:port such as 127.0.0.1:0 or 0.0.0.0:7411',
+})
+
+function isPeerId(value: string): boolean {
+  try {
+    peerIdFromString(value)
+    return true
+  } catch {
+    return false
+  }
+}
+
+/** A peer ID, such as `12D3KooW…`. */
+export const peerIdField = z
+  .string()
+  .refine(isPeerId, { message: 'expected a peer ID such as 12D3KooW… (cord id prints it)' })
+
+/** A peer ID, or `*` for every peer (in access rules). */
+export const peerPattern = z.string().refine((v) => v === '*' || isPeerId(v), {
+  message: 'expected a peer ID such as 12D3KooW…, or "*" for every peer',
+})
+
+/** Access control, as `[access]` in config.toml. */
+export const accessSchema = z.strictObject({
+  default: z.enum(['allow', 'deny']).optional(),
+  allow_peers: z.array(peerIdField).optional(),
+  deny_peers: z.array(peerIdField).optional(),
+  rules: z
+    .array(
+      z
+        .strictObject({
+          peers: z.array(peerPattern).min(1),
+          tools: z.array(z.string().min(1)).optional(),
+          servers: z.array(z.string().min(1)).optional(),
+          action: z.enum(['allow', 'deny']),
+        })
+        .refine((r) => (r.tools?.length ?? 0) + (r.servers?.length ?? 0) > 0, {
+          message: 'a rule needs tools (glob patterns) or servers (hosted server names)',
+        }),
+    )
+    .optional(),
+})
+
+/** Limits on incoming calls and sessions, as `[limits]` in config.toml. */
+export const limitsSchema = z.strictObject({
+  rate_per_sec: z.number().positive().optional(),
+  burst: z.number().int().positive().optional(),
+  max_concurrent_per_peer: z.number().int().positive().optional(),
+  max_concurrent: z.number().int().positive().optional(),
+  max_sessions: z.number().int().positive().optional(),
+  max_queued_bytes: z.number().int().positive().optional(),
 })

@@ -3,7 +3,11 @@
  * `createNode()` (camelCase, as TypeScript callers write them). See config/default.toml.
  */
 import { z } from 'zod'
+import type { AccessRule } from '../admission/acl.ts'
+import { compileRules } from '../admission/acl.ts'
+import type { CallLimits } from '../admission/limits.ts'
 import {
+  DEFAULT_BURST,
   DEFAULT_CALL_TIMEOUT_MS,
   DEFAULT_CONTROL_LISTEN,
   DEFAULT_DEAD_AFTER,
@@ -13,9 +17,15 @@ import {
   DEFAULT_GATEWAY_MAX_TOOLS,
   DEFAULT_HEARTBEAT_INTERVAL_MS,
   DEFAULT_LISTEN,
+  DEFAULT_MAX_CALL_TIMEOUT_MS,
+  DEFAULT_MAX_CONCURRENT,
+  DEFAULT_MAX_CONCURRENT_PER_PEER,
   DEFAULT_MAX_CONNECTIONS,
   DEFAULT_MAX_FRAME_BYTES,
   DEFAULT_MAX_INBOUND_STREAMS,
+  DEFAULT_MAX_QUEUED_BYTES,
+  DEFAULT_MAX_SESSIONS,
+  DEFAULT_RATE_PER_SEC,
   DEFAULT_REDIAL_MAX_MS,
   DEFAULT_REDIAL_MIN_MS,
   DEFAULT_SHUTDOWN_GRACE_MS,
@@ -24,7 +34,19 @@ import {
 } from '../constants.ts'
 import type { Logger } from '../logger.ts'
 import type { ClientHandlers } from '../mcp/client-handlers.ts'
-import { alias, hostPort, listenAddr, logLevel, loopbackHostPort, peerAddr, positiveInt } from './fields.ts'
+import {
+  accessSchema,
+  alias,
+  hostPort,
+  limitsSchema,
+  listenAddr,
+  logLevel,
+  loopbackHostPort,
+  peerAddr,
+  peerIdField,
+  peerPattern,
+  positiveInt,
+} from './fields.ts'
 import { serversFileSchema, serversToSpecs, type UpstreamSpec, upstreamSpecSchema } from './servers.ts'
 
 /** `config.toml`: every field optional; unknown fields are errors (they are usually typos). */
@@ -40,9 +62,12 @@ export const fileConfigSchema = z
       .strictObject({
         max_frame_bytes: positiveInt.max(64 * 1024 * 1024).optional(),
         call_timeout_ms: positiveInt.optional(),
+        max_call_timeout_ms: positiveInt.optional(),
         max_inbound_streams: positiveInt.optional(),
       })
       .optional(),
+    access: accessSchema.optional(),
+    limits: limitsSchema.optional(),
     redial: z
       .strictObject({
         min_ms: positiveInt.optional(),
@@ -112,6 +137,37 @@ export const nodeOptionsSchema = z.strictObject({
   maxFrameBytes: positiveInt.optional(),
   callTimeout: positiveInt.optional(),
   maxInboundStreams: positiveInt.optional(),
+  maxCallTimeout: positiveInt.optional(),
+  /** Access control: who may connect, who may call what. */
+  access: z
+    .strictObject({
+      default: z.enum(['allow', 'deny']).optional(),
+      allowPeers: z.array(peerIdField).optional(),
+      denyPeers: z.array(peerIdField).optional(),
+      rules: z
+        .array(
+          z.strictObject({
+            peers: z.array(peerPattern).min(1),
+            tools: z.array(z.string().min(1)),
+            action: z.enum(['allow', 'deny']),
+          }),
+        )
+        .optional(),
+    })
+    .optional(),
+  /** Limits on incoming calls and sessions. */
+  limits: z
+    .strictObject({
+      ratePerSec: z.number().positive().optional(),
+      burst: positiveInt.optional(),
+      maxConcurrentPerPeer: positiveInt.optional(),
+      maxConcurrent: positiveInt.optional(),
+      maxSessions: positiveInt.optional(),
+      maxQueuedBytes: positiveInt.optional(),
+    })
+    .optional(),
+  /** The private network's pre-shared key (the text of a swarm.key); with `dir`, `<dir>/swarm.key` is read. */
+  swarmKey: z.string().optional(),
   redialMinMs: positiveInt.optional(),
   redialMaxMs: positiveInt.optional(),
   shutdownGraceMs: positiveInt.optional(),
@@ -153,6 +209,10 @@ export interface ResolvedNodeOptions {
   maxFrameBytes: number
   callTimeout: number
   maxInboundStreams: number
+  maxCallTimeout: number
+  access: { default: 'allow' | 'deny'; allowPeers: string[]; denyPeers: string[]; rules: AccessRule[] }
+  limits: CallLimits & { maxSessions: number; maxQueuedBytes: number }
+  swarmKey?: string
   redialMinMs: number
   redialMaxMs: number
   shutdownGraceMs: number
@@ -198,6 +258,27 @@ export function fileConfigToOptions(config: FileConfig): NodeOptions {
     maxFrameBytes: config.mcp?.max_frame_bytes,
     callTimeout: config.mcp?.call_timeout_ms,
     maxInboundStreams: config.mcp?.max_inbound_streams,
+    maxCallTimeout: config.mcp?.max_call_timeout_ms,
+    access:
+      config.access != null
+        ? {
+            default: config.access.default,
+            allowPeers: config.access.allow_peers,
+            denyPeers: config.access.deny_peers,
+            rules: config.access.rules != null ? compileRules(config.access.rules) : undefined,
+          }
+        : undefined,
+    limits:
+      config.limits != null
+        ? {
+            ratePerSec: config.limits.rate_per_sec,
+            burst: config.limits.burst,
+            maxConcurrentPerPeer: config.limits.max_concurrent_per_peer,
+            maxConcurrent: config.limits.max_concurrent,
+            maxSessions: config.limits.max_sessions,
+            maxQueuedBytes: config.limits.max_queued_bytes,
+          }
+        : undefined,
     redialMinMs: config.redial?.min_ms,
     redialMaxMs: config.redial?.max_ms,
     shutdownGraceMs: config.shutdown_grace_ms,
@@ -222,6 +303,22 @@ export function resolveNodeOptions(options: NodeOptions, defaultAlias: string): 
     maxFrameBytes: options.maxFrameBytes ?? DEFAULT_MAX_FRAME_BYTES,
     callTimeout: options.callTimeout ?? DEFAULT_CALL_TIMEOUT_MS,
     maxInboundStreams: options.maxInboundStreams ?? DEFAULT_MAX_INBOUND_STREAMS,
+    maxCallTimeout: options.maxCallTimeout ?? DEFAULT_MAX_CALL_TIMEOUT_MS,
+    access: {
+      default: options.access?.default ?? 'allow',
+      allowPeers: options.access?.allowPeers ?? [],
+      denyPeers: options.access?.denyPeers ?? [],
+      rules: options.access?.rules ?? [],
+    },
+    limits: {
+      ratePerSec: options.limits?.ratePerSec ?? DEFAULT_RATE_PER_SEC,
+      burst: options.limits?.burst ?? DEFAULT_BURST,
+      maxConcurrentPerPeer: options.limits?.maxConcurrentPerPeer ?? DEFAULT_MAX_CONCURRENT_PER_PEER,
+      maxConcurrent: options.limits?.maxConcurrent ?? DEFAULT_MAX_CONCURRENT,
+      maxSessions: options.limits?.maxSessions ?? DEFAULT_MAX_SESSIONS,
+      maxQueuedBytes: options.limits?.maxQueuedBytes ?? DEFAULT_MAX_QUEUED_BYTES,
+    },
+    ...(options.swarmKey != null ? { swarmKey: options.swarmKey } : {}),
     redialMinMs: options.redialMinMs ?? DEFAULT_REDIAL_MIN_MS,
     redialMaxMs: options.redialMaxMs ?? DEFAULT_REDIAL_MAX_MS,
     shutdownGraceMs: options.shutdownGraceMs ?? DEFAULT_SHUTDOWN_GRACE_MS,

@@ -3,6 +3,7 @@
  * with zod and answers JSON; errors become `{ error: { name, kind, message } }`.
  */
 import { z } from 'zod'
+import { definitionHash } from '../admission/pin.ts'
 import { formatIssues } from '../config/load.ts'
 import { InvalidArgumentError } from '../errors.ts'
 import type { CordNode } from '../node/node.ts'
@@ -15,6 +16,10 @@ const callBody = z.strictObject({
   tool: z.string().min(1),
   args: z.record(z.string(), z.unknown()).optional(),
   timeout: z.number().int().positive().optional(),
+  pin: z
+    .string()
+    .regex(/^[0-9a-f]{64}$/, 'expected a definition hash: 64 hex digits')
+    .optional(),
 })
 
 function parseBody<T>(schema: z.ZodType<T>, body: unknown): T {
@@ -25,6 +30,9 @@ function parseBody<T>(schema: z.ZodType<T>, body: unknown): T {
 }
 
 /** The routes, keyed by `METHOD /path`. */
+/** `_meta` key of a listed tool's definition hash. */
+const PIN_HASH = 'cord/definitionHash'
+
 export function routes(node: CordNode, extra: () => Record<string, unknown>): Map<string, RouteHandler> {
   return new Map<string, RouteHandler>([
     ['GET /v1/id', async () => ({ peerId: node.peerId, alias: node.alias, addrs: node.multiaddrs })],
@@ -35,7 +43,9 @@ export function routes(node: CordNode, extra: () => Record<string, unknown>): Ma
       async (query) => {
         const peer = query.get('peer') ?? undefined
         const timeout = query.has('timeout') ? Number(query.get('timeout')) : undefined
-        return node.listTools(peer, timeout != null ? { timeout } : {})
+        // Each tool with its definition hash, for `cord call --pin`.
+        const tools = await node.listTools(peer, timeout != null ? { timeout } : {})
+        return tools.map((t) => ({ ...t, _meta: { ...t._meta, [PIN_HASH]: definitionHash(t) } }))
       },
     ],
     ['GET /v1/catalog', async () => node.catalog()],
@@ -52,12 +62,10 @@ export function routes(node: CordNode, extra: () => Record<string, unknown>): Ma
       'POST /v1/call',
       async (_query, body) => {
         const call = parseBody(callBody, body)
-        return node.callTool(
-          call.target,
-          call.tool,
-          call.args ?? {},
-          call.timeout != null ? { timeout: call.timeout } : {},
-        )
+        return node.callTool(call.target, call.tool, call.args ?? {}, {
+          ...(call.timeout != null ? { timeout: call.timeout } : {}),
+          ...(call.pin != null ? { pin: call.pin } : {}),
+        })
       },
     ],
   ])

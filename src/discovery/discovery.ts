@@ -32,6 +32,8 @@ export interface DiscoveryComponents {
   pullCatalog: (peerId: string) => Promise<Tool[]>
   /** Calls in flight and capacity, for heartbeats. */
   load: () => Heartbeat['load']
+  /** Whether a peer may be heard (allow and deny lists); others' heartbeats are dropped. */
+  admits?: (peerId: string) => boolean
 }
 
 /** Settings of discovery. */
@@ -49,6 +51,8 @@ export interface DiscoveryStats {
   publishedBytes: number
   received: number
   rejected: Record<RejectReason, number>
+  /** Heartbeats of peers the allow/deny lists shut out, dropped. */
+  denied: number
 }
 
 /** Longest wait before pulling again from a peer whose pulls failed. */
@@ -65,11 +69,13 @@ export class Discovery {
     publishedBytes: 0,
     received: 0,
     rejected: { 'too-large': 0, 'not-json': 0, schema: 0, unsigned: 0, 'signer-mismatch': 0 },
+    denied: 0,
   }
   private readonly components: DiscoveryComponents
   private readonly init: DiscoveryInit
   private readonly advertiser: ToolAdvertiser
   private readonly pulling = new Set<string>()
+  private readonly waiting = new Set<string>()
   private readonly again = new Set<string>()
   private readonly validated = new WeakMap<object, Heartbeat>()
   private readonly failures = new Map<string, number>()
@@ -124,6 +130,11 @@ export class Discovery {
     pubsub.topicValidators.set(HEARTBEAT_TOPIC, (_peer, message) => {
       const decoded = decodeHeartbeat(message)
       if (decoded.ok) {
+        if (this.components.admits?.(decoded.heartbeat.peerId) === false) {
+          // Not forwarded, and not held against the peer that relayed it: other nodes may admit it.
+          this.stats.denied++
+          return TopicValidatorResult.Ignore
+        }
         this.validated.set(message, decoded.heartbeat)
         return TopicValidatorResult.Accept
       }
@@ -219,8 +230,13 @@ export class Discovery {
       this.again.add(peerId)
       return
     }
-    if (!urgent && (this.pulling.size >= PULL_CONCURRENCY || Date.now() < (this.retryAt.get(peerId) ?? 0)))
+    if (!urgent && Date.now() < (this.retryAt.get(peerId) ?? 0)) return
+    if (!urgent && this.pulling.size >= PULL_CONCURRENCY) {
+      // Queued, not dropped: it starts when a pull ends rather than at the peer's next heartbeat.
+      this.waiting.add(peerId)
       return
+    }
+    this.waiting.delete(peerId)
     this.pulling.add(peerId)
     const digest = this.table.get(peerId)?.digest ?? ''
     try {
@@ -240,6 +256,11 @@ export class Discovery {
     } finally {
       this.pulling.delete(peerId)
       if (this.again.delete(peerId)) void this.pull(peerId, true)
+      const next = this.waiting.values().next()
+      if (!next.done) {
+        this.waiting.delete(next.value)
+        void this.pull(next.value)
+      }
     }
   }
 

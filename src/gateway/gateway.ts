@@ -14,6 +14,7 @@ import {
   type RequestId,
   type Tool,
 } from '@modelcontextprotocol/sdk/types.js'
+import { definitionHash } from '../admission/pin.ts'
 import { VERSION } from '../constants.ts'
 import type { Logger } from '../logger.ts'
 import type { ClientHandlers } from '../mcp/client-handlers.ts'
@@ -32,6 +33,8 @@ export interface GatewayInit {
 export interface GatewaySession {
   server: Server
   logLevel?: LoggingLevel
+  /** Definition hashes (peer ID → hash) of the tools as this client was shown them: calls are pinned to them. */
+  pins: Map<string, Record<string, string>>
 }
 
 /** A call in flight through the gateway, to which requests from the serving peer are relayed. */
@@ -52,6 +55,11 @@ const SEVERITY: LoggingLevel[] = [
   'alert',
   'emergency',
 ]
+
+/** The definition hash of each provider's tool. */
+function pinsOf(entry: Named<Tool>): Record<string, string> {
+  return Object.fromEntries([...entry.items].map(([peer, tool]) => [peer, definitionHash(tool)]))
+}
 
 /** The gateway of one node. */
 export class Gateway {
@@ -87,7 +95,7 @@ export class Gateway {
           'The tools, resources and prompts of a Cord peer-to-peer mesh. Each tool runs on the peer its description names.',
       },
     )
-    const session: GatewaySession = { server }
+    const session: GatewaySession = { server, pins: new Map() }
     installHandlers(this, session)
     server.onclose = () => {
       this.sessions.delete(session)
@@ -139,6 +147,11 @@ export class Gateway {
     }
   }
 
+  /** Pins `entry` for `session` at the definitions it was shown now. */
+  pin(session: GatewaySession, entry: Named<Tool>): void {
+    session.pins.set(entry.name, pinsOf(entry))
+  }
+
   /** The label of a peer in names and descriptions. */
   label(peerId: string): string {
     return this.labels.get(peerId) ?? peerId.slice(-8)
@@ -175,6 +188,8 @@ export class Gateway {
       return await this.node.callTool(undefined, entry.original, args, {
         signal: extra.signal,
         among: [...flight.providers],
+        // What the client was shown is what runs: a provider whose definition changed since refuses.
+        pin: session.pins.get(name) ?? pinsOf(entry),
         ...(token != null
           ? {
               onprogress: (p) =>

@@ -34,7 +34,10 @@ export function installHandlers(gateway: Gateway, session: GatewaySession): void
     gateway.refresh()
     const all = gateway.metaMode
       ? metaTools(gateway.tools().length)
-      : gateway.tools().map((t) => gateway.shown(t))
+      : gateway.tools().map((t) => {
+          gateway.pin(session, t)
+          return gateway.shown(t)
+        })
     const { page: tools, nextCursor } = page(all, req.params?.cursor)
     return { tools, ...(nextCursor != null ? { nextCursor } : {}) }
   })
@@ -68,6 +71,7 @@ export function installHandlers(gateway: Gateway, session: GatewaySession): void
           ErrorCode.InvalidParams,
           `${DESCRIBE_TOOL}: no tool "${wanted}" in the mesh catalog (search with ${SEARCH_TOOL})`,
         )
+      gateway.pin(session, entry)
       return jsonResult({ tool: gateway.shown(entry) })
     }
     if (name === CALL_TOOL && gateway.metaMode) {

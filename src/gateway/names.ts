@@ -22,6 +22,8 @@ export interface Named<T> {
   item: T
   /** Peers serving it, sorted by peer ID. */
   providers: Provider[]
+  /** Each provider's own definition (they agree on the key, not necessarily on everything else). */
+  items: Map<string, T>
 }
 
 /** A short, stable label for each peer: its alias when unique and valid, else a peer ID suffix. */
@@ -66,8 +68,15 @@ export function nameItems<T>(
     const defs = byName.get(original) ?? new Map<string, Named<T>>()
     byName.set(original, defs)
     const k = key(item)
-    const named = defs.get(k) ?? { name: original, original, item, providers: [] }
+    const named = defs.get(k) ?? {
+      name: original,
+      original,
+      item,
+      providers: [],
+      items: new Map<string, T>(),
+    }
     if (!named.providers.some((p) => p.peerId === provider.peerId)) named.providers.push(provider)
+    named.items.set(provider.peerId, item)
     defs.set(k, named)
   }
   const out: Array<Named<T>> = []
@@ -81,7 +90,7 @@ export function nameItems<T>(
       let name = groups.length === 1 ? fitName(original) : fitName(original, `__${labels.get(first)}`)
       if (taken.has(name)) name = fitName(original, `__${first.slice(-12)}`)
       taken.add(name)
-      g.item = items.find((i) => i.original === original && i.provider.peerId === first)?.item ?? g.item
+      g.item = g.items.get(first) ?? g.item
       out.push({ ...g, name })
     }
   }

@@ -33,10 +33,22 @@ export function installCatalogHandlers(
   server: Server,
   hub: UpstreamHub | undefined,
   interest: SessionInterest,
+  /** Throws when the caller may not use hosted server `server` (access rules). */
+  check: (server: string) => void = () => {},
 ): void {
   const need = (): UpstreamHub => {
     if (hub == null) throw new McpError(ErrorCode.InvalidParams, 'this node hosts no MCP servers')
     return hub
+  }
+  const resource = (uri: string) => {
+    const upstream = need().routeResource(uri)
+    check(upstream.name)
+    return upstream
+  }
+  const prompt = (name: string) => {
+    const routed = need().routePrompt(name)
+    check(routed.upstream.name)
+    return routed
   }
   server.setRequestHandler(ListResourcesRequestSchema, (req) => {
     const { page: resources, nextCursor } = page(hub?.resources() ?? [], req.params?.cursor)
@@ -47,13 +59,12 @@ export function installCatalogHandlers(
     return { resourceTemplates, ...(nextCursor != null ? { nextCursor } : {}) }
   })
   server.setRequestHandler(ReadResourceRequestSchema, (req, extra) =>
-    need()
-      .routeResource(req.params.uri)
+    resource(req.params.uri)
       .connected()
       .readResource(req.params, { signal: extra.signal, timeout: NO_SDK_TIMEOUT }),
   )
   server.setRequestHandler(SubscribeRequestSchema, async (req, extra) => {
-    const upstream = need().routeResource(req.params.uri)
+    const upstream = resource(req.params.uri)
     if (upstream.capabilities?.resources?.subscribe !== true) {
       throw new McpError(
         ErrorCode.InvalidParams,
@@ -74,7 +85,7 @@ export function installCatalogHandlers(
     return { prompts, ...(nextCursor != null ? { nextCursor } : {}) }
   })
   server.setRequestHandler(GetPromptRequestSchema, (req, extra) => {
-    const { upstream, name } = need().routePrompt(req.params.name)
+    const { upstream, name } = prompt(req.params.name)
     return upstream
       .connected()
       .getPrompt({ ...req.params, name }, { signal: extra.signal, timeout: NO_SDK_TIMEOUT })
@@ -83,10 +94,10 @@ export function installCatalogHandlers(
     const ref = req.params.ref
     const options = { signal: extra.signal, timeout: NO_SDK_TIMEOUT }
     if (ref.type === 'ref/prompt') {
-      const { upstream, name } = need().routePrompt(ref.name)
+      const { upstream, name } = prompt(ref.name)
       return upstream.connected().complete({ ...req.params, ref: { ...ref, name } }, options)
     }
-    return need().routeResource(ref.uri).connected().complete(req.params, options)
+    return resource(ref.uri).connected().complete(req.params, options)
   })
   server.setRequestHandler(SetLevelRequestSchema, (req) => {
     interest.logLevel = req.params.level

@@ -17,6 +17,8 @@ import {
   type RequestId,
   type ServerNotification,
 } from '@modelcontextprotocol/sdk/types.js'
+import type { Admission, Admitted } from '../admission/admission.ts'
+import { AccessDeniedError, RateLimitedError, ToolChangedError } from '../admission/errors.ts'
 import { MCP_PROTOCOL, VERSION } from '../constants.ts'
 import { CordError, NodeStoppingError } from '../errors.ts'
 import type { Logger } from '../logger.ts'
@@ -36,12 +38,22 @@ export const NODE_STOPPING_CODE = -32050
 /** JSON-RPC error code Cord answers with when the hosted MCP server of a tool is down. */
 export const UPSTREAM_UNAVAILABLE_CODE = -32051
 
+/** JSON-RPC error code of a call the access rules refuse. */
+export const ACCESS_DENIED_CODE = -32052
+
+/** JSON-RPC error code of a call over a rate or concurrency limit (`data.retryAfterMs` says when to retry). */
+export const RATE_LIMITED_CODE = -32053
+
+/** JSON-RPC error code of a call whose pinned tool definition changed. */
+export const TOOL_CHANGED_CODE = -32054
+
 /** What the MCP service needs from the node. */
 export interface McpServiceComponents {
   libp2p: Libp2p
   registry: ToolRegistry
   /** The hosted MCP servers, when the node has any. */
   hub?: UpstreamHub
+  admission: Admission
   log: Logger
 }
 
@@ -49,7 +61,12 @@ export interface McpServiceComponents {
 export interface McpServiceInit {
   alias: string
   maxFrameBytes: number
+  /** Inbound `/cord/mcp/1.0.0` streams per connection. */
   maxInboundStreams: number
+  /** Inbound sessions open at once, from all peers. */
+  maxSessions: number
+  /** Bytes queued for a peer that does not read before its stream is reset. */
+  maxQueuedBytes: number
 }
 
 interface InboundSession {
@@ -138,8 +155,17 @@ export class McpService {
   private async onStream(stream: Stream, connection: Connection): Promise<void> {
     const caller = connection.remotePeer.toString()
     const log = this.components.log.child({ peer: caller })
+    if (this.sessions.size >= this.init.maxSessions) {
+      log.warn({ limit: this.init.maxSessions }, 'inbound MCP session refused: too many sessions')
+      stream.abort(new Error(`too many MCP sessions (limit ${this.init.maxSessions})`))
+      return
+    }
     await this.serve(
-      new StreamTransport(stream, { maxFrameBytes: this.init.maxFrameBytes, log }),
+      new StreamTransport(stream, {
+        maxFrameBytes: this.init.maxFrameBytes,
+        maxQueuedBytes: this.init.maxQueuedBytes,
+        log,
+      }),
       caller,
       log,
     )
@@ -150,7 +176,16 @@ export class McpService {
       server: this.createServer(caller),
       interest: { subscriptions: new Set() },
     }
-    installCatalogHandlers(session.server, this.components.hub, session.interest)
+    installCatalogHandlers(session.server, this.components.hub, session.interest, (server) => {
+      if (!this.components.admission.policy.allowsServer(caller, server)) {
+        log.warn({ caller, server }, 'request refused by the access rules')
+        throw toMcpError(
+          new AccessDeniedError(
+            `refused: the access rules of this node do not let peer ${caller} use server "${server}"`,
+          ),
+        )
+      }
+    })
     session.server.onerror = (err) => log.debug({ err }, 'inbound MCP session error')
     session.server.onclose = () => this.sessions.delete(session)
     this.sessions.add(session)
@@ -171,7 +206,8 @@ export class McpService {
       },
     )
     server.setRequestHandler(ListToolsRequestSchema, (request) => {
-      const { page: tools, nextCursor } = page(this.components.registry.list(), request.params?.cursor)
+      const visible = this.components.admission.visible(caller, this.components.registry.list())
+      const { page: tools, nextCursor } = page(visible, request.params?.cursor)
       return { tools, ...(nextCursor != null ? { nextCursor } : {}) }
     })
     server.setRequestHandler(CallToolRequestSchema, async (request, extra): Promise<CallToolResult> => {
@@ -183,17 +219,38 @@ export class McpService {
         const params = { progressToken: token, ...update }
         sent.push(extra.sendNotification({ method: 'notifications/progress', params }).catch(() => {}))
       }
+      const name = request.params.name
+      let admitted: Admitted
       try {
-        const result = await this.components.registry.call(request.params.name, request.params.arguments, {
-          signal: extra.signal,
+        const tool = this.components.registry.get(name)
+        admitted = this.components.admission.admitCall(caller, name, tool, request.params._meta)
+      } catch (err) {
+        throw toMcpError(err)
+      }
+      // The caller's deadline (capped by the node's maximum) aborts the handler when it passes.
+      const deadline = AbortSignal.timeout(admitted.deadlineMs)
+      try {
+        const result = await this.components.registry.call(name, request.params.arguments, {
+          signal: AbortSignal.any([extra.signal, deadline]),
           caller,
           ...(token != null ? { progress } : {}),
           relay: callerRelay(server, extra.requestId),
         })
         await Promise.all(sent)
+        if (deadline.aborted && !extra.signal.aborted) throw deadline.reason
         return result
       } catch (err) {
+        if (deadline.aborted && !extra.signal.aborted) {
+          // A handler that answers its aborted signal with a result still ran out of time.
+          throw new McpError(
+            ErrorCode.RequestTimeout,
+            `the call of "${name}" passed its deadline of ${admitted.deadlineMs} ms at the serving node`,
+            { error: 'CallTimeoutError' },
+          )
+        }
         throw toMcpError(err)
+      } finally {
+        admitted.release()
       }
     })
     return server
@@ -228,6 +285,13 @@ export function toMcpError(err: unknown): McpError {
   }
   if (err instanceof UpstreamUnavailableError) {
     return new McpError(UPSTREAM_UNAVAILABLE_CODE, err.message, { error: err.name })
+  }
+  if (err instanceof AccessDeniedError)
+    return new McpError(ACCESS_DENIED_CODE, err.message, { error: err.name })
+  if (err instanceof ToolChangedError)
+    return new McpError(TOOL_CHANGED_CODE, err.message, { error: err.name })
+  if (err instanceof RateLimitedError) {
+    return new McpError(RATE_LIMITED_CODE, err.message, { error: err.name, retryAfterMs: err.retryAfterMs })
   }
   const message =
     err instanceof CordError ? err.message : `internal error: ${(err as Error)?.message ?? String(err)}`

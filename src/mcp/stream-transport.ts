@@ -23,6 +23,11 @@ export interface StreamTransportInit {
   maxProtocolErrors?: number
   /** A logger bound to the remote peer. */
   log?: Logger
+  /**
+   * Bytes waiting to be sent to a peer that does not read them (its window is full) before the
+   * stream is reset: a stalled reader cannot make the node buffer without bound. Default 4 frames.
+   */
+  maxQueuedBytes?: number
 }
 
 /** Decoded frames waiting for delivery before the stream is paused. */
@@ -51,11 +56,14 @@ export class StreamTransport implements Transport {
   private pending: Uint8Array[] = []
   private flush?: Promise<void>
   private draining?: Promise<void>
+  private queuedBytes = 0
+  private readonly maxQueuedBytes: number
 
   constructor(stream: Stream, init: StreamTransportInit) {
     this.stream = stream
     this.maxFrameBytes = init.maxFrameBytes
     this.maxProtocolErrors = init.maxProtocolErrors ?? MAX_PROTOCOL_ERRORS_PER_STREAM
+    this.maxQueuedBytes = init.maxQueuedBytes ?? 4 * init.maxFrameBytes
     this.log = init.log
     // Room for a whole frame plus the next one behind it; past that the stream is reset.
     this.decoder = new LengthPrefixedDecoder({
@@ -95,6 +103,13 @@ export class StreamTransport implements Transport {
         errorResponse(message.id ?? null, ErrorCode.InternalError, `Result too large: ${tooLarge}`),
       )
     }
+    this.queuedBytes += bytes.byteLength
+    if (this.draining != null && this.queuedBytes > this.maxQueuedBytes) {
+      const reason = `the peer does not read: ${this.queuedBytes} bytes queued for it, over the limit of ${this.maxQueuedBytes}`
+      this.log?.warn(reason)
+      this.abort(new TransportClosedError(reason))
+      throw new TransportClosedError(reason)
+    }
     this.pending.push(varint.encode(bytes.byteLength), bytes)
     this.flush ??= this.flushSoon()
     return this.flush
@@ -111,6 +126,7 @@ export class StreamTransport implements Transport {
       if (this.draining != null) await this.draining
       const chunks = this.pending
       this.pending = []
+      this.queuedBytes = 0
       this.flush = undefined
       if (this.closed) throw new Error('closed')
       if (!this.stream.send(new Uint8ArrayList(...chunks))) {

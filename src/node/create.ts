@@ -5,6 +5,8 @@
 import { hostname } from 'node:os'
 import type { PrivateKey } from '@libp2p/interface'
 import { LevelDatastore } from 'datastore-level'
+import { PeerFilter } from '../admission/gater.ts'
+import { parseSwarmKey, readSwarmKey } from '../admission/swarm-key.ts'
 import { ConfigError } from '../config/errors.ts'
 import { validateNodeOptions } from '../config/load.ts'
 import { type NodeOptions, resolveNodeOptions } from '../config/schema.ts'
@@ -36,10 +38,12 @@ export async function createNode(options: NodeOptions = {}): Promise<CordNode> {
   const log: Logger = (validated.logger as Logger | undefined) ?? createLogger(validated.logLevel ?? 'warn')
   let privateKey: PrivateKey | undefined
   let datastore: LevelDatastore | undefined
+  let psk = resolved.swarmKey != null ? parseSwarmKey(resolved.swarmKey, 'swarmKey option') : undefined
   if (resolved.dir != null) {
     const paths = dataDirPaths(resolved.dir)
     resolved.dir = paths.dir
     await ensureDataDir(paths.dir)
+    psk ??= await readSwarmKey(paths.swarmKey)
     privateKey = await loadOrCreateIdentity(paths.identity)
     datastore = new LevelDatastore(paths.datastore)
     try {
@@ -50,13 +54,23 @@ export async function createNode(options: NodeOptions = {}): Promise<CordNode> {
       )
     }
   }
+  const filter = new PeerFilter(resolved.access.allowPeers, resolved.access.denyPeers)
   const host = await createHost({
     privateKey,
     datastore,
     listen: resolved.listen,
     alias: resolved.alias,
     maxConnections: resolved.maxConnections,
+    ...(psk != null ? { psk } : {}),
+    gater: filter.gater(),
   })
   const node = log.child({ node: host.peerId.toString().slice(-8) })
-  return new CordNode(resolved, host, node, datastore, validated.clientHandlers as ClientHandlers | undefined)
+  return new CordNode(resolved, host, node, {
+    ...(datastore != null ? { datastore } : {}),
+    filter,
+    privateNetwork: psk != null,
+    ...(validated.clientHandlers != null
+      ? { clientHandlers: validated.clientHandlers as ClientHandlers }
+      : {}),
+  })
 }

@@ -15,6 +15,8 @@ export interface DataDirPaths {
   identity: string
   datastore: string
   control: string
+  /** The private network's pre-shared key, when the node is in one. */
+  swarmKey: string
   /** Bearer token of a gateway bound to a non-loopback address (0600). */
   gatewayToken: string
 }
@@ -35,6 +37,7 @@ export function dataDirPaths(dir: string): DataDirPaths {
     datastore: join(abs, 'datastore'),
     control: join(abs, 'control.json'),
     gatewayToken: join(abs, 'gateway.token'),
+    swarmKey: join(abs, 'swarm.key'),
   }
 }
 

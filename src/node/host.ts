@@ -5,9 +5,10 @@
 import { noise } from '@chainsafe/libp2p-noise'
 import { type GossipSub, gossipsub } from '@libp2p/gossipsub'
 import { identify } from '@libp2p/identify'
-import type { Libp2p, PrivateKey } from '@libp2p/interface'
+import type { ConnectionGater, Libp2p, PrivateKey } from '@libp2p/interface'
 import { type KadDHT, kadDHT, passthroughMapper } from '@libp2p/kad-dht'
 import { type Ping, ping } from '@libp2p/ping'
+import { preSharedKey } from '@libp2p/pnet'
 import { tcp } from '@libp2p/tcp'
 import { yamux } from '@libp2p/yamux'
 import type { Datastore } from 'interface-datastore'
@@ -33,6 +34,10 @@ export interface HostInit {
   alias: string
   /** Above this many connections libp2p closes the least valuable ones (gossip mesh and bootstrap peers are kept). */
   maxConnections: number
+  /** The private network's key (swarm.key bytes): only nodes with the same key can connect. */
+  psk?: Uint8Array
+  /** Who may connect (allow and deny lists). */
+  gater?: ConnectionGater
 }
 
 /**
@@ -51,6 +56,8 @@ export async function createHost(init: HostInit): Promise<Host> {
     transports: [tcp()],
     connectionEncrypters: [noise()],
     streamMuxers: [yamux()],
+    ...(init.psk != null ? { connectionProtector: preSharedKey({ psk: init.psk }) } : {}),
+    ...(init.gater != null ? { connectionGater: init.gater } : {}),
     connectionManager: {
       inboundConnectionThreshold: INBOUND_CONNECTION_THRESHOLD,
       maxConnections: init.maxConnections,

@@ -1,6 +1,11 @@
 import { TypedEventEmitter } from '@libp2p/interface'
 import type { LoggingLevel, LoggingMessageNotification } from '@modelcontextprotocol/sdk/types.js'
 import type { LevelDatastore } from 'datastore-level'
+import { AccessPolicy } from '../admission/acl.ts'
+import { Admission, DEADLINE_META } from '../admission/admission.ts'
+import type { PeerFilter } from '../admission/gater.ts'
+import { CallLimiter } from '../admission/limits.ts'
+import { PIN_META } from '../admission/pin.ts'
 import type { ResolvedNodeOptions } from '../config/schema.ts'
 import { VERSION } from '../constants.ts'
 import { findProviders } from '../discovery/dht.ts'
@@ -68,17 +73,34 @@ export class CordNode extends TypedEventEmitter<CordNodeEvents> {
   private startedAt = 0
   private removeDemoTools?: () => void
   private clientHandlers?: ClientHandlers
+  private readonly admission: Admission
+  /** Whether the node is in a private network (a swarm key). */
+  readonly privateNetwork: boolean
 
   /** Use `createNode()`. */
   constructor(
     options: ResolvedNodeOptions,
     host: Host,
     log: Logger,
-    datastore?: LevelDatastore,
-    clientHandlers?: ClientHandlers,
+    parts: {
+      datastore?: LevelDatastore
+      filter: PeerFilter
+      privateNetwork: boolean
+      clientHandlers?: ClientHandlers
+    },
   ) {
     super()
+    const { datastore, filter, clientHandlers } = parts
     this.clientHandlers = clientHandlers
+    this.privateNetwork = parts.privateNetwork
+    this.admission = new Admission(
+      {
+        policy: new AccessPolicy(options.access.rules, options.access.default),
+        limiter: new CallLimiter(options.limits),
+        maxCallTimeoutMs: options.maxCallTimeout,
+      },
+      log.child({ part: 'admission' }),
+    )
     this.options = options
     this.host = host
     this.log = log
@@ -90,11 +112,19 @@ export class CordNode extends TypedEventEmitter<CordNodeEvents> {
       )
     }
     this.mcp = new McpService(
-      { libp2p: host, registry: this.registry, hub: this.hub, log: log.child({ part: 'mcp-server' }) },
+      {
+        libp2p: host,
+        registry: this.registry,
+        hub: this.hub,
+        admission: this.admission,
+        log: log.child({ part: 'mcp-server' }),
+      },
       {
         alias: options.alias,
         maxFrameBytes: options.maxFrameBytes,
         maxInboundStreams: options.maxInboundStreams,
+        maxSessions: options.limits.maxSessions,
+        maxQueuedBytes: options.limits.maxQueuedBytes,
       },
     )
     this.pool = new SessionPool(
@@ -118,6 +148,7 @@ export class CordNode extends TypedEventEmitter<CordNodeEvents> {
         log: log.child({ part: 'discovery' }),
         pullCatalog: (peerId) => this.listTools(peerId, { timeout: options.heartbeatIntervalMs * 5 }),
         load: () => ({ inflight: this.registry.activeCalls, capacity: LOAD_CAPACITY }),
+        admits: (peer) => filter.admits(peer),
       },
       {
         alias: options.alias,
@@ -255,7 +286,13 @@ export class CordNode extends TypedEventEmitter<CordNodeEvents> {
       for (let attempt = 0; attempt < 2; attempt++) {
         try {
           const result = await this.withSession(candidate.peerId, options, async (session, signal) => {
-            return (await session.client.callTool({ name, arguments: args }, undefined, {
+            const _meta = {
+              [DEADLINE_META]: options.timeout ?? this.options.callTimeout,
+              ...(pinFor(options.pin, candidate.peerId) != null
+                ? { [PIN_META]: pinFor(options.pin, candidate.peerId) }
+                : {}),
+            }
+            return (await session.client.callTool({ name, arguments: args, _meta }, undefined, {
               signal,
               timeout: NO_SDK_TIMEOUT,
               ...(options.onprogress != null ? { onprogress: options.onprogress } : {}),
@@ -488,6 +525,11 @@ export class CordNode extends TypedEventEmitter<CordNodeEvents> {
       throw fromRemoteError(err, target)
     }
   }
+}
+
+/** The pinned hash for a call served by `peerId`. */
+function pinFor(pin: CallOptions['pin'], peerId: string): string | undefined {
+  return typeof pin === 'string' ? pin : pin?.[peerId]
 }
 
 /** `_meta` key of a call result that names the peer that served it. */

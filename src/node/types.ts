@@ -32,6 +32,12 @@ export interface CallOptions {
   onprogress?: (progress: Progress) => void
   /** Calls by tool name only: the peer IDs that may serve the call (others are skipped). */
   among?: string[]
+  /**
+   * The tool's definition hash (`definitionHash()`, as `cord tools --json` shows it): the serving
+   * node refuses the call with `ToolChangedError` if its definition no longer matches. A record
+   * pins per provider (peer ID → hash).
+   */
+  pin?: string | Record<string, string>
 }
 
 /** What the node knows of another peer. */

@@ -102,6 +102,11 @@ export class ToolRegistry extends TypedEventEmitter<RegistryEvents> {
     return [...this.tools.values()].map((t) => t.definition).sort((a, b) => a.name.localeCompare(b.name))
   }
 
+  /** The MCP definition of tool `name`, if registered. */
+  get(name: string): Tool | undefined {
+    return this.tools.get(name)?.definition
+  }
+
   /** Whether a tool of that name is registered. */
   has(name: string): boolean {
     return this.tools.has(name)

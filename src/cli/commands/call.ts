@@ -10,6 +10,8 @@ import { type DirOption, daemon } from './daemon-client.ts'
 export interface CallCommandOptions extends DirOption {
   json?: boolean
   timeout?: number
+  /** The definition hash the tool must still have (from `cord tools --json`). */
+  pin?: string
 }
 
 function servedBy(result: CallToolResult): string | undefined {
@@ -59,6 +61,7 @@ export async function callCommand(words: string[], options: CallCommandOptions, 
     tool,
     args,
     ...(options.timeout != null ? { timeout: options.timeout } : {}),
+    ...(options.pin != null ? { pin: options.pin } : {}),
   }
   const result = await client.request<CallToolResult>('POST', '/v1/call', body, options.timeout ?? 30_000)
   if (options.json === true) {

@@ -54,13 +54,21 @@ export async function mcpCommand(options: DirOption): Promise<number> {
       }),
     )
   }
+  let out: Promise<void> = Promise.resolve()
   gateway.onmessage = (message: JSONRPCMessage) => {
     if ('id' in message && ('result' in message || 'error' in message)) {
       pending.delete(message.id as string | number)
       const version = (message as { result?: { protocolVersion?: unknown } }).result?.protocolVersion
       if (typeof version === 'string') gateway.setProtocolVersion(version)
     }
-    void stdio.send(message).catch(() => {})
+    // In order, with a pause after each notification: an SDK stdio client handles the messages of
+    // one read synchronously but its notification handlers a tick later, so a progress notification
+    // read together with its result would be dropped.
+    const notification = 'method' in message && !('id' in message)
+    out = out
+      .then(() => stdio.send(message))
+      .then(() => (notification ? new Promise<void>((r) => setTimeout(r, 1)) : undefined))
+      .catch(() => {})
   }
   gateway.onerror = (err) => process.stderr.write(`cord mcp: ${err.message}\n`)
   gateway.onclose = () => done(0)

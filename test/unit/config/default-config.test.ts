@@ -35,3 +35,15 @@ describe('config/ files', () => {
     expect(config.bootstrap).toHaveLength(2)
   })
 })
+
+describe('config/example-hardened.toml', () => {
+  it('is valid: private allow list, default deny, rules, tight limits', () => {
+    const config = parseConfig(read('example-hardened.toml'), 'config/example-hardened.toml')
+    const options = resolveNodeOptions(fileConfigToOptions(config), 'x')
+    expect(options.access.default).toBe('deny')
+    expect(options.access.allowPeers).toHaveLength(2)
+    expect(options.access.rules[0]).toMatchObject({ tools: ['db__*'], action: 'allow' })
+    expect(options.limits).toMatchObject({ ratePerSec: 20, maxConcurrentPerPeer: 8 })
+    expect(options.maxCallTimeout).toBe(120_000)
+  })
+})

@@ -80,6 +80,7 @@ describe('gateway names', () => {
       original: name,
       item: { ...tool(name), description: name === 'echo' ? 'Returns text; can read aloud' : 'x' },
       providers: [A],
+      items: new Map(),
     }))
     expect(searchTools(entries, 'read file').map((t) => t.name)).toEqual([
       'fs__read_file',

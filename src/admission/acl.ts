@@ -1,0 +1,69 @@
+/**
+ * Who may call what: rules by caller peer ID, with glob patterns on tool names (picomatch: `*`, `?`,
+ * `[abc]`, `{a,b}`). The first rule that matches the caller and the tool decides; with none, the
+ * default policy does. A rule's `servers` cover every tool (`<server>__*`), resource and prompt of
+ * those hosted servers. This node itself (calls it makes to itself) is always allowed.
+ */
+import picomatch from 'picomatch'
+
+/** One access rule, as in `[[access.rules]]`. */
+export interface AccessRule {
+  /** Peer IDs, or `*` for every peer. */
+  peers: string[]
+  /** Glob patterns on tool names. */
+  tools: string[]
+  action: 'allow' | 'deny'
+}
+
+interface CompiledRule {
+  anyPeer: boolean
+  peers: Set<string>
+  match: (tool: string) => boolean
+  action: 'allow' | 'deny'
+}
+
+/** The access policy of a node. */
+export class AccessPolicy {
+  private readonly rules: CompiledRule[]
+  private readonly defaultAction: 'allow' | 'deny'
+
+  constructor(rules: AccessRule[], defaultAction: 'allow' | 'deny') {
+    this.defaultAction = defaultAction
+    this.rules = rules.map((r) => ({
+      anyPeer: r.peers.includes('*'),
+      peers: new Set(r.peers),
+      match: picomatch(r.tools, { dot: true }),
+      action: r.action,
+    }))
+  }
+
+  /** Whether the policy lets anyone be refused (if not, checks can be skipped). */
+  get open(): boolean {
+    return this.defaultAction === 'allow' && this.rules.every((r) => r.action === 'allow')
+  }
+
+  /** Whether `caller` (a peer ID, or `local` for this node) may call tool `tool`. */
+  allows(caller: string, tool: string): boolean {
+    if (caller === 'local') return true
+    for (const rule of this.rules) {
+      if ((rule.anyPeer || rule.peers.has(caller)) && rule.match(tool)) return rule.action === 'allow'
+    }
+    return this.defaultAction === 'allow'
+  }
+
+  /** Whether `caller` may use the resources and prompts of hosted server `server`. */
+  allowsServer(caller: string, server: string): boolean {
+    return this.allows(caller, `${server}__`)
+  }
+}
+
+/** Rules as written in config: `servers` become `<server>__*` tool patterns. */
+export function compileRules(
+  rules: Array<{ peers: string[]; tools?: string[]; servers?: string[]; action: 'allow' | 'deny' }>,
+): AccessRule[] {
+  return rules.map((r) => ({
+    peers: r.peers,
+    tools: [...(r.tools ?? []), ...(r.servers ?? []).map((s) => `${s}__*`)],
+    action: r.action,
+  }))
+}

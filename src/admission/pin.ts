@@ -1,0 +1,32 @@
+/**
+ * Tool-definition pinning: a tool's definition hash is the SHA-256 (hex) of its name, description
+ * and input schema as canonical JSON (object keys sorted). A caller that sends a hash with a call
+ * (`_meta["cord/pin"]`) has it refused when the provider's definition no longer matches.
+ */
+import { createHash } from 'node:crypto'
+import type { Tool } from '@modelcontextprotocol/sdk/types.js'
+
+/** `_meta` key of a call request that carries the pinned definition hash. */
+export const PIN_META = 'cord/pin'
+
+/** The definition hash of `tool`. */
+export function definitionHash(tool: Pick<Tool, 'name' | 'description' | 'inputSchema'>): string {
+  const canonical = canonicalJson({
+    name: tool.name,
+    description: tool.description ?? '',
+    inputSchema: tool.inputSchema,
+  })
+  return createHash('sha256').update(canonical).digest('hex')
+}
+
+/** JSON with object keys sorted, so that equal values give equal text. */
+export function canonicalJson(value: unknown): string {
+  if (Array.isArray(value)) return `[${value.map(canonicalJson).join(',')}]`
+  if (value != null && typeof value === 'object') {
+    const entries = Object.entries(value as Record<string, unknown>)
+      .filter(([, v]) => v !== undefined)
+      .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))
+    return `{${entries.map(([k, v]) => `${JSON.stringify(k)}:${canonicalJson(v)}`).join(',')}}`
+  }
+  return JSON.stringify(value) ?? 'null'
+}

@@ -1,0 +1,105 @@
+/**
+ * End to end: a private network made with `cord init --psk`, a malformed key, and a pinned call.
+ */
+import { copyFile, mkdtemp, rm, stat, writeFile } from 'node:fs/promises'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { cord, type RunningDaemon, startDaemon } from '../helpers/cli.ts'
+
+const LOOPBACK = ['--listen', '/ip4/127.0.0.1/tcp/0']
+
+describe('cord security end to end', () => {
+  let root: string
+  const dir = (name: string): string => join(root, name)
+  const daemons: RunningDaemon[] = []
+
+  beforeAll(async () => {
+    root = await mkdtemp(join(tmpdir(), 'cord-e2e-sec-'))
+  })
+  afterAll(async () => {
+    await Promise.all(daemons.map((d) => d.stop('SIGKILL')))
+    await rm(root, { recursive: true, force: true })
+  })
+
+  it('cord init --psk makes a private network: members call each other, a node without the key cannot', async () => {
+    const init = await cord(['init', '--dir', dir('a'), '--psk', '--json'])
+    expect(init.code).toBe(0)
+    const { swarmKey } = JSON.parse(init.stdout) as { swarmKey: string }
+    expect(swarmKey).toBe(join(dir('a'), 'swarm.key'))
+    expect((await stat(swarmKey)).mode & 0o777).toBe(0o600)
+    const { readFile } = await import('node:fs/promises')
+    expect(await readFile(swarmKey, 'utf8')).toMatch(
+      /^\/key\/swarm\/psk\/1\.0\.0\/\n\/base16\/\n[0-9a-f]{64}\n$/,
+    )
+    await cord(['init', '--dir', dir('b')])
+    await copyFile(swarmKey, join(dir('b'), 'swarm.key'))
+
+    const a = await startDaemon(['--dir', dir('a'), ...LOOPBACK])
+    daemons.push(a)
+    const b = await startDaemon(['--dir', dir('b'), ...LOOPBACK, '--bootstrap', a.info.addrs[0]!])
+    daemons.push(b)
+    const inside = await cord(['call', '--dir', dir('b'), a.info.peerId, 'echo', '{"text":"member"}'])
+    expect(inside).toMatchObject({ code: 0, stdout: 'member\n' })
+
+    const c = await startDaemon(['--dir', dir('c'), ...LOOPBACK, '--bootstrap', a.info.addrs[0]!])
+    daemons.push(c)
+    const outside = await cord([
+      'call',
+      '--dir',
+      dir('c'),
+      a.info.peerId,
+      'echo',
+      '{"text":"x"}',
+      '--timeout',
+      '3000',
+    ])
+    expect([4, 5]).toContain(outside.code)
+    expect(outside.stderr).toMatch(/cannot reach|no answer/)
+  })
+
+  it('a malformed swarm key stops start-up with exit 8 and names the file and line', async () => {
+    await cord(['init', '--dir', dir('bad')])
+    await writeFile(join(dir('bad'), 'swarm.key'), '/key/swarm/psk/1.0.0/\n/base16/\nnot-hex\n')
+    const res = await cord(['start', '--dir', dir('bad'), ...LOOPBACK])
+    expect(res.code).toBe(8)
+    expect(res.stderr).toContain(`${join(dir('bad'), 'swarm.key')}:3: expected 64 hex digits`)
+  })
+
+  it('cord tools --json shows definition hashes; cord call --pin refuses a changed definition', async () => {
+    const [a, b] = daemons
+    const tools = await cord(['tools', '--dir', dir('b'), a!.info.peerId, '--json'])
+    const echo = (JSON.parse(tools.stdout) as Array<{ name: string; _meta: Record<string, string> }>).find(
+      (t) => t.name === 'echo',
+    )!
+    const hash = echo._meta['cord/definitionHash']!
+    expect(hash).toMatch(/^[0-9a-f]{64}$/)
+    const pinned = await cord([
+      'call',
+      '--dir',
+      dir('b'),
+      a!.info.peerId,
+      'echo',
+      '{"text":"p"}',
+      '--pin',
+      hash,
+    ])
+    expect(pinned).toMatchObject({ code: 0, stdout: 'p\n' })
+    const stale = await cord([
+      'call',
+      '--dir',
+      dir('b'),
+      a!.info.peerId,
+      'echo',
+      '{"text":"p"}',
+      '--pin',
+      '0'.repeat(64),
+    ])
+    expect(stale.code).toBe(6)
+    expect(stale.stderr).toMatch(/changed since it was pinned/)
+    const bad = await cord(['call', '--dir', dir('b'), a!.info.peerId, 'echo', '{}', '--pin', 'xyz'])
+    expect(bad.code).toBe(2)
+    expect(bad.stderr).toMatch(/64 hex digits/)
+    expect(b).toBeDefined()
+  })
+})
