@@ -97,3 +97,6 @@ export const DEFAULT_MAX_SESSIONS = 1024
 export const DEFAULT_MAX_QUEUED_BYTES = 16 * 1024 * 1024
 /** The longest a served call may run, whatever deadline its caller sends. */
 export const DEFAULT_MAX_CALL_TIMEOUT_MS = 10 * 60_000
+
+/** About how many heartbeats the whole mesh publishes per interval (larger meshes stretch each node's period). */
+export const DEFAULT_HEARTBEAT_BUDGET = 16

@@ -15,6 +15,7 @@ import {
   DEFAULT_GATEWAY_LISTEN,
   DEFAULT_GATEWAY_MAX_SESSIONS,
   DEFAULT_GATEWAY_MAX_TOOLS,
+  DEFAULT_HEARTBEAT_BUDGET,
   DEFAULT_HEARTBEAT_INTERVAL_MS,
   DEFAULT_LISTEN,
   DEFAULT_MAX_CALL_TIMEOUT_MS,
@@ -95,6 +96,7 @@ export const fileConfigSchema = z
     discovery: z
       .strictObject({
         heartbeat_interval_ms: positiveInt.min(100).optional(),
+        heartbeat_budget: positiveInt.optional(),
         suspect_after: positiveInt.optional(),
         dead_after: positiveInt.optional(),
         target_connections: positiveInt.optional(),
@@ -173,6 +175,7 @@ export const nodeOptionsSchema = z.strictObject({
   shutdownGraceMs: positiveInt.optional(),
   logLevel: logLevel.optional(),
   heartbeatIntervalMs: positiveInt.min(20).optional(),
+  heartbeatBudget: positiveInt.optional(),
   suspectAfter: positiveInt.optional(),
   deadAfter: positiveInt.optional(),
   targetConnections: positiveInt.optional(),
@@ -218,6 +221,7 @@ export interface ResolvedNodeOptions {
   shutdownGraceMs: number
   servers: UpstreamSpec[]
   heartbeatIntervalMs: number
+  heartbeatBudget: number
   suspectAfter: number
   deadAfter: number
   targetConnections: number
@@ -285,6 +289,7 @@ export function fileConfigToOptions(config: FileConfig): NodeOptions {
     logLevel: config.log_level,
     servers: config.servers != null ? serversToSpecs(config.servers) : undefined,
     heartbeatIntervalMs: config.discovery?.heartbeat_interval_ms,
+    heartbeatBudget: config.discovery?.heartbeat_budget,
     suspectAfter: config.discovery?.suspect_after,
     deadAfter: config.discovery?.dead_after,
     targetConnections: config.discovery?.target_connections,
@@ -324,6 +329,7 @@ export function resolveNodeOptions(options: NodeOptions, defaultAlias: string): 
     shutdownGraceMs: options.shutdownGraceMs ?? DEFAULT_SHUTDOWN_GRACE_MS,
     servers: options.servers ?? [],
     heartbeatIntervalMs: options.heartbeatIntervalMs ?? DEFAULT_HEARTBEAT_INTERVAL_MS,
+    heartbeatBudget: options.heartbeatBudget ?? DEFAULT_HEARTBEAT_BUDGET,
     suspectAfter: options.suspectAfter ?? DEFAULT_SUSPECT_AFTER,
     deadAfter: options.deadAfter ?? DEFAULT_DEAD_AFTER,
     targetConnections: options.targetConnections ?? DEFAULT_TARGET_CONNECTIONS,

@@ -40,6 +40,12 @@ export interface DiscoveryComponents {
 export interface DiscoveryInit {
   alias: string
   intervalMs: number
+  /**
+   * About how many heartbeats the whole mesh publishes per interval. Up to this many nodes each one
+   * publishes every interval; past it, each stretches its period to `intervalMs × nodes / budget`, so
+   * that the heartbeat traffic of a node stays bounded by the gossip degree, not the mesh size.
+   */
+  heartbeatBudget: number
   suspectAfter: number
   deadAfter: number
   targetConnections: number
@@ -76,6 +82,7 @@ export class Discovery {
   private readonly advertiser: ToolAdvertiser
   private readonly pulling = new Set<string>()
   private readonly waiting = new Set<string>()
+  private lastPublished = 0
   private readonly again = new Set<string>()
   private readonly validated = new WeakMap<object, Heartbeat>()
   private readonly failures = new Map<string, number>()
@@ -148,7 +155,7 @@ export class Discovery {
     registry.addEventListener('change', this.onRegistryChange)
     this.advertiser.start(() => registry.list().map((t) => t.name))
     const every = (): void => {
-      void this.publish()
+      if (Date.now() - this.lastPublished >= this.period() - this.init.intervalMs / 2) void this.publish()
       this.table.tick()
       void this.keepConnected()
       // A provide fails while the routing table is still empty: try again until every name is out.
@@ -171,6 +178,12 @@ export class Discovery {
     registry.removeEventListener('change', this.onRegistryChange)
   }
 
+  /** How often this node publishes now: every interval, stretched in meshes larger than the budget. */
+  period(): number {
+    const nodes = this.table.liveCount + 1
+    return Math.round(this.init.intervalMs * Math.max(1, nodes / this.init.heartbeatBudget))
+  }
+
   /** Publishes this node's heartbeat now. */
   async publish(): Promise<void> {
     if (!this.running) return
@@ -189,7 +202,9 @@ export class Discovery {
       version: VERSION,
       tools: registry.list().length,
       digest: this.digest(),
+      periodMs: this.period(),
     }
+    this.lastPublished = Date.now()
     const data = encodeHeartbeat(heartbeat)
     try {
       await libp2p.services.pubsub.publish(HEARTBEAT_TOPIC, data)

@@ -25,6 +25,8 @@ export const heartbeatSchema = z.strictObject({
   version: z.string().max(32),
   tools: z.number().int().nonnegative(),
   digest: z.string().regex(/^[0-9a-f]{32}$/),
+  /** How often this node publishes now, in ms (it stretches in large meshes); judged by it. */
+  periodMs: z.number().int().positive().max(3_600_000).optional(),
 })
 
 /** A heartbeat. */

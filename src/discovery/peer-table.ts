@@ -24,6 +24,8 @@ export interface MeshPeer {
   load?: Heartbeat['load']
   version?: string
   uptimeMs?: number
+  /** How often the peer says it publishes, in ms. */
+  periodMs?: number
   /** Digest of the catalog the peer announces. */
   digest?: string
   /** The peer's tools, as last pulled, and the digest they were pulled for. */
@@ -62,7 +64,8 @@ export class PeerTable extends TypedEventEmitter<PeerTableEvents> {
   onHeartbeat(hb: Heartbeat, now = Date.now()): boolean {
     const known = this.peers.get(hb.peerId)
     // A restarted node starts its sequence again: accept a lower seq once it has been silent a while.
-    const restarted = known?.lastHeartbeat != null && now - known.lastHeartbeat > this.init.intervalMs * 2
+    const period = known?.periodMs ?? this.init.intervalMs
+    const restarted = known?.lastHeartbeat != null && now - known.lastHeartbeat > period * 2
     if (known?.seq != null && hb.seq <= known.seq && !restarted) return false
     const peer: MeshPeer = {
       ...(known ?? { state: 'alive' }),
@@ -76,6 +79,7 @@ export class PeerTable extends TypedEventEmitter<PeerTableEvents> {
       version: hb.version,
       uptimeMs: hb.uptimeMs,
       digest: hb.digest,
+      periodMs: Math.max(hb.periodMs ?? this.init.intervalMs, this.init.intervalMs),
     }
     this.peers.set(hb.peerId, peer)
     this.setState(peer, 'alive')
@@ -94,7 +98,8 @@ export class PeerTable extends TypedEventEmitter<PeerTableEvents> {
   /** Re-evaluates every peer's state against the clock. */
   tick(now = Date.now()): void {
     for (const peer of this.peers.values()) {
-      const missed = (now - peer.lastSeen) / this.init.intervalMs
+      // Each peer is judged by the period it announces: in a large mesh, heartbeats come less often.
+      const missed = (now - peer.lastSeen) / (peer.periodMs ?? this.init.intervalMs)
       this.setState(
         peer,
         missed >= this.init.deadAfter ? 'dead' : missed >= this.init.suspectAfter ? 'suspect' : 'alive',
@@ -113,6 +118,13 @@ export class PeerTable extends TypedEventEmitter<PeerTableEvents> {
 
   get(peerId: string): MeshPeer | undefined {
     return this.peers.get(peerId)
+  }
+
+  /** Peers not dead. */
+  get liveCount(): number {
+    let n = 0
+    for (const p of this.peers.values()) if (p.state !== 'dead') n++
+    return n
   }
 
   /** Every peer, alive first, then by alias. */

@@ -153,6 +153,7 @@ export class CordNode extends TypedEventEmitter<CordNodeEvents> {
       {
         alias: options.alias,
         intervalMs: options.heartbeatIntervalMs,
+        heartbeatBudget: options.heartbeatBudget,
         suspectAfter: options.suspectAfter,
         deadAfter: options.deadAfter,
         targetConnections: options.targetConnections,
@@ -451,6 +452,7 @@ export class CordNode extends TypedEventEmitter<CordNodeEvents> {
         ...this.discovery.stats,
         peers: this.discovery.table.list().length,
         digest: this.discovery.digest(),
+        periodMs: this.discovery.period(),
       },
     }
   }

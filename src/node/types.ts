@@ -79,6 +79,6 @@ export interface NodeStatus {
   tools: number
   /** The hosted MCP servers and their state. */
   upstreams: UpstreamStatus[]
-  /** Heartbeats sent, received and rejected; peers in the table; this node's catalog digest. */
-  discovery: DiscoveryStats & { peers: number; digest: string }
+  /** Heartbeats sent, received and rejected; peers in the table; this node's catalog digest and heartbeat period. */
+  discovery: DiscoveryStats & { peers: number; digest: string; periodMs: number }
 }

@@ -117,6 +117,17 @@ describe('admission control', () => {
     expect(server.status().activeCalls.inbound).toBe(0)
   })
 
+  it('caps inbound MCP sessions: one over the limit is refused, the others keep working', async () => {
+    const server = await h.spawn({ limits: { maxSessions: 1 } })
+    const first = await h.spawn({ bootstrap: [server.multiaddrs[0]!] })
+    const second = await h.spawn({ bootstrap: [server.multiaddrs[0]!] })
+    expect((await first.callTool(server.peerId, 'echo', { text: '1' })).content).toHaveLength(1)
+    const refused = await failure(second.callTool(server.peerId, 'echo', { text: '2' }, { timeout: 5_000 }))
+    expect(refused.error.name).toBe('PeerUnreachableError')
+    expect(refused.error.message).toMatch(/did not complete the MCP handshake/)
+    expect((await first.callTool(server.peerId, 'echo', { text: '3' })).content).toHaveLength(1)
+  })
+
   it("the caller's deadline travels with the call, and the serving node caps it", async () => {
     const server = await h.spawn({ maxCallTimeout: 400 })
     const caller = await h.spawn({ bootstrap: [server.multiaddrs[0]!] })

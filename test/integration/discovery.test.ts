@@ -41,12 +41,18 @@ describe('a mesh of 12 nodes', () => {
     // Intervals are counted on the provider's own heartbeat clock (one publish at once on the change,
     // then one per interval), so that a slow shared machine stretches both sides alike.
     const before = provider.status().discovery.published
-    provider.registerTool('only_on_n11', { description: 'served by n11 alone' }, () => ({
-      content: [{ type: 'text', text: 'n11 here' }],
-    }))
+    // Read-only, as such a tool would declare: a call that meets a session broken by the connection
+    // churn of a forming mesh is then retried on a new one (this test is about discovery).
+    provider.registerTool(
+      'only_on_n11',
+      { description: 'served by n11 alone', annotations: { readOnlyHint: true } },
+      () => ({
+        content: [{ type: 'text', text: 'n11 here' }],
+      }),
+    )
     await waitFor(
       () => nodes.slice(0, 11).every((n) => n.catalog().some((t) => t.name === 'only_on_n11')),
-      10_000,
+      30_000,
     )
     const intervals = provider.status().discovery.published - before - 1
     expect(intervals).toBeLessThanOrEqual(3)
@@ -70,7 +76,7 @@ describe('a mesh of 12 nodes', () => {
     expect(servedBy(result)).toBe(nodes[7]!.peerId)
     expect((await failure(nodes[2]!.callTool('nobody', 'echo', {}))).error.name).toBe('UnknownTargetError')
     const twin = await h.spawn({ ...MESH, alias: 'n7', bootstrap: [nodes[1]!.multiaddrs[0]!] })
-    await waitFor(() => nodes[2]!.status().discovery.peers === 12, 10_000)
+    await waitFor(() => nodes[2]!.status().discovery.peers === 12, 30_000)
     const ambiguous = await failure(nodes[2]!.callTool('n7', 'echo', { text: 'x' }))
     expect(ambiguous.error.name).toBe('AmbiguousAliasError')
     expect(ambiguous.error.message).toContain(twin.peerId)
@@ -93,11 +99,11 @@ describe('a mesh of 12 nodes', () => {
       }))
     }
     const caller = nodes[1]!
-    await waitFor(() => caller.catalog().find((t) => t.name === 'shared_ro')?.providers.length === 2, 10_000)
+    await waitFor(() => caller.catalog().find((t) => t.name === 'shared_ro')?.providers.length === 2, 30_000)
     const stopped = Date.now()
     await a.stop()
     // dead after `deadAfter` missed intervals (plus one interval for the tick that notices)
-    await waitFor(() => caller.libp2p && caller.status() && peerState(caller, a.peerId) === 'dead', 10_000)
+    await waitFor(() => caller.libp2p && caller.status() && peerState(caller, a.peerId) === 'dead', 30_000)
     expect(Date.now() - stopped).toBeLessThanOrEqual((MESH.deadAfter! + 2) * INTERVAL)
     for (let i = 0; i < 5; i++) {
       const result = await caller.callTool(undefined, 'shared_ro', {})
@@ -110,9 +116,9 @@ describe('a mesh of 12 nodes', () => {
     const first = await h.spawn({ ...MESH, dir, alias: 'phoenix', bootstrap: [nodes[2]!.multiaddrs[0]!] })
     first.registerTool('phoenix_tool', {}, () => ({ content: [{ type: 'text', text: 'risen' }] }))
     const caller = nodes[8]!
-    await waitFor(() => caller.catalog().some((t) => t.name === 'phoenix_tool'), 10_000)
+    await waitFor(() => caller.catalog().some((t) => t.name === 'phoenix_tool'), 30_000)
     await first.stop()
-    await waitFor(() => peerState(caller, first.peerId) !== 'alive', 10_000)
+    await waitFor(() => peerState(caller, first.peerId) !== 'alive', 30_000)
     const again = await h.spawn({ ...MESH, dir, alias: 'phoenix', bootstrap: [nodes[3]!.multiaddrs[0]!] })
     again.registerTool('phoenix_tool', {}, () => ({ content: [{ type: 'text', text: 'risen again' }] }))
     expect(again.peerId).toBe(first.peerId)
@@ -123,7 +129,7 @@ describe('a mesh of 12 nodes', () => {
         .callTool('phoenix', 'phoenix_tool', {}, { timeout: 1_000 })
         .catch(() => undefined)
       return r?.content[0]?.type === 'text' && (r.content[0] as { text: string }).text === 'risen again'
-    }, 10_000)
+    }, 30_000)
   })
 
   it("rejects forged heartbeats: another peer's ID, or a bad schema", async () => {
@@ -165,14 +171,14 @@ describe('a mesh of 12 nodes', () => {
     const provider = nodes[9]!
     provider.registerTool('after_boot_died', {}, () => ({ content: [{ type: 'text', text: 'still here' }] }))
     const live = nodes.filter((n) => n.status().state === 'running' && n !== provider)
-    await waitFor(() => live.every((n) => n.catalog().some((t) => t.name === 'after_boot_died')), 10_000)
+    await waitFor(() => live.every((n) => n.catalog().some((t) => t.name === 'after_boot_died')), 30_000)
     for (const n of live)
       expect((await n.callTool(undefined, 'after_boot_died', {})).content).toEqual([
         { type: 'text', text: 'still here' },
       ])
     // and a new node joins through any member
     const late = await h.spawn({ ...MESH, alias: 'late', bootstrap: [nodes[4]!.multiaddrs[0]!] })
-    await waitFor(() => late.catalog().some((t) => t.name === 'after_boot_died'), 10_000)
+    await waitFor(() => late.catalog().some((t) => t.name === 'after_boot_died'), 30_000)
   })
 })
 

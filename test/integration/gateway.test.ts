@@ -19,6 +19,7 @@ import { pino } from 'pino'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { daemonSettings } from '../../src/config/schema.ts'
 import { type Daemon, startDaemon } from '../../src/control/daemon.ts'
+import type { GatewayHttpInit } from '../../src/gateway/http.ts'
 import { type CordNode, createNode } from '../../src/index.ts'
 
 const modules = fileURLToPath(new URL('../../node_modules/', import.meta.url))
@@ -265,6 +266,111 @@ describe('MCP gateway on a catalog larger than max_tools', () => {
       await client.close()
       await gateway.close()
       await node.stop()
+    }
+  })
+})
+
+/** A node with a gateway and its HTTP endpoint; `close()` stops all three. */
+async function gatewayStack(http: Partial<GatewayHttpInit>) {
+  const { Gateway } = await import('../../src/gateway/gateway.ts')
+  const { GatewayHttpServer } = await import('../../src/gateway/http.ts')
+  const node = await createNode({ listen: ['/ip4/127.0.0.1/tcp/0'], logLevel: 'silent' })
+  const gateway = new Gateway(node, { maxTools: 100 }, pino({ level: 'silent' }))
+  await node.start()
+  const server = new GatewayHttpServer(
+    gateway,
+    {
+      listen: '127.0.0.1:0',
+      allowedHosts: [],
+      allowedOrigins: [],
+      idleTimeoutMs: 60_000,
+      maxSessions: 4,
+      maxBodyBytes: 1 << 20,
+      ...http,
+    },
+    pino({ level: 'silent' }),
+  )
+  const url = new URL((await server.start()).replace('0.0.0.0', '127.0.0.1'))
+  const close = async (): Promise<void> => {
+    await server.stop()
+    await gateway.close()
+    await node.stop()
+  }
+  return { gateway, http: server, url, close }
+}
+
+describe('MCP gateway off loopback', () => {
+  it('needs allow_remote in config, and then a bearer token on every request', async () => {
+    const { parseConfig } = await import('../../src/config/load.ts')
+    expect(() => parseConfig('[gateway]\nlisten = "0.0.0.0:0"\n', 'config.toml')).toThrow(/allow_remote/)
+    expect(
+      parseConfig('[gateway]\nlisten = "0.0.0.0:0"\nallow_remote = true\n', 'config.toml').gateway
+        ?.allow_remote,
+    ).toBe(true)
+    const { url, close } = await gatewayStack({
+      listen: '0.0.0.0:0',
+      token: 't'.repeat(64),
+      allowedHosts: ['127.0.0.1'],
+    })
+    try {
+      const anonymous = await fetch(url, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: '{}',
+      })
+      expect(anonymous.status).toBe(401)
+      const client = new Client({ name: 't', version: '1' })
+      await client.connect(
+        new StreamableHTTPClientTransport(url, {
+          requestInit: { headers: { authorization: `Bearer ${'t'.repeat(64)}` } },
+        }),
+      )
+      expect((await client.listTools()).tools.map((t) => t.name)).toContain('echo')
+      await client.close()
+    } finally {
+      await close()
+    }
+  })
+
+  it('closes sessions that see no request for idle_timeout_ms (an open event stream counts as a request)', async () => {
+    const { gateway, http, url, close } = await gatewayStack({ idleTimeoutMs: 300 })
+    try {
+      // a client that initializes and goes away without ending its session (no DELETE, no event stream)
+      const headers = { 'content-type': 'application/json', accept: 'application/json, text/event-stream' }
+      const init = await fetch(url, {
+        method: 'POST',
+        headers,
+        body: JSON.stringify({
+          jsonrpc: '2.0',
+          id: 1,
+          method: 'initialize',
+          params: {
+            protocolVersion: '2025-06-18',
+            capabilities: {},
+            clientInfo: { name: 'gone', version: '1' },
+          },
+        }),
+      })
+      const session = init.headers.get('mcp-session-id')!
+      await init.text()
+      expect(http.sessionCount).toBe(1)
+      await waitFor(() => http.sessionCount === 0, 5_000)
+      expect(gateway.sessionCount).toBe(0)
+      const late = await fetch(url, {
+        method: 'POST',
+        headers: { ...headers, 'mcp-session-id': session },
+        body: JSON.stringify({ jsonrpc: '2.0', id: 2, method: 'tools/list' }),
+      })
+      expect(late.status).toBe(404)
+      expect(await late.text()).toMatch(/unknown or expired session/)
+      // a client holding its event stream open is not idle
+      const live = new Client({ name: 't', version: '1' })
+      await live.connect(new StreamableHTTPClientTransport(url))
+      await new Promise((r) => setTimeout(r, 900))
+      expect((await live.listTools()).tools.length).toBeGreaterThan(0)
+      await live.close()
+    } finally {
+      await close()
     }
   })
 })

@@ -86,6 +86,20 @@ describe('peer table', () => {
     expect(states).toEqual(['suspect', 'dead', 'alive'])
   })
 
+  it('judges a peer by the period it announces (a large mesh stretches periods)', () => {
+    const t = table()
+    t.onHeartbeat({ ...heartbeat('slow', 1), periodMs: 400 }, 1_000)
+    t.onHeartbeat({ ...heartbeat('fast', 1), periodMs: 10 }, 1_000) // never shorter than our interval
+    t.tick(1_350) // 3.5 of our intervals
+    expect(t.get('slow')?.state).toBe('alive')
+    expect(t.get('fast')?.state).toBe('suspect')
+    t.tick(2_200) // 3 of its periods
+    expect(t.get('slow')?.state).toBe('suspect')
+    t.tick(3_400) // 6 of its periods
+    expect(t.get('slow')?.state).toBe('dead')
+    expect(t.liveCount).toBe(0)
+  })
+
   it('ignores a replayed heartbeat, but takes a restarted node whose sequence starts again', () => {
     const t = table()
     expect(t.onHeartbeat(heartbeat('p1', 5), 1_000)).toBe(true)
