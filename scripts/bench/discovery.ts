@@ -5,7 +5,7 @@
  * bytes each node writes on its gossipsub streams per second (its own heartbeats and those it
  * relays), next to the bytes of its own heartbeats alone.
  */
-import type { Stream } from '@libp2p/interface'
+import type { Connection, Stream } from '@libp2p/interface'
 import { type CordNode, createNode } from '../../dist/index.js'
 
 const INTERVAL_MS = Number(process.env.BENCH_HEARTBEAT_MS ?? 2_000)
@@ -15,19 +15,32 @@ const SETTLE_LIMIT_MS = 90_000
 /** How long the new tool may take to become callable at the farthest node. */
 const CALLABLE_LIMIT_MS = 60_000
 
-/** Counts the bytes written on every open gossipsub stream of a node. */
+/**
+ * Counts the bytes a node writes on its gossipsub streams (`/meshsub/…`): those open now, and those
+ * of connections opened later (catalog pulls and churn open connections while the mesh runs).
+ */
 function countGossipBytes(node: CordNode): () => number {
   let bytes = 0
-  for (const connection of node.libp2p.getConnections()) {
-    for (const stream of connection.streams as Stream[]) {
-      if (!stream.protocol?.startsWith('/meshsub/')) continue
-      const send = stream.send.bind(stream)
-      stream.send = (data) => {
-        bytes += data.byteLength
-        return send(data)
-      }
+  const wrapStream = (stream: Stream): void => {
+    if (!stream.protocol?.startsWith('/meshsub/') || (stream as { counted?: boolean }).counted) return
+    ;(stream as { counted?: boolean }).counted = true
+    const send = stream.send.bind(stream)
+    stream.send = (data) => {
+      bytes += data.byteLength
+      return send(data)
     }
   }
+  const wrapConnection = (connection: Connection): void => {
+    for (const stream of connection.streams as Stream[]) wrapStream(stream)
+    const newStream = connection.newStream.bind(connection)
+    connection.newStream = (async (...args: Parameters<Connection['newStream']>) => {
+      const stream = await newStream(...args)
+      wrapStream(stream)
+      return stream
+    }) as Connection['newStream']
+  }
+  for (const connection of node.libp2p.getConnections()) wrapConnection(connection)
+  node.libp2p.addEventListener('connection:open', (evt) => wrapConnection(evt.detail))
   return () => bytes
 }
 

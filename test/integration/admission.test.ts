@@ -131,10 +131,10 @@ describe('admission control', () => {
   it("the caller's deadline travels with the call, and the serving node caps it", async () => {
     const server = await h.spawn({ maxCallTimeout: 400 })
     const caller = await h.spawn({ bootstrap: [server.multiaddrs[0]!] })
-    const capped = await failure(caller.callTool(server.peerId, 'sleep', { ms: 10_000 }, { timeout: 20_000 }))
+    const capped = await failure(caller.callTool(server.peerId, 'sleep', { ms: 60_000 }, { timeout: 60_000 }))
     expect(capped.error.name).toBe('CallTimeoutError')
     expect(capped.error.message).toMatch(/deadline of 400 ms at the serving node/)
-    expect(capped.ms).toBeLessThan(5_000)
+    expect(capped.ms).toBeLessThan(30_000) // the serving node cut it, long before the caller's 60 s
     const own = await failure(caller.callTool(server.peerId, 'sleep', { ms: 10_000 }, { timeout: 300 }))
     expect(own.error.name).toBe('CallTimeoutError')
     await waitFor(() => server.status().activeCalls.inbound === 0, 3_000)
