@@ -14,6 +14,8 @@
  * Then the discovery benchmark (scripts/bench/discovery.ts) for meshes of BENCH_MESH_SIZES nodes
  * (default 10,25,50; empty to skip).
  *
+ * BENCH_DEBUG=1 prints each path's progress on stderr.
+ *
  * Environment: BENCH_CALLS (sequential calls per round, default 2000), BENCH_BURST (calls per
  * 64-in-flight run, default 6400), BENCH_ROUNDS (default 3).
  */
@@ -194,6 +196,7 @@ async function measure(target: Target): Promise<Measurement> {
   const times: number[] = []
   const start = performance.now()
   for (let i = 0; i < CALLS; i++) {
+    if (process.env.BENCH_DEBUG && i % 500 === 0) process.stderr.write(`    ${target.name} seq ${i}\n`)
     const t = performance.now()
     await target.call()
     times.push(performance.now() - t)
@@ -201,6 +204,10 @@ async function measure(target: Target): Promise<Measurement> {
   const sequential = performance.now() - start
   times.sort((x, y) => x - y)
   let next = 0
+  if (process.env.BENCH_DEBUG) {
+    const t = setInterval(() => process.stderr.write(`    ${target.name} burst ${next}\n`), 2000)
+    t.unref()
+  }
   const burstStart = performance.now()
   await Promise.all(
     Array.from({ length: IN_FLIGHT }, async () => {
@@ -257,13 +264,17 @@ async function main(): Promise<void> {
   const gateway = new Gateway(local, { maxTools: 1000 }, local.log)
   await local.start()
   const [mesh, raw, bridged] = await meshAndRaw(local)
-  const targets = [mesh!, raw!, await http(), await stdio(), bridged!, await gatewayPath(local, gateway)]
+  // The gateway path goes first: measured after the others it stalled once (see README, open problem).
+  const targets = [await gatewayPath(local, gateway), mesh!, raw!, await http(), await stdio(), bridged!]
   const rounds = new Map<string, Measurement[]>(targets.map((t) => [t.name, []]))
   console.log(
     `node ${process.version}; ${CALLS} sequential calls and ${BURST} calls at ${IN_FLIGHT} in flight per path and round; ${ROUNDS} rounds, interleaved\n`,
   )
   for (let round = 1; round <= ROUNDS; round++) {
-    for (const target of targets) rounds.get(target.name)!.push(await measure(target))
+    for (const target of targets) {
+      rounds.get(target.name)!.push(await measure(target))
+      process.stderr.write(`  round ${round}: ${target.name} done\n`)
+    }
     process.stderr.write(`round ${round}/${ROUNDS} done\n`)
   }
   const results = new Map<string, Measurement>()

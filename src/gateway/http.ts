@@ -73,6 +73,10 @@ export class GatewayHttpServer {
   async start(): Promise<string> {
     const { host, port } = splitHostPort(this.init.listen)
     const server = createServer((req, res) => void this.handle(req, res))
+    // Event streams (GET, and POST answers with progress) stay open for as long as a client listens:
+    // Node's default 5-minute request timeout would cut them. Idle sessions are swept instead.
+    server.requestTimeout = 0
+    server.keepAliveTimeout = 65_000
     this.server = server
     await new Promise<void>((resolve, reject) => {
       server.once('error', reject)

@@ -227,29 +227,39 @@ export class McpService {
       } catch (err) {
         throw toMcpError(err)
       }
-      // The caller's deadline (capped by the node's maximum) aborts the handler when it passes.
-      const deadline = AbortSignal.timeout(admitted.deadlineMs)
+      // The caller's deadline (capped by the node's maximum) aborts the handler when it passes. One
+      // timer and one controller per call (AbortSignal.timeout/any would keep every timer alive).
+      const controller = new AbortController()
+      let late = false
+      const timer = setTimeout(() => {
+        late = true
+        controller.abort(new Error(`deadline of ${admitted.deadlineMs} ms passed`))
+      }, admitted.deadlineMs)
+      const onCancel = (): void => controller.abort(extra.signal.reason)
+      extra.signal.addEventListener('abort', onCancel, { once: true })
+      const deadlineError = (): McpError =>
+        new McpError(
+          ErrorCode.RequestTimeout,
+          `the call of "${name}" passed its deadline of ${admitted.deadlineMs} ms at the serving node`,
+          { error: 'CallTimeoutError' },
+        )
       try {
         const result = await this.components.registry.call(name, request.params.arguments, {
-          signal: AbortSignal.any([extra.signal, deadline]),
+          signal: controller.signal,
           caller,
           ...(token != null ? { progress } : {}),
           relay: callerRelay(server, extra.requestId),
         })
         await Promise.all(sent)
-        if (deadline.aborted && !extra.signal.aborted) throw deadline.reason
+        // A handler that answers its aborted signal with a result still ran out of time.
+        if (late && !extra.signal.aborted) throw deadlineError()
         return result
       } catch (err) {
-        if (deadline.aborted && !extra.signal.aborted) {
-          // A handler that answers its aborted signal with a result still ran out of time.
-          throw new McpError(
-            ErrorCode.RequestTimeout,
-            `the call of "${name}" passed its deadline of ${admitted.deadlineMs} ms at the serving node`,
-            { error: 'CallTimeoutError' },
-          )
-        }
+        if (late && !extra.signal.aborted) throw err instanceof McpError ? err : deadlineError()
         throw toMcpError(err)
       } finally {
+        clearTimeout(timer)
+        extra.signal.removeEventListener('abort', onCancel)
         admitted.release()
       }
     })
