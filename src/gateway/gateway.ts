@@ -17,6 +17,7 @@ import {
 import { definitionHash } from '../admission/pin.ts'
 import { VERSION } from '../constants.ts'
 import type { Logger } from '../logger.ts'
+import { passesLevel, SEVERITY } from '../mcp/catalog-handlers.ts'
 import type { ClientHandlers } from '../mcp/client-handlers.ts'
 import type { CordNode } from '../node/node.ts'
 import { callFailure, unknownTool } from './errors.ts'
@@ -45,16 +46,6 @@ interface InFlight {
 }
 
 const NO_SDK_TIMEOUT = 2_147_483_647
-const SEVERITY: LoggingLevel[] = [
-  'debug',
-  'info',
-  'notice',
-  'warning',
-  'error',
-  'critical',
-  'alert',
-  'emergency',
-]
 
 /** The definition hash of each provider's tool. */
 function pinsOf(entry: Named<Tool>): Record<string, string> {
@@ -243,7 +234,7 @@ export class Gateway {
     const { peer, params } = evt.detail
     const logger = `${this.label(peer)}${params.logger != null ? `/${params.logger}` : ''}`
     for (const s of this.sessions) {
-      if (s.logLevel == null || SEVERITY.indexOf(params.level) < SEVERITY.indexOf(s.logLevel)) continue
+      if (!passesLevel(params.level, s.logLevel)) continue
       void s.server.sendLoggingMessage({ ...params, logger }).catch(() => {})
     }
   }

@@ -105,7 +105,8 @@ export function installCatalogHandlers(
   })
 }
 
-const SEVERITY: LoggingLevel[] = [
+/** Logging levels, least severe first. */
+export const SEVERITY: LoggingLevel[] = [
   'debug',
   'info',
   'notice',

@@ -21,20 +21,11 @@ import { daemonSettings } from '../../src/config/schema.ts'
 import { type Daemon, startDaemon } from '../../src/control/daemon.ts'
 import type { GatewayHttpInit } from '../../src/gateway/http.ts'
 import { type CordNode, createNode } from '../../src/index.ts'
+import { waitFor } from '../helpers/harness.ts'
 
 const modules = fileURLToPath(new URL('../../node_modules/', import.meta.url))
 const EVERYTHING = join(modules, '@modelcontextprotocol/server-everything/dist/index.js')
 const CANCEL_FIXTURE = fileURLToPath(new URL('../fixtures/cancel-server.mjs', import.meta.url))
-
-async function waitFor<T>(probe: () => T | undefined | false, timeoutMs = 15_000): Promise<T> {
-  const deadline = Date.now() + timeoutMs
-  for (;;) {
-    const value = probe()
-    if (value !== undefined && value !== false) return value
-    if (Date.now() > deadline) throw new Error('condition not met in time')
-    await new Promise((r) => setTimeout(r, 50))
-  }
-}
 
 describe('MCP gateway over Streamable HTTP', () => {
   let dir: string
