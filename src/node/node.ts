@@ -476,14 +476,39 @@ export class CordNode extends TypedEventEmitter<CordNodeEvents> {
     if (this.state !== 'running') throw new NotStartedError('the node is not started: call start() first')
   }
 
-  /** A signal for one call: its deadline, the caller's signal and the node's shutdown. */
-  private callSignal(options: CallOptions): { signal: AbortSignal; deadline: AbortSignal; timeout: number } {
+  /**
+   * A signal for one call: its deadline, the caller's signal and the node's shutdown. One timer and
+   * one controller, held until `dispose()`: `AbortSignal.any([AbortSignal.timeout(…)])` can lose its
+   * timeout to the garbage collector and never fire (nodejs/node#57736) — seen as calls that hung
+   * under load in the benchmark.
+   */
+  private callSignal(options: CallOptions): {
+    signal: AbortSignal
+    deadline: AbortSignal
+    timeout: number
+    dispose: () => void
+  } {
     const timeout = options.timeout ?? this.options.callTimeout
     if (!Number.isFinite(timeout) || timeout <= 0)
       throw new InvalidArgumentError(`timeout must be a positive number of milliseconds, got ${timeout}`)
-    const deadline = AbortSignal.timeout(timeout)
-    const signals = [deadline, this.stopping.signal, ...(options.signal != null ? [options.signal] : [])]
-    return { signal: AbortSignal.any(signals), deadline, timeout }
+    const deadline = new AbortController()
+    const controller = new AbortController()
+    const timer = setTimeout(() => {
+      const reason = new DOMException('The operation timed out.', 'TimeoutError')
+      deadline.abort(reason)
+      controller.abort(reason)
+    }, timeout)
+    const sources = [this.stopping.signal, ...(options.signal != null ? [options.signal] : [])]
+    const onAbort = (evt: Event): void => controller.abort((evt.target as AbortSignal).reason)
+    for (const source of sources) {
+      if (source.aborted) controller.abort(source.reason)
+      else source.addEventListener('abort', onAbort, { once: true })
+    }
+    const dispose = (): void => {
+      clearTimeout(timer)
+      for (const source of sources) source.removeEventListener('abort', onAbort)
+    }
+    return { signal: controller.signal, deadline: deadline.signal, timeout, dispose }
   }
 
   private async track<T>(promise: Promise<T>): Promise<T> {
@@ -506,7 +531,7 @@ export class CordNode extends TypedEventEmitter<CordNodeEvents> {
   ): Promise<T> {
     this.assertRunning()
     const peer = parsePeerId(this.router.peerOf(target))
-    const { signal, deadline, timeout } = this.callSignal(options)
+    const { signal, deadline, timeout, dispose } = this.callSignal(options)
     const attempt = async (): Promise<T> => {
       for (let tries = 0; ; tries++) {
         const session = await this.pool.get(peer, signal)
@@ -525,6 +550,8 @@ export class CordNode extends TypedEventEmitter<CordNodeEvents> {
       if (this.stopping.signal.aborted) throw this.stopping.signal.reason
       if (options.signal?.aborted) throw options.signal.reason
       throw fromRemoteError(err, target)
+    } finally {
+      dispose()
     }
   }
 }
