@@ -265,7 +265,6 @@ async function main(): Promise<void> {
   const gateway = new Gateway(local, { maxTools: 1000 }, local.log)
   await local.start()
   const [mesh, raw, bridged] = await meshAndRaw(local)
-  // The gateway path goes first: measured after the others it stalled once (see README, open problem).
   const only = process.env.BENCH_PATHS?.split(',')
   const all = [mesh!, raw!, await http(), await stdio(), bridged!, await gatewayPath(local, gateway)]
   const targets = only != null ? all.filter((t) => only.includes(t.name)) : all
