@@ -39,10 +39,11 @@ export {
 export { StreamTransport, type StreamTransportInit } from './mcp/stream-transport.ts'
 export { createNode } from './node/create.ts'
 export type { MeshCatalogEntry, MeshTool, Provider } from './node/mesh-catalog.ts'
-export { CordNode, type CordNodeEvents, SERVED_BY } from './node/node.ts'
+export { CordNode, SERVED_BY } from './node/node.ts'
 export type {
   CallOptions,
   CallToolResult,
+  CordNodeEvents,
   GetPromptResult,
   NodeStatus,
   PeerInfo,

@@ -3,10 +3,11 @@
  * pinned definitions and the call's deadline, checked in that order before the handler runs.
  */
 import type { Tool } from '@modelcontextprotocol/sdk/types.js'
+import type { ResolvedNodeOptions } from '../config/schema.ts'
 import type { Logger } from '../logger.ts'
-import type { AccessPolicy } from './acl.ts'
+import { AccessPolicy } from './acl.ts'
 import { AccessDeniedError, ToolChangedError } from './errors.ts'
-import type { CallLimiter } from './limits.ts'
+import { CallLimiter } from './limits.ts'
 import { definitionHash, PIN_META } from './pin.ts'
 
 /** `_meta` key of a call request that carries the caller's deadline, in ms from when it was sent. */
@@ -32,6 +33,21 @@ export class Admission {
   readonly limiter: CallLimiter
   private readonly maxCallTimeoutMs: number
   private readonly log: Logger
+
+  /** Admission control as a node's resolved options describe it. */
+  static fromOptions(
+    options: Pick<ResolvedNodeOptions, 'access' | 'limits' | 'maxCallTimeout'>,
+    log: Logger,
+  ): Admission {
+    return new Admission(
+      {
+        policy: new AccessPolicy(options.access.rules, options.access.default),
+        limiter: new CallLimiter(options.limits),
+        maxCallTimeoutMs: options.maxCallTimeout,
+      },
+      log,
+    )
+  }
 
   constructor(init: AdmissionInit, log: Logger) {
     this.policy = init.policy

@@ -30,3 +30,8 @@ export function canonicalJson(value: unknown): string {
   }
   return JSON.stringify(value) ?? 'null'
 }
+
+/** The pinned hash for a call served by `peerId`: one hash for every provider, or one per provider. */
+export function pinFor(pin: string | Record<string, string> | undefined, peerId: string): string | undefined {
+  return typeof pin === 'string' ? pin : pin?.[peerId]
+}

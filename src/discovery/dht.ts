@@ -3,11 +3,13 @@
  * every tool name it serves, and finds the providers of a name. The key of tool `<name>` is the CID
  * (v1, raw, sha256) of the bytes of `cord/tool/<name>`.
  */
+
 import type { Libp2p } from '@libp2p/interface'
 import { CID } from 'multiformats/cid'
 import * as raw from 'multiformats/codecs/raw'
 import { sha256 } from 'multiformats/hashes/sha2'
 import type { Logger } from '../logger.ts'
+import type { PeerTable } from './peer-table.ts'
 
 /** The DHT key of a tool name. */
 export async function toolKey(name: string): Promise<CID> {
@@ -112,4 +114,27 @@ export class ToolAdvertiser {
       await this.libp2p.contentRouting.cancelReprovide?.(await toolKey(name)).catch(() => {})
     }
   }
+}
+
+/** A provider of a tool, with what the peer table knows of it. */
+export interface FoundProvider {
+  peerId: string
+  alias?: string
+  state?: string
+}
+
+/** `ids` with their alias and state from `table` (this node, `self`, is alive). */
+export function describeProviders(
+  ids: string[],
+  self: { peerId: string; alias: string },
+  table: PeerTable,
+): FoundProvider[] {
+  return ids.map((peerId) => {
+    const peer = peerId === self.peerId ? { alias: self.alias, state: 'alive' } : table.get(peerId)
+    return {
+      peerId,
+      ...(peer?.alias != null ? { alias: peer.alias } : {}),
+      ...(peer?.state != null ? { state: peer.state } : {}),
+    }
+  })
 }

@@ -68,7 +68,6 @@ export async function createNode(options: NodeOptions = {}): Promise<CordNode> {
   return new CordNode(resolved, host, node, {
     ...(datastore != null ? { datastore } : {}),
     filter,
-    privateNetwork: psk != null,
     ...(validated.clientHandlers != null
       ? { clientHandlers: validated.clientHandlers as ClientHandlers }
       : {}),

@@ -1,4 +1,5 @@
 /** The mesh catalog: the tools of this node and of the live peers, merged by name. */
+import type { PeerTable } from '../discovery/peer-table.ts'
 import type { Tool } from './types.ts'
 
 /** A peer that serves a tool. */
@@ -26,4 +27,23 @@ export function mergeCatalog(tools: MeshTool[]): MeshCatalogEntry[] {
     byName.set(tool.name, entry)
   }
   return [...byName.values()].sort((a, b) => a.name.localeCompare(b.name))
+}
+
+/** The tools of this node (`own`) and of every peer of `table` that is not dead. */
+export function collectMeshTools(
+  self: { peerId: string; alias: string },
+  own: Tool[],
+  table: PeerTable,
+): MeshTool[] {
+  const tools: MeshTool[] = own.map((tool) => ({ tool, provider: { ...self, state: 'alive' } }))
+  for (const peer of table.list()) {
+    if (peer.state === 'dead') continue
+    const provider = {
+      peerId: peer.peerId,
+      ...(peer.alias != null ? { alias: peer.alias } : {}),
+      state: peer.state,
+    }
+    for (const tool of peer.tools ?? []) tools.push({ tool, provider })
+  }
+  return tools
 }

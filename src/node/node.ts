@@ -1,14 +1,13 @@
 import { TypedEventEmitter } from '@libp2p/interface'
-import type { LoggingLevel, LoggingMessageNotification } from '@modelcontextprotocol/sdk/types.js'
+import type { RequestOptions } from '@modelcontextprotocol/sdk/shared/protocol.js'
+import type { LoggingLevel } from '@modelcontextprotocol/sdk/types.js'
 import type { LevelDatastore } from 'datastore-level'
-import { AccessPolicy } from '../admission/acl.ts'
 import { Admission, DEADLINE_META } from '../admission/admission.ts'
 import type { PeerFilter } from '../admission/gater.ts'
-import { CallLimiter } from '../admission/limits.ts'
-import { PIN_META } from '../admission/pin.ts'
+import { PIN_META, pinFor } from '../admission/pin.ts'
 import type { ResolvedNodeOptions } from '../config/schema.ts'
 import { VERSION } from '../constants.ts'
-import { findProviders } from '../discovery/dht.ts'
+import { describeProviders, type FoundProvider, findProviders } from '../discovery/dht.ts'
 import { Discovery } from '../discovery/discovery.ts'
 import { InvalidArgumentError, NodeStoppingError, NotStartedError } from '../errors.ts'
 import type { Logger } from '../logger.ts'
@@ -25,15 +24,17 @@ import { Router } from '../router/router.ts'
 import { UpstreamHub } from '../upstream/hub.ts'
 import { listAll } from '../upstream/paginate.ts'
 import { settleWithin } from '../util/async.ts'
+import { callDeadline } from './deadline.ts'
 import { listenError } from './errors.ts'
 import type { Host } from './host.ts'
 import { KeepAlive } from './keep-alive.ts'
-import { type MeshCatalogEntry, type MeshTool, mergeCatalog } from './mesh-catalog.ts'
+import { collectMeshTools, type MeshCatalogEntry, type MeshTool, mergeCatalog } from './mesh-catalog.ts'
 import { parsePeerId } from './peer-ids.ts'
 import { listPeers } from './peers.ts'
 import type {
   CallOptions,
   CallToolResult,
+  CordNodeEvents,
   GetPromptResult,
   NodeStatus,
   PeerInfo,
@@ -45,14 +46,6 @@ import type {
 } from './types.ts'
 
 type State = NodeStatus['state']
-
-/** Events of a node. */
-export interface CordNodeEvents {
-  /** The mesh catalog changed: this node's tools, a peer's pulled catalog, or a provider's state. */
-  catalog: CustomEvent<void>
-  /** A peer sent a logging message (see `setRemoteLogLevel`). */
-  'log-message': CustomEvent<{ peer: string; params: LoggingMessageNotification['params'] }>
-}
 
 /** A node of the Cord mesh. Create it with `createNode()`. */
 export class CordNode extends TypedEventEmitter<CordNodeEvents> {
@@ -74,8 +67,6 @@ export class CordNode extends TypedEventEmitter<CordNodeEvents> {
   private removeDemoTools?: () => void
   private clientHandlers?: ClientHandlers
   private readonly admission: Admission
-  /** Whether the node is in a private network (a swarm key). */
-  readonly privateNetwork: boolean
 
   /** Use `createNode()`. */
   constructor(
@@ -85,22 +76,13 @@ export class CordNode extends TypedEventEmitter<CordNodeEvents> {
     parts: {
       datastore?: LevelDatastore
       filter: PeerFilter
-      privateNetwork: boolean
       clientHandlers?: ClientHandlers
     },
   ) {
     super()
     const { datastore, filter, clientHandlers } = parts
     this.clientHandlers = clientHandlers
-    this.privateNetwork = parts.privateNetwork
-    this.admission = new Admission(
-      {
-        policy: new AccessPolicy(options.access.rules, options.access.default),
-        limiter: new CallLimiter(options.limits),
-        maxCallTimeoutMs: options.maxCallTimeout,
-      },
-      log.child({ part: 'admission' }),
-    )
+    this.admission = Admission.fromOptions(options, log.child({ part: 'admission' }))
     this.options = options
     this.host = host
     this.log = log
@@ -198,7 +180,7 @@ export class CordNode extends TypedEventEmitter<CordNodeEvents> {
       throw new NotStartedError('a stopped node cannot be started again; create a new one')
     this.state = 'running'
     this.startedAt = Date.now()
-    if (this.options.demoTools) this.removeDemoTools = registerDemoTools(this.registry, () => this.nodeInfo())
+    if (this.options.demoTools) this.removeDemoTools = registerDemoTools(this.registry, () => this.status())
     try {
       await this.host.start()
     } catch (err) {
@@ -250,11 +232,11 @@ export class CordNode extends TypedEventEmitter<CordNodeEvents> {
   /** The tools of `target` (a peer ID), or of this node when `target` is omitted or is this node. */
   async listTools(target?: string, options: CallOptions = {}): Promise<Tool[]> {
     if (target == null || target === this.peerId) return this.registry.list()
-    return this.withSession(target, options, (session, signal) =>
-      listAll(
-        (cursor) => session.client.listTools({ cursor }, { signal, timeout: NO_SDK_TIMEOUT }),
-        (p) => p.tools,
-      ),
+    return this.listFrom(
+      target,
+      options,
+      (c, cursor, o) => c.listTools({ cursor }, o),
+      (p) => p.tools,
     )
   }
 
@@ -317,40 +299,21 @@ export class CordNode extends TypedEventEmitter<CordNodeEvents> {
   }
 
   /** Providers of tool `name` from the DHT, with what the peer table knows of them. */
-  async findTool(
-    name: string,
-    options: CallOptions = {},
-  ): Promise<Array<{ peerId: string; alias?: string; state?: string }>> {
+  async findTool(name: string, options: CallOptions = {}): Promise<FoundProvider[]> {
     this.assertRunning()
     const signal = options.signal ?? AbortSignal.timeout(options.timeout ?? FIND_TIMEOUT_MS)
     const ids = await findProviders(this.host, name, { signal })
     if (this.registry.has(name) && !ids.includes(this.peerId)) ids.unshift(this.peerId)
-    return ids.map((peerId) => {
-      const peer =
-        peerId === this.peerId ? { alias: this.alias, state: 'alive' } : this.discovery.table.get(peerId)
-      return {
-        peerId,
-        ...(peer?.alias != null ? { alias: peer.alias } : {}),
-        ...(peer?.state != null ? { state: peer.state } : {}),
-      }
-    })
+    return describeProviders(ids, { peerId: this.peerId, alias: this.alias }, this.discovery.table)
   }
 
   /** Every tool of the mesh with the peer that serves it: this node's and the live peers' pulled catalogs. */
   meshTools(): MeshTool[] {
-    const tools: MeshTool[] = this.registry
-      .list()
-      .map((tool) => ({ tool, provider: { peerId: this.peerId, alias: this.alias, state: 'alive' } }))
-    for (const peer of this.discovery.table.list()) {
-      if (peer.state === 'dead') continue
-      const provider = {
-        peerId: peer.peerId,
-        ...(peer.alias != null ? { alias: peer.alias } : {}),
-        state: peer.state,
-      }
-      for (const tool of peer.tools ?? []) tools.push({ tool, provider })
-    }
-    return tools
+    return collectMeshTools(
+      { peerId: this.peerId, alias: this.alias },
+      this.registry.list(),
+      this.discovery.table,
+    )
   }
 
   /** The mesh catalog: every tool name of the mesh, with its providers. */
@@ -376,21 +339,21 @@ export class CordNode extends TypedEventEmitter<CordNodeEvents> {
 
   /** The resources of `target`'s hosted MCP servers. */
   async listResources(target: string, options: CallOptions = {}): Promise<Resource[]> {
-    return this.withSession(target, options, (session, signal) =>
-      listAll(
-        (cursor) => session.client.listResources({ cursor }, { signal, timeout: NO_SDK_TIMEOUT }),
-        (p) => p.resources,
-      ),
+    return this.listFrom(
+      target,
+      options,
+      (c, cursor, o) => c.listResources({ cursor }, o),
+      (p) => p.resources,
     )
   }
 
   /** The resource templates of `target`'s hosted MCP servers. */
   async listResourceTemplates(target: string, options: CallOptions = {}): Promise<ResourceTemplate[]> {
-    return this.withSession(target, options, (session, signal) =>
-      listAll(
-        (cursor) => session.client.listResourceTemplates({ cursor }, { signal, timeout: NO_SDK_TIMEOUT }),
-        (p) => p.resourceTemplates,
-      ),
+    return this.listFrom(
+      target,
+      options,
+      (c, cursor, o) => c.listResourceTemplates({ cursor }, o),
+      (p) => p.resourceTemplates,
     )
   }
 
@@ -403,11 +366,11 @@ export class CordNode extends TypedEventEmitter<CordNodeEvents> {
 
   /** The prompts of `target`'s hosted MCP servers. */
   async listPrompts(target: string, options: CallOptions = {}): Promise<Prompt[]> {
-    return this.withSession(target, options, (session, signal) =>
-      listAll(
-        (cursor) => session.client.listPrompts({ cursor }, { signal, timeout: NO_SDK_TIMEOUT }),
-        (p) => p.prompts,
-      ),
+    return this.listFrom(
+      target,
+      options,
+      (c, cursor, o) => c.listPrompts({ cursor }, o),
+      (p) => p.prompts,
     )
   }
 
@@ -457,58 +420,22 @@ export class CordNode extends TypedEventEmitter<CordNodeEvents> {
     }
   }
 
-  private nodeInfo(): Record<string, unknown> {
-    const s = this.status()
-    return {
-      peerId: s.peerId,
-      alias: s.alias,
-      version: s.version,
-      uptimeMs: s.uptimeMs,
-      addrs: s.addrs,
-      connections: s.connections,
-      tools: s.tools,
-    }
-  }
-
   private assertRunning(): void {
     if (this.state === 'stopping' || this.state === 'stopped')
       throw new NodeStoppingError('the node is stopping or stopped')
     if (this.state !== 'running') throw new NotStartedError('the node is not started: call start() first')
   }
 
-  /**
-   * A signal for one call: its deadline, the caller's signal and the node's shutdown. One timer and
-   * one controller, held until `dispose()`: `AbortSignal.any([AbortSignal.timeout(…)])` can lose its
-   * timeout to the garbage collector and never fire (nodejs/node#57736) — seen as calls that hung
-   * under load in the benchmark.
-   */
-  private callSignal(options: CallOptions): {
-    signal: AbortSignal
-    deadline: AbortSignal
-    timeout: number
-    dispose: () => void
-  } {
-    const timeout = options.timeout ?? this.options.callTimeout
-    if (!Number.isFinite(timeout) || timeout <= 0)
-      throw new InvalidArgumentError(`timeout must be a positive number of milliseconds, got ${timeout}`)
-    const deadline = new AbortController()
-    const controller = new AbortController()
-    const timer = setTimeout(() => {
-      const reason = new DOMException('The operation timed out.', 'TimeoutError')
-      deadline.abort(reason)
-      controller.abort(reason)
-    }, timeout)
-    const sources = [this.stopping.signal, ...(options.signal != null ? [options.signal] : [])]
-    const onAbort = (evt: Event): void => controller.abort((evt.target as AbortSignal).reason)
-    for (const source of sources) {
-      if (source.aborted) controller.abort(source.reason)
-      else source.addEventListener('abort', onAbort, { once: true })
-    }
-    const dispose = (): void => {
-      clearTimeout(timer)
-      for (const source of sources) source.removeEventListener('abort', onAbort)
-    }
-    return { signal: controller.signal, deadline: deadline.signal, timeout, dispose }
+  /** Every page of a list from `target`. */
+  private listFrom<P extends { nextCursor?: string }, T>(
+    target: string,
+    options: CallOptions,
+    list: (client: Session['client'], cursor: string | undefined, o: RequestOptions) => Promise<P>,
+    pick: (page: P) => T[],
+  ): Promise<T[]> {
+    return this.withSession(target, options, (session, signal) =>
+      listAll((cursor) => list(session.client, cursor, { signal, timeout: NO_SDK_TIMEOUT }), pick),
+    )
   }
 
   private async track<T>(promise: Promise<T>): Promise<T> {
@@ -531,7 +458,13 @@ export class CordNode extends TypedEventEmitter<CordNodeEvents> {
   ): Promise<T> {
     this.assertRunning()
     const peer = parsePeerId(this.router.peerOf(target))
-    const { signal, deadline, timeout, dispose } = this.callSignal(options)
+    const timeout = options.timeout ?? this.options.callTimeout
+    if (!Number.isFinite(timeout) || timeout <= 0)
+      throw new InvalidArgumentError(`timeout must be a positive number of milliseconds, got ${timeout}`)
+    const { signal, deadline, dispose } = callDeadline(timeout, [
+      this.stopping.signal,
+      ...(options.signal != null ? [options.signal] : []),
+    ])
     const attempt = async (): Promise<T> => {
       for (let tries = 0; ; tries++) {
         const session = await this.pool.get(peer, signal)
@@ -554,11 +487,6 @@ export class CordNode extends TypedEventEmitter<CordNodeEvents> {
       dispose()
     }
   }
-}
-
-/** The pinned hash for a call served by `peerId`. */
-function pinFor(pin: CallOptions['pin'], peerId: string): string | undefined {
-  return typeof pin === 'string' ? pin : pin?.[peerId]
 }
 
 /** `_meta` key of a call result that names the peer that served it. */

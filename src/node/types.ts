@@ -1,6 +1,7 @@
 import type {
   CallToolResult,
   GetPromptResult,
+  LoggingMessageNotification,
   Progress,
   Prompt,
   ReadResourceResult,
@@ -81,4 +82,12 @@ export interface NodeStatus {
   upstreams: UpstreamStatus[]
   /** Heartbeats sent, received and rejected; peers in the table; this node's catalog digest and heartbeat period. */
   discovery: DiscoveryStats & { peers: number; digest: string; periodMs: number }
+}
+
+/** Events of a node. */
+export interface CordNodeEvents {
+  /** The mesh catalog changed: this node's tools, a peer's pulled catalog, or a provider's state. */
+  catalog: CustomEvent<void>
+  /** A peer sent a logging message (see `setRemoteLogLevel`). */
+  'log-message': CustomEvent<{ peer: string; params: LoggingMessageNotification['params'] }>
 }

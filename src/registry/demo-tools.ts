@@ -5,7 +5,15 @@
 import type { ToolRegistry } from './registry.ts'
 
 /** What `node_info` reports: supplied by the node, read at call time. */
-export type NodeInfoSource = () => Record<string, unknown>
+export type NodeInfoSource = () => {
+  peerId: string
+  alias: string
+  version: string
+  uptimeMs: number
+  addrs: string[]
+  connections: number
+  tools: number
+}
 
 /** Longest wait `sleep` accepts. */
 const MAX_SLEEP_MS = 600_000
@@ -90,7 +98,8 @@ export function registerDemoTools(registry: ToolRegistry, nodeInfo: NodeInfoSour
         annotations: { readOnlyHint: true, idempotentHint: true, openWorldHint: false },
       },
       () => {
-        const info = nodeInfo()
+        const { peerId, alias, version, uptimeMs, addrs, connections, tools } = nodeInfo()
+        const info = { peerId, alias, version, uptimeMs, addrs, connections, tools }
         return { ...text(JSON.stringify(info, null, 2)), structuredContent: info }
       },
     ),
