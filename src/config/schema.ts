@@ -35,6 +35,7 @@ import {
 } from '../constants.ts'
 import type { Logger } from '../logger.ts'
 import type { ClientHandlers } from '../mcp/client-handlers.ts'
+import { isLoopbackHost, splitHostPort } from '../util/http-listen.ts'
 import {
   accessSchema,
   alias,
@@ -248,8 +249,7 @@ export interface DaemonSettings {
 
 /** Whether a `host:port` is on a loopback address. */
 export function isLoopbackListen(listen: string): boolean {
-  const host = listen.slice(0, listen.lastIndexOf(':')).replace(/^\[|\]$/g, '')
-  return host === 'localhost' || host === '::1' || /^127\.\d+\.\d+\.\d+$/.test(host)
+  return isLoopbackHost(splitHostPort(listen).host)
 }
 
 /** Turns a file config into `createNode()` options (defaults are applied later, in one place). */

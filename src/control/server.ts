@@ -8,6 +8,7 @@ import type { AddressInfo } from 'node:net'
 import { CordError, type ErrorKind } from '../errors.ts'
 import type { Logger } from '../logger.ts'
 import type { CordNode } from '../node/node.ts'
+import { listenOn } from '../util/http-listen.ts'
 import { type RouteHandler, routes } from './routes.ts'
 
 /** Largest request body accepted: a call's arguments. */
@@ -75,16 +76,9 @@ export class ControlServer {
   }
 
   async start(): Promise<string> {
-    const { host, port } = splitHostPort(this.init.listen)
     const server = createServer((req, res) => void this.handle(req, res))
     this.server = server
-    await new Promise<void>((resolve, reject) => {
-      server.once('error', reject)
-      server.listen(port, host, () => {
-        server.off('error', reject)
-        resolve()
-      })
-    })
+    await listenOn(server, this.init.listen)
     return this.url as string
   }
 
@@ -150,9 +144,4 @@ async function readJson(req: IncomingMessage): Promise<unknown> {
   } catch (err) {
     throw new HttpError(400, `request body is not JSON: ${(err as Error).message}`)
   }
-}
-
-function splitHostPort(listen: string): { host: string; port: number } {
-  const i = listen.lastIndexOf(':')
-  return { host: listen.slice(0, i).replace(/^\[|\]$/g, ''), port: Number(listen.slice(i + 1)) }
 }

@@ -10,6 +10,7 @@ import type { AddressInfo } from 'node:net'
 import { StreamableHTTPServerTransport } from '@modelcontextprotocol/sdk/server/streamableHttp.js'
 import { isInitializeRequest } from '@modelcontextprotocol/sdk/types.js'
 import type { Logger } from '../logger.ts'
+import { isLoopbackHost, listenOn } from '../util/http-listen.ts'
 import type { Gateway, GatewaySession } from './gateway.ts'
 
 /** Settings of the endpoint. */
@@ -35,11 +36,6 @@ interface HttpSession {
 }
 
 const LOOPBACK_NAMES = ['localhost', '127.0.0.1', '[::1]']
-
-/** Whether `host` (an IP or name, IPv6 without brackets) is a loopback address. */
-export function isLoopbackHost(host: string): boolean {
-  return host === 'localhost' || host === '::1' || /^127\.\d+\.\d+\.\d+$/.test(host)
-}
 
 /** The gateway's HTTP server. */
 export class GatewayHttpServer {
@@ -71,20 +67,13 @@ export class GatewayHttpServer {
   }
 
   async start(): Promise<string> {
-    const { host, port } = splitHostPort(this.init.listen)
     const server = createServer((req, res) => void this.handle(req, res))
     // Event streams (GET, and POST answers with progress) stay open for as long as a client listens:
     // Node's default 5-minute request timeout would cut them. Idle sessions are swept instead.
     server.requestTimeout = 0
     server.keepAliveTimeout = 65_000
     this.server = server
-    await new Promise<void>((resolve, reject) => {
-      server.once('error', reject)
-      server.listen(port, host, () => {
-        server.off('error', reject)
-        resolve()
-      })
-    })
+    await listenOn(server, this.init.listen)
     const address = server.address() as AddressInfo
     const bound = address.family === 'IPv6' ? `[${address.address}]` : address.address
     const names = isLoopbackHost(address.address) ? LOOPBACK_NAMES : [bound]
@@ -247,11 +236,4 @@ async function readJson(
   } catch (err) {
     return { error: `body is not valid JSON: ${(err as Error).message}`, status: 400, code: -32700 }
   }
-}
-
-/** `host:port` → its parts (IPv6 in brackets). */
-export function splitHostPort(value: string): { host: string; port: number } {
-  const m = /^(\[[^\]]+\]|[^:]+):(\d+)$/.exec(value)
-  if (m == null) throw new Error(`expected host:port, got "${value}"`)
-  return { host: m[1]!.replace(/^\[|\]$/g, ''), port: Number(m[2]) }
 }
