@@ -5,7 +5,7 @@
  * node's tools advertised in the DHT.
  */
 import { TopicValidatorResult } from '@libp2p/gossipsub'
-import type { PeerId } from '@libp2p/interface'
+import { KEEP_ALIVE, type PeerId } from '@libp2p/interface'
 import { peerIdFromString } from '@libp2p/peer-id'
 import type { Tool } from '@modelcontextprotocol/sdk/types.js'
 import { multiaddr } from '@multiformats/multiaddr'
@@ -59,10 +59,15 @@ export interface DiscoveryStats {
   rejected: Record<RejectReason, number>
   /** Heartbeats of peers the allow/deny lists shut out, dropped. */
   denied: number
+  /** Idle connections closed because the node had more than `targetConnections`. */
+  trimmed: number
 }
 
 /** Longest wait before pulling again from a peer whose pulls failed. */
 const MAX_PULL_BACKOFF_MS = 30_000
+
+/** Protocols whose streams stay open on a connection that is otherwise idle. */
+const IDLE_PROTOCOLS = ['/meshsub/', '/floodsub/', '/ipfs/id/', '/ipfs/ping/']
 
 /** Catalog pulls running at once. */
 const PULL_CONCURRENCY = 8
@@ -76,6 +81,7 @@ export class Discovery {
     received: 0,
     rejected: { 'too-large': 0, 'not-json': 0, schema: 0, unsigned: 0, 'signer-mismatch': 0 },
     denied: 0,
+    trimmed: 0,
   }
   private readonly components: DiscoveryComponents
   private readonly init: DiscoveryInit
@@ -158,6 +164,7 @@ export class Discovery {
       if (Date.now() - this.lastPublished >= this.period() - this.init.intervalMs / 2) void this.publish()
       this.table.tick()
       void this.keepConnected()
+      void this.trimConnections()
       // A provide fails while the routing table is still empty: try again until every name is out.
       if (this.advertiser.behind()) this.advertiser.schedule(0)
     }
@@ -276,6 +283,43 @@ export class Discovery {
         this.waiting.delete(next.value)
         void this.pull(next.value)
       }
+    }
+  }
+
+  /**
+   * Closes connections this node opened beyond `targetConnections` that carry nothing but gossip
+   * (those of catalog pulls, mostly): gossipsub talks to every connected subscriber, so each extra
+   * connection adds to the heartbeat traffic of both ends. Newest first, so that the gossip mesh
+   * built on older connections stays. Never one with a stream at work (an MCP session, a DHT
+   * query), and never one to a peer tagged keep-alive: the bootstrap peers, and the peers kad-dht
+   * keeps as the closest to this node (it tags up to 20, and libp2p redials them).
+   */
+  private async trimConnections(now = Date.now()): Promise<void> {
+    const { libp2p } = this.components
+    const connections = libp2p.getConnections()
+    let excess = new Set(connections.map((c) => c.remotePeer.toString())).size - this.init.targetConnections
+    if (excess <= 0) return
+    const idle = connections
+      .filter(
+        (c) =>
+          c.direction === 'outbound' &&
+          c.status === 'open' &&
+          now - c.timeline.open > this.init.intervalMs * 2 &&
+          c.streams.every((s) => IDLE_PROTOCOLS.some((p) => s.protocol?.startsWith(p) === true)),
+      )
+      .sort((a, b) => b.timeline.open - a.timeline.open)
+    for (const connection of idle) {
+      if (excess <= 0) break
+      const tags = await libp2p.peerStore.get(connection.remotePeer).then(
+        (p) => [...p.tags.keys()],
+        () => [],
+      )
+      if (tags.some((t) => t.startsWith(KEEP_ALIVE))) continue
+      excess--
+      this.stats.trimmed++
+      // Aborted, not closed: a graceful close shuts the muxer at once but leaves the connection
+      // "open" until the peer's gossip streams end, and a dial meanwhile would pick it and fail.
+      connection.abort(new Error('idle connection closed: more than target_connections'))
     }
   }
 

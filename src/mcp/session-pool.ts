@@ -72,6 +72,32 @@ export class SessionPool {
     return raceSignal(pending, signal)
   }
 
+  /**
+   * Runs `fn` on the pooled session to `peer` when there is one, else on a session of its own that
+   * is closed when `fn` ends. Catalog pulls use it: a pull leaves no session behind, so the
+   * connection it opened holds no stream of ours and discovery may close it.
+   */
+  async borrow<T>(peer: PeerId, signal: AbortSignal, fn: (session: Session) => Promise<T>): Promise<T> {
+    const pooled = this.sessions.get(peer.toString())
+    if (pooled != null) return fn(await raceSignal(pooled, signal))
+    const opening = this.open(peer)
+    let session: Session
+    try {
+      session = await raceSignal(opening, signal)
+    } catch (err) {
+      void opening.then(
+        (s) => s.client.close(),
+        () => {},
+      )
+      throw err
+    }
+    try {
+      return await fn(session)
+    } finally {
+      await session.client.close().catch(() => {})
+    }
+  }
+
   /** Drops and closes the session to `peer`, if any (after a send on it failed, for example). */
   async discard(session: Session): Promise<void> {
     await this.dropIfCurrent(session.peer, session)

@@ -128,7 +128,7 @@ export class CordNode extends TypedEventEmitter<CordNodeEvents> {
         libp2p: host,
         registry: this.registry,
         log: log.child({ part: 'discovery' }),
-        pullCatalog: (peerId) => this.listTools(peerId, { timeout: options.heartbeatIntervalMs * 5 }),
+        pullCatalog: (peerId) => this.pullCatalog(peerId),
         load: () => ({ inflight: this.registry.activeCalls, capacity: LOAD_CAPACITY }),
         admits: (peer) => filter.admits(peer),
       },
@@ -436,6 +436,21 @@ export class CordNode extends TypedEventEmitter<CordNodeEvents> {
     return this.withSession(target, options, (session, signal) =>
       listAll((cursor) => list(session.client, cursor, { signal, timeout: NO_SDK_TIMEOUT }), pick),
     )
+  }
+
+  /** A peer's tools for the peer table, on the pooled session if one is open, else on one of its own. */
+  private async pullCatalog(peerId: string): Promise<Tool[]> {
+    const { signal, dispose } = callDeadline(this.options.heartbeatIntervalMs * 5, [this.stopping.signal])
+    try {
+      return await this.pool.borrow(parsePeerId(peerId), signal, (s) =>
+        listAll(
+          (cursor) => s.client.listTools({ cursor }, { signal, timeout: NO_SDK_TIMEOUT }),
+          (p) => p.tools,
+        ),
+      )
+    } finally {
+      dispose()
+    }
   }
 
   private async track<T>(promise: Promise<T>): Promise<T> {

@@ -1,0 +1,85 @@
+/**
+ * Connections a node keeps: a catalog pull does not leave a connection behind. Past
+ * `targetConnections`, a connection that carries nothing but gossip is closed; one with an MCP
+ * session, or to a peer tagged keep-alive (a bootstrap peer, kad-dht's closest peers), stays.
+ */
+import { KEEP_ALIVE } from '@libp2p/interface'
+import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import type { CordNode, NodeOptions } from '../../src/index.ts'
+import { Harness, waitFor } from '../helpers/harness.ts'
+
+const INTERVAL = 300
+const MESH: NodeOptions = { heartbeatIntervalMs: INTERVAL, suspectAfter: 3, deadAfter: 6 }
+
+describe('connections kept by discovery', () => {
+  const h = new Harness()
+  let seed: CordNode
+  let node: CordNode
+  let pulled: CordNode
+  let called: CordNode
+
+  beforeAll(async () => {
+    seed = await h.spawn({ ...MESH, alias: 'seed' })
+    const bootstrap = [seed.multiaddrs[0]!]
+    ;[pulled, called] = await Promise.all([
+      // Each end closes what it dialled; whichever dialled first, one of the two wants no more.
+      h.spawn({ ...MESH, alias: 'pulled', bootstrap, targetConnections: 1 }),
+      h.spawn({ ...MESH, alias: 'called', bootstrap }),
+    ])
+    // One connection is all this node wants: its bootstrap peer's.
+    node = await h.spawn({ ...MESH, alias: 'node', bootstrap, targetConnections: 1 })
+  })
+  afterAll(() => h.teardown())
+
+  /**
+   * Drops the keep-alive tags kad-dht put on `peer` (in a mesh this small every peer is among the 20
+   * closest; in a large one most are not). kad-dht tags a peer when it joins the closest set, so
+   * this polls until the tags are gone for good.
+   */
+  const untagged = async (peer: CordNode, at = node): Promise<boolean> => {
+    const stored = await at.libp2p.peerStore.get(peer.libp2p.peerId)
+    const tags = [...stored.tags.keys()].filter((t) => t.startsWith(KEEP_ALIVE) || t === 'kad-close')
+    if (tags.length === 0) return true
+    await at.libp2p.peerStore.merge(peer.libp2p.peerId, {
+      tags: Object.fromEntries(tags.map((t) => [t, undefined])),
+    })
+    return false
+  }
+  const connected = (peer: CordNode): boolean => node.libp2p.getConnections(peer.libp2p.peerId).length > 0
+
+  it('closes the connection a catalog pull opened, keeps the one with a session and the bootstrap one', async () => {
+    // the node learns of both peers from gossip and pulls their catalogs, each over a new connection
+    const hasCatalog = (peer: CordNode): boolean =>
+      node
+        .catalog()
+        .find((t) => t.name === 'echo')
+        ?.providers.some((p) => p.peerId === peer.peerId) === true
+    await waitFor(() => hasCatalog(pulled) && hasCatalog(called), 20_000)
+    const result = await node.callTool(called.peerId, 'echo', { text: 'session' })
+    expect(result.content).toEqual([{ type: 'text', text: 'session' }])
+
+    await waitFor(
+      async () =>
+        (await untagged(pulled)) &&
+        (await untagged(called)) &&
+        (await untagged(node, pulled)) &&
+        !connected(pulled),
+      20_000,
+    )
+    expect(node.status().discovery.trimmed + pulled.status().discovery.trimmed).toBeGreaterThan(0)
+    // the connection with an MCP session on it stays, and so does the bootstrap peer's
+    expect(connected(called)).toBe(true)
+    expect(connected(seed)).toBe(true)
+
+    // gossip still reaches the node through the seed: the trimmed peer stays alive, its tools listed
+    const heard = node.status().discovery.received
+    await waitFor(() => node.status().discovery.received > heard + 6, 10_000)
+    const peers = await node.peers()
+    expect(peers.find((p) => p.peerId === pulled.peerId)?.state).toBe('alive')
+    expect(hasCatalog(pulled)).toBe(true)
+    // and the peer is still one call away
+    expect((await node.callTool(pulled.peerId, 'echo', { text: 'again' })).content).toEqual([
+      { type: 'text', text: 'again' },
+    ])
+  })
+})
