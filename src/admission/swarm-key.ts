@@ -7,7 +7,7 @@
  *
  * Nodes with the same key form one private network; nodes with another key or none cannot connect.
  */
-import { randomBytes } from 'node:crypto'
+import { createHash, randomBytes } from 'node:crypto'
 import { readFile, writeFile } from 'node:fs/promises'
 import { SwarmKeyError } from './errors.ts'
 
@@ -60,4 +60,13 @@ export async function createSwarmKey(path: string): Promise<boolean> {
     }
     throw err
   }
+}
+
+/**
+ * A short fingerprint of a swarm key (the first 8 bytes of the SHA-256 of its key line, in hex), for
+ * `cord status`: two nodes with the same fingerprint hold the same key, and the key itself is not shown.
+ */
+export function swarmKeyFingerprint(psk: Uint8Array): string {
+  const hex = new TextDecoder().decode(psk).split('\n')[2] ?? ''
+  return createHash('sha256').update(hex).digest('hex').slice(0, 16)
 }

@@ -102,6 +102,12 @@ export function statusText(
       'gateway',
       status.gateway?.url != null ? `${status.gateway.url} (${status.gateway.sessions} sessions)` : 'off',
     ],
+    [
+      'network',
+      status.network.private
+        ? `private (swarm key ${status.network.keyFingerprint})`
+        : 'open (no swarm.key: any libp2p node may connect, subject to [access])',
+    ],
     ['connections', String(status.connections)],
     ['sessions', `${status.inboundSessions} in, ${status.outboundSessions} out`],
     ['calls', `${status.activeCalls.inbound} in, ${status.activeCalls.outbound} out`],

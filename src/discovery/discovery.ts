@@ -5,7 +5,7 @@
  * node's tools advertised in the DHT.
  */
 import { TopicValidatorResult } from '@libp2p/gossipsub'
-import { KEEP_ALIVE, type PeerId } from '@libp2p/interface'
+import { type Connection, KEEP_ALIVE, type PeerId } from '@libp2p/interface'
 import { peerIdFromString } from '@libp2p/peer-id'
 import type { Tool } from '@modelcontextprotocol/sdk/types.js'
 import { multiaddr } from '@multiformats/multiaddr'
@@ -61,6 +61,8 @@ export interface DiscoveryStats {
   denied: number
   /** Idle connections closed because the node had more than `targetConnections`. */
   trimmed: number
+  /** Catalog pulls that succeeded, and that failed (retried later). */
+  pulls: { ok: number; failed: number }
 }
 
 /** Longest wait before pulling again from a peer whose pulls failed. */
@@ -82,6 +84,7 @@ export class Discovery {
     rejected: { 'too-large': 0, 'not-json': 0, schema: 0, unsigned: 0, 'signer-mismatch': 0 },
     denied: 0,
     trimmed: 0,
+    pulls: { ok: 0, failed: 0 },
   }
   private readonly components: DiscoveryComponents
   private readonly init: DiscoveryInit
@@ -264,10 +267,12 @@ export class Discovery {
     try {
       const tools = await this.components.pullCatalog(peerId)
       this.table.setCatalog(peerId, tools, digest)
+      this.stats.pulls.ok++
       this.failures.delete(peerId)
       this.retryAt.delete(peerId)
     } catch (err) {
       // Back off: a peer we cannot reach now is not dialled again at every one of its heartbeats.
+      this.stats.pulls.failed++
       const failures = (this.failures.get(peerId) ?? 0) + 1
       this.failures.set(peerId, failures)
       this.retryAt.set(
@@ -299,22 +304,26 @@ export class Discovery {
     const connections = libp2p.getConnections()
     let excess = new Set(connections.map((c) => c.remotePeer.toString())).size - this.init.targetConnections
     if (excess <= 0) return
-    const idle = connections
+    const idle = (c: Connection): boolean =>
+      c.streams.every((s) => IDLE_PROTOCOLS.some((p) => s.protocol?.startsWith(p) === true))
+    const candidates = connections
       .filter(
         (c) =>
           c.direction === 'outbound' &&
           c.status === 'open' &&
           now - c.timeline.open > this.init.intervalMs * 2 &&
-          c.streams.every((s) => IDLE_PROTOCOLS.some((p) => s.protocol?.startsWith(p) === true)),
+          idle(c),
       )
       .sort((a, b) => b.timeline.open - a.timeline.open)
-    for (const connection of idle) {
+    for (const connection of candidates) {
       if (excess <= 0) break
       const tags = await libp2p.peerStore.get(connection.remotePeer).then(
         (p) => [...p.tags.keys()],
         () => [],
       )
-      if (tags.some((t) => t.startsWith(KEEP_ALIVE))) continue
+      // looked at again: a stream may have opened while the peer store answered
+      if (tags.some((t) => t.startsWith(KEEP_ALIVE)) || connection.status !== 'open' || !idle(connection))
+        continue
       excess--
       this.stats.trimmed++
       // Aborted, not closed: a graceful close shuts the muxer at once but leaves the connection

@@ -1,6 +1,7 @@
 /**
  * The serving side of everything beyond tools: resources (list, templates, read, subscribe),
  * prompts (list, get), completions and logging, forwarded to the hosted MCP servers that own them.
+ * Lists leave out the servers the access rules do not let the caller use; using one is refused.
  */
 import type { Server } from '@modelcontextprotocol/sdk/server/index.js'
 import {
@@ -33,9 +34,15 @@ export function installCatalogHandlers(
   server: Server,
   hub: UpstreamHub | undefined,
   interest: SessionInterest,
-  /** Throws when the caller may not use hosted server `server` (access rules). */
-  check: (server: string) => void = () => {},
+  /** Whether the caller may use hosted server `server` (access rules), and the error when not. */
+  access: { allows: (server: string) => boolean; refuse: (server: string) => Error } = {
+    allows: () => true,
+    refuse: (server) => new Error(`refused: server "${server}"`),
+  },
 ): void {
+  const check = (server: string): void => {
+    if (!access.allows(server)) throw access.refuse(server)
+  }
   const need = (): UpstreamHub => {
     if (hub == null) throw new McpError(ErrorCode.InvalidParams, 'this node hosts no MCP servers')
     return hub
@@ -51,11 +58,14 @@ export function installCatalogHandlers(
     return routed
   }
   server.setRequestHandler(ListResourcesRequestSchema, (req) => {
-    const { page: resources, nextCursor } = page(hub?.resources() ?? [], req.params?.cursor)
+    const { page: resources, nextCursor } = page(hub?.resources(access.allows) ?? [], req.params?.cursor)
     return { resources, ...(nextCursor != null ? { nextCursor } : {}) }
   })
   server.setRequestHandler(ListResourceTemplatesRequestSchema, (req) => {
-    const { page: resourceTemplates, nextCursor } = page(hub?.templates() ?? [], req.params?.cursor)
+    const { page: resourceTemplates, nextCursor } = page(
+      hub?.templates(access.allows) ?? [],
+      req.params?.cursor,
+    )
     return { resourceTemplates, ...(nextCursor != null ? { nextCursor } : {}) }
   })
   server.setRequestHandler(ReadResourceRequestSchema, (req, extra) =>
@@ -81,7 +91,7 @@ export function installCatalogHandlers(
     return {}
   })
   server.setRequestHandler(ListPromptsRequestSchema, (req) => {
-    const { page: prompts, nextCursor } = page(hub?.prompts() ?? [], req.params?.cursor)
+    const { page: prompts, nextCursor } = page(hub?.prompts(access.allows) ?? [], req.params?.cursor)
     return { prompts, ...(nextCursor != null ? { nextCursor } : {}) }
   })
   server.setRequestHandler(GetPromptRequestSchema, (req, extra) => {

@@ -176,15 +176,17 @@ export class McpService {
       server: this.createServer(caller),
       interest: { subscriptions: new Set() },
     }
-    installCatalogHandlers(session.server, this.components.hub, session.interest, (server) => {
-      if (!this.components.admission.policy.allowsServer(caller, server)) {
+    const { policy } = this.components.admission
+    installCatalogHandlers(session.server, this.components.hub, session.interest, {
+      allows: (server) => policy.allowsServer(caller, server),
+      refuse: (server) => {
         log.warn({ caller, server }, 'request refused by the access rules')
-        throw toMcpError(
+        return toMcpError(
           new AccessDeniedError(
             `refused: the access rules of this node do not let peer ${caller} use server "${server}"`,
           ),
         )
-      }
+      },
     })
     session.server.onerror = (err) => log.debug({ err }, 'inbound MCP session error')
     session.server.onclose = () => this.sessions.delete(session)

@@ -6,7 +6,7 @@ import { hostname } from 'node:os'
 import type { PrivateKey } from '@libp2p/interface'
 import { LevelDatastore } from 'datastore-level'
 import { PeerFilter } from '../admission/gater.ts'
-import { parseSwarmKey, readSwarmKey } from '../admission/swarm-key.ts'
+import { parseSwarmKey, readSwarmKey, swarmKeyFingerprint } from '../admission/swarm-key.ts'
 import { ConfigError } from '../config/errors.ts'
 import { validateNodeOptions } from '../config/load.ts'
 import { type NodeOptions, resolveNodeOptions } from '../config/schema.ts'
@@ -68,6 +68,7 @@ export async function createNode(options: NodeOptions = {}): Promise<CordNode> {
   return new CordNode(resolved, host, node, {
     ...(datastore != null ? { datastore } : {}),
     filter,
+    ...(psk != null ? { keyFingerprint: swarmKeyFingerprint(psk) } : {}),
     ...(validated.clientHandlers != null
       ? { clientHandlers: validated.clientHandlers as ClientHandlers }
       : {}),

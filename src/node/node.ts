@@ -57,6 +57,7 @@ export class CordNode extends TypedEventEmitter<CordNodeEvents> {
   private readonly mcp: McpService
   private readonly pool: SessionPool
   private readonly keepAlive: KeepAlive
+  private readonly network: NodeStatus['network']
   private readonly hub?: UpstreamHub
   private readonly discovery: Discovery
   private readonly router: Router
@@ -77,10 +78,16 @@ export class CordNode extends TypedEventEmitter<CordNodeEvents> {
       datastore?: LevelDatastore
       filter: PeerFilter
       clientHandlers?: ClientHandlers
+      /** Fingerprint of the swarm key, when the node is in a private network. */
+      keyFingerprint?: string
     },
   ) {
     super()
     const { datastore, filter, clientHandlers } = parts
+    this.network = {
+      private: parts.keyFingerprint != null,
+      ...(parts.keyFingerprint != null ? { keyFingerprint: parts.keyFingerprint } : {}),
+    }
     this.clientHandlers = clientHandlers
     this.admission = Admission.fromOptions(options, log.child({ part: 'admission' }))
     this.options = options
@@ -411,6 +418,7 @@ export class CordNode extends TypedEventEmitter<CordNodeEvents> {
       activeCalls: { inbound: this.registry.activeCalls, outbound: this.outbound.size },
       tools: this.registry.list().length,
       upstreams: this.hub?.status() ?? [],
+      network: this.network,
       discovery: {
         ...this.discovery.stats,
         peers: this.discovery.table.list().length,

@@ -80,6 +80,8 @@ export interface NodeStatus {
   tools: number
   /** The hosted MCP servers and their state. */
   upstreams: UpstreamStatus[]
+  /** Whether the node is in a private network (a swarm key), and the key's fingerprint (not the key). */
+  network: { private: boolean; keyFingerprint?: string }
   /** Heartbeats sent, received and rejected; peers in the table; this node's catalog digest and heartbeat period. */
   discovery: DiscoveryStats & { peers: number; digest: string; periodMs: number }
 }

@@ -79,21 +79,24 @@ export class UpstreamHub extends TypedEventEmitter<UpstreamHubEvents> {
   }
 
   /** Every server's resources (URIs as the servers give them; the first server wins a clash). */
-  resources(): Resource[] {
+  resources(visible: (server: string) => boolean = () => true): Resource[] {
     const seen = new Set<string>()
     return this.upstreams
+      .filter((u) => visible(u.name))
       .flatMap((u) => u.resources)
       .filter((r) => !seen.has(r.uri) && seen.add(r.uri) != null)
   }
 
   /** Every server's resource templates. */
-  templates(): ResourceTemplate[] {
-    return this.upstreams.flatMap((u) => u.templates)
+  templates(visible: (server: string) => boolean = () => true): ResourceTemplate[] {
+    return this.upstreams.filter((u) => visible(u.name)).flatMap((u) => u.templates)
   }
 
   /** Every server's prompts, under catalog names. */
-  prompts(): Prompt[] {
-    return this.upstreams.flatMap((u) => u.prompts.map((p) => ({ ...p, name: catalogName(u.name, p.name) })))
+  prompts(visible: (server: string) => boolean = () => true): Prompt[] {
+    return this.upstreams
+      .filter((u) => visible(u.name))
+      .flatMap((u) => u.prompts.map((p) => ({ ...p, name: catalogName(u.name, p.name) })))
   }
 
   /** The server that serves resource `uri`: one that listed it, else one with a matching template. */

@@ -41,6 +41,19 @@ describe('cord security end to end', () => {
     daemons.push(b)
     const inside = await cord(['call', '--dir', dir('b'), a.info.peerId, 'echo', '{"text":"member"}'])
     expect(inside).toMatchObject({ code: 0, stdout: 'member\n' })
+    // both say they are in a private network, with the same key fingerprint (never the key)
+    const statusOf = async (name: string): Promise<{ private: boolean; keyFingerprint?: string }> =>
+      (
+        JSON.parse((await cord(['status', '--dir', dir(name), '--json'])).stdout) as {
+          network: { private: boolean; keyFingerprint?: string }
+        }
+      ).network
+    const [na, nb] = [await statusOf('a'), await statusOf('b')]
+    expect(na).toEqual({ private: true, keyFingerprint: expect.stringMatching(/^[0-9a-f]{16}$/) })
+    expect(nb).toEqual(na)
+    const text = await cord(['status', '--dir', dir('b')])
+    expect(text.stdout).toMatch(new RegExp(`network\\s+private \\(swarm key ${na.keyFingerprint}\\)`))
+    expect(text.stdout).not.toContain((await readFile(swarmKey, 'utf8')).split('\n')[2]!)
 
     const c = await startDaemon(['--dir', dir('c'), ...LOOPBACK, '--bootstrap', a.info.addrs[0]!])
     daemons.push(c)
@@ -56,6 +69,7 @@ describe('cord security end to end', () => {
     ])
     expect([4, 5]).toContain(outside.code)
     expect(outside.stderr).toMatch(/cannot reach|no answer/)
+    expect(await statusOf('c')).toEqual({ private: false })
   })
 
   it('a malformed swarm key stops start-up with exit 8 and names the file and line', async () => {

@@ -3,6 +3,7 @@
  * concurrency limits, deadlines, a stalled reader and pinned tool definitions.
  */
 
+import { fileURLToPath } from 'node:url'
 import { Client } from '@modelcontextprotocol/sdk/client/index.js'
 import { InMemoryTransport } from '@modelcontextprotocol/sdk/inMemory.js'
 import { pino } from 'pino'
@@ -10,6 +11,8 @@ import { afterAll, describe, expect, it } from 'vitest'
 import { Gateway } from '../../src/gateway/gateway.ts'
 import { createNode, definitionHash, MCP_PROTOCOL, newSwarmKey } from '../../src/index.ts'
 import { failure, Harness, waitFor } from '../helpers/harness.ts'
+
+const CATALOG_FIXTURE = fileURLToPath(new URL('../fixtures/catalog-server.mjs', import.meta.url))
 
 describe('admission control', () => {
   const h = new Harness()
@@ -86,6 +89,29 @@ describe('admission control', () => {
     expect((await server.callTool(server.peerId, 'add', { a: 1, b: 2 })).structuredContent).toEqual({
       sum: 3,
     })
+  })
+
+  it('server access rules: resources and prompts the caller may not use are not listed, and refused', async () => {
+    const alice = await h.spawn()
+    const bob = await h.spawn()
+    const server = await h.spawn({
+      servers: [{ name: 'notes', command: process.execPath, args: [CATALOG_FIXTURE] }],
+      access: { default: 'allow', rules: [{ peers: [bob.peerId], tools: ['notes__*'], action: 'deny' }] },
+    })
+    for (const n of [alice, bob]) await n.libp2p.dial(server.libp2p.getMultiaddrs()[0]!)
+    expect((await alice.listResources(server.peerId)).map((r) => r.uri)).toEqual(['fixture://note'])
+    expect((await alice.listPrompts(server.peerId)).map((p) => p.name)).toEqual(['notes__greet'])
+    expect((await alice.readResource(server.peerId, 'fixture://note')).contents).toEqual([
+      { uri: 'fixture://note', text: 'a note' },
+    ])
+    expect(await bob.listResources(server.peerId)).toEqual([])
+    expect(await bob.listPrompts(server.peerId)).toEqual([])
+    expect((await bob.listTools(server.peerId)).map((t) => t.name)).not.toContain('notes__ping')
+    const read = await failure(bob.readResource(server.peerId, 'fixture://note'))
+    expect(read.error.name).toBe('AccessDeniedError')
+    expect(read.error.message).toMatch(/do not let peer .* use server "notes"/)
+    const prompt = await failure(bob.getPrompt(server.peerId, 'notes__greet', { name: 'x' }))
+    expect(prompt.error.name).toBe('AccessDeniedError')
   })
 
   it('1,000 concurrent calls from 10 callers: each gets a result or a rate-limit error, none hangs', async () => {
