@@ -47,10 +47,19 @@ export class ToolAdvertiser {
   private names: () => string[] = () => []
   private readonly controller = new AbortController()
   private syncing = false
+  private readonly retryMinMs: number
+  private failures = 0
+  private retryAt = 0
 
-  constructor(components: { libp2p: Libp2p; log: Logger }) {
+  /**
+   * `retryMinMs`: after a round in which some provide failed (a routing table still empty, a mesh
+   * too busy to answer), the next round waits this long, doubling up to a minute — a provide dials
+   * up to 20 peers, and retrying every interval would add load where load made it fail.
+   */
+  constructor(components: { libp2p: Libp2p; log: Logger }, init: { retryMinMs: number }) {
     this.libp2p = components.libp2p
     this.log = components.log
+    this.retryMinMs = init.retryMinMs
   }
 
   /** Starts advertising the names `names()` returns. */
@@ -83,6 +92,11 @@ export class ToolAdvertiser {
     return this.names().some((n) => !this.provided.has(n))
   }
 
+  /** Whether some served name has no provider record and a new round is due. */
+  due(now = Date.now()): boolean {
+    return now >= this.retryAt && this.behind()
+  }
+
   private async sync(): Promise<void> {
     if (this.syncing) return
     this.syncing = true
@@ -96,19 +110,21 @@ export class ToolAdvertiser {
   private async syncOnce(): Promise<void> {
     const names = new Set(this.names())
     const signal = this.controller.signal
-    await Promise.all(
-      [...names]
-        .filter((n) => !this.provided.has(n))
-        .map(async (name) => {
-          try {
-            await this.libp2p.contentRouting.provide(await toolKey(name), { signal })
-            this.provided.add(name)
-          } catch (err) {
-            if (!signal.aborted)
-              this.log.debug({ tool: name, err: (err as Error).message }, 'could not provide tool yet')
-          }
-        }),
-    )
+    let failed = false
+    // One at a time: each provide is a DHT query that dials the peers closest to the key.
+    for (const name of [...names].filter((n) => !this.provided.has(n))) {
+      if (signal.aborted) return
+      try {
+        await this.libp2p.contentRouting.provide(await toolKey(name), { signal })
+        this.provided.add(name)
+      } catch (err) {
+        failed = true
+        if (!signal.aborted)
+          this.log.debug({ tool: name, err: (err as Error).message }, 'could not provide tool yet')
+      }
+    }
+    this.failures = failed ? this.failures + 1 : 0
+    this.retryAt = failed ? Date.now() + Math.min(60_000, this.retryMinMs * 2 ** (this.failures - 1)) : 0
     for (const name of [...this.provided].filter((n) => !names.has(n))) {
       this.provided.delete(name)
       await this.libp2p.contentRouting.cancelReprovide?.(await toolKey(name)).catch(() => {})

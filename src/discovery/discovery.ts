@@ -91,7 +91,7 @@ export class Discovery {
   private readonly advertiser: ToolAdvertiser
   private readonly pulling = new Set<string>()
   private readonly waiting = new Set<string>()
-  private lastPublished = 0
+  private publishTimer?: NodeJS.Timeout
   private readonly again = new Set<string>()
   private readonly validated = new WeakMap<object, Heartbeat>()
   private readonly failures = new Map<string, number>()
@@ -112,7 +112,8 @@ export class Discovery {
   }
   private readonly onConnect = (evt: CustomEvent<PeerId>): void => {
     this.table.onConnect(evt.detail.toString())
-    this.advertiser.schedule()
+    // The first connections fill the routing table: a provide that failed for want of peers goes now.
+    if (this.advertiser.due()) this.advertiser.schedule()
   }
   private readonly onRegistryChange = (): void => {
     this.advertiser.schedule()
@@ -123,7 +124,10 @@ export class Discovery {
     this.components = components
     this.init = init
     this.table = new PeerTable(init)
-    this.advertiser = new ToolAdvertiser({ libp2p: components.libp2p, log: components.log })
+    this.advertiser = new ToolAdvertiser(
+      { libp2p: components.libp2p, log: components.log },
+      { retryMinMs: init.intervalMs },
+    )
     this.table.addEventListener('catalog-stale', (evt) => void this.pull(evt.detail.peerId))
     this.table.addEventListener('state', (evt) =>
       components.log.info(
@@ -164,12 +168,11 @@ export class Discovery {
     registry.addEventListener('change', this.onRegistryChange)
     this.advertiser.start(() => registry.list().map((t) => t.name))
     const every = (): void => {
-      if (Date.now() - this.lastPublished >= this.period() - this.init.intervalMs / 2) void this.publish()
       this.table.tick()
       void this.keepConnected()
       void this.trimConnections()
       // A provide fails while the routing table is still empty: try again until every name is out.
-      if (this.advertiser.behind()) this.advertiser.schedule(0)
+      if (this.advertiser.due()) this.advertiser.schedule(0)
     }
     this.timer = setInterval(every, this.init.intervalMs)
     this.timer.unref()
@@ -180,6 +183,7 @@ export class Discovery {
     if (!this.running) return
     this.running = false
     clearInterval(this.timer)
+    clearTimeout(this.publishTimer)
     this.advertiser.stop()
     const { libp2p, registry } = this.components
     libp2p.services.pubsub.removeEventListener('message', this.onMessage as never)
@@ -214,7 +218,7 @@ export class Discovery {
       digest: this.digest(),
       periodMs: this.period(),
     }
-    this.lastPublished = Date.now()
+    this.schedulePublish(heartbeat.periodMs ?? this.init.intervalMs)
     const data = encodeHeartbeat(heartbeat)
     try {
       await libp2p.services.pubsub.publish(HEARTBEAT_TOPIC, data)
@@ -223,6 +227,22 @@ export class Discovery {
     } catch (err) {
       this.components.log.debug({ err: (err as Error).message }, 'heartbeat not published')
     }
+  }
+
+  /**
+   * The next heartbeat goes out 85–100% of a period from now: on its own timer rather than the
+   * interval tick (a period of 1.6 intervals would otherwise round up to 2), jittered so that nodes
+   * started together do not publish in step, and never later than announced (peers judge liveness
+   * by the announced period).
+   */
+  private schedulePublish(periodMs: number): void {
+    clearTimeout(this.publishTimer)
+    if (!this.running) return
+    this.publishTimer = setTimeout(
+      () => void this.publish(),
+      Math.round(periodMs * (0.85 + Math.random() * 0.15)),
+    )
+    this.publishTimer.unref()
   }
 
   private onHeartbeat(hb: Heartbeat): void {

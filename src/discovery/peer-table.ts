@@ -143,9 +143,9 @@ export class PeerTable extends TypedEventEmitter<PeerTableEvents> {
     return this.list().filter((p) => p.alias === alias && p.state !== 'dead')
   }
 
-  /** Alive peers whose pulled catalog has the tool. */
-  providers(tool: string): MeshPeer[] {
-    return this.list().filter((p) => p.state === 'alive' && p.tools?.some((t) => t.name === tool) === true)
+  /** Peers in `state` (alive by default) whose pulled catalog has the tool. */
+  providers(tool: string, state: PeerState = 'alive'): MeshPeer[] {
+    return this.list().filter((p) => p.state === state && p.tools?.some((t) => t.name === tool) === true)
   }
 
   private setState(peer: MeshPeer, state: PeerState): void {

@@ -59,9 +59,13 @@ export class Router {
   async candidates(target: string | undefined, tool: string, signal: AbortSignal): Promise<Candidate[]> {
     if (target != null && target !== '') return [this.resolveTarget(target, tool)]
     const local = this.c.registry.list().find((t) => t.name === tool)
+    // Alive providers; with none, suspect ones (a missed heartbeat or two: busy, or the gossip path
+    // changing) rather than nothing; never dead ones.
+    const alive = this.c.table.providers(tool)
+    const providers = alive.length > 0 || local != null ? alive : this.c.table.providers(tool, 'suspect')
     const found: Candidate[] = [
       ...(local != null ? [{ ...this.c.self, annotations: local.annotations }] : []),
-      ...this.c.table.providers(tool).map((p) => this.candidate(p, tool)),
+      ...providers.map((p) => this.candidate(p, tool)),
     ]
     if (found.length === 0) {
       const fromDht = await this.c.findProviders(tool, signal).catch(() => [])

@@ -119,7 +119,11 @@ describe('cord CLI end to end', () => {
         4,
         /cannot reach peer/,
       ],
-      [['call', '--dir', dir('b'), a, 'sleep', '{"ms":20000}', '--timeout', '500'], 5, /within 500 ms/],
+      [
+        ['call', '--dir', dir('b'), a, 'sleep', '{"ms":20000}', '--timeout', '500'],
+        5,
+        /within 500 ms|deadline of 500 ms at the serving node/,
+      ],
       [['call', '--dir', dir('b')], 2, /missing required argument/],
       [['frobnicate'], 2, /unknown command/],
       [['tools', '--dir', dir('nobody-here')], 3, /no cord daemon is running for/],

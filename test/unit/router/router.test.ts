@@ -51,6 +51,38 @@ function setup(dht: string[] = []) {
 }
 
 describe('router', () => {
+  it('falls back to suspect providers only when none is alive, and never to dead ones', async () => {
+    const { table, router } = setup()
+    const signal = AbortSignal.timeout(1_000)
+    const now = Date.now()
+    const order = async (): Promise<string[]> =>
+      (await router.candidates(undefined, 'tool', signal)).map((c) => c.peerId).sort()
+    // b sends one more heartbeat 100 ms later; with 100 ms periods, 3 missed is suspect, 6 dead
+    table.onHeartbeat(
+      {
+        v: 1,
+        peerId: ID.b,
+        alias: 'b',
+        addrs: [],
+        seq: 2,
+        load: { inflight: 0, capacity: 64 },
+        uptimeMs: 2,
+        version: 'x',
+        tools: 1,
+        digest: 'c'.repeat(32),
+      },
+      now + 100,
+    )
+    table.tick(now + 350) // a suspect, b alive: only b
+    expect(await order()).toEqual([ID.b])
+    table.tick(now + 450) // both suspect: both
+    expect(await order()).toEqual([ID.a, ID.b].sort())
+    table.tick(now + 650) // a dead, b suspect: only b
+    expect(await order()).toEqual([ID.b])
+    table.tick(now + 2_000) // both dead
+    await expect(order()).rejects.toMatchObject({ name: 'NoProviderError' })
+  })
+
   it('orders providers by load and RTT, and resolves aliases', async () => {
     const { router } = setup()
     const signal = AbortSignal.timeout(1_000)
