@@ -1,158 +1,194 @@
 /**
- * Discovery benchmark (part of `npm run bench`): for meshes of 10, 25 and 50 nodes in one process,
- * the time from a tool being registered on one node to it being callable by name from the farthest
- * node (the last to join, over a chain of bootstrap links), and the heartbeat traffic per node: the
- * bytes each node writes on its gossipsub streams per second (its own heartbeats and those it
- * relays), next to the bytes of its own heartbeats alone.
+ * Discovery benchmark (part of `npm run bench`): meshes of 10, 25 and 50 nodes spread over several
+ * processes (BENCH_WORKERS, default 4: one event loop cannot carry 50 nodes on two cores), each node
+ * bootstrapping to the one before it, so that the last is the farthest from the first. For each
+ * size: how long until every node has heard every other and pulled every catalog, the time from a
+ * tool being registered on the first node to it being callable by name from the last, and the
+ * heartbeat traffic per node — the bytes each node writes on its gossipsub streams per second (its
+ * own heartbeats and those it relays), next to the heartbeats the whole mesh publishes per second.
  */
-import type { Connection, Stream } from '@libp2p/interface'
-import { type CordNode, createNode } from '../../dist/index.js'
+import { type ChildProcess, fork } from 'node:child_process'
+import type { NodeStats, ProcessStats, WorkerRequest } from './mesh-worker.ts'
 
 const INTERVAL_MS = Number(process.env.BENCH_HEARTBEAT_MS ?? 2_000)
 const MEASURE_MS = Number(process.env.BENCH_GOSSIP_MS ?? 20_000)
-/** How long a mesh may take to settle (every node has heard every other) before it is reported as not settled. */
-const SETTLE_LIMIT_MS = 90_000
+const WORKERS = Number(process.env.BENCH_WORKERS ?? 4)
+/** How long a mesh may take to settle before it is reported as not settled. */
+const SETTLE_LIMIT_MS = 240_000
 /** How long the new tool may take to become callable at the farthest node. */
 const CALLABLE_LIMIT_MS = 60_000
 
-/**
- * Counts the bytes a node writes on its gossipsub streams (`/meshsub/…`): those open now, and those
- * of connections opened later (catalog pulls and churn open connections while the mesh runs).
- */
-function countGossipBytes(node: CordNode): () => number {
-  let bytes = 0
-  const wrapStream = (stream: Stream): void => {
-    if (!stream.protocol?.startsWith('/meshsub/') || (stream as { counted?: boolean }).counted) return
-    ;(stream as { counted?: boolean }).counted = true
-    const send = stream.send.bind(stream)
-    stream.send = (data) => {
-      bytes += data.byteLength
-      return send(data)
-    }
-  }
-  const wrapConnection = (connection: Connection): void => {
-    for (const stream of connection.streams as Stream[]) wrapStream(stream)
-    const newStream = connection.newStream.bind(connection)
-    connection.newStream = (async (...args: Parameters<Connection['newStream']>) => {
-      const stream = await newStream(...args)
-      wrapStream(stream)
-      return stream
-    }) as Connection['newStream']
-  }
-  for (const connection of node.libp2p.getConnections()) wrapConnection(connection)
-  node.libp2p.addEventListener('connection:open', (evt) => wrapConnection(evt.detail))
-  return () => bytes
-}
+type Distribute<T> = T extends unknown ? Omit<T, 'id'> : never
 
-async function waitFor(probe: () => boolean, timeoutMs: number): Promise<boolean> {
-  const deadline = Date.now() + timeoutMs
-  while (!probe()) {
-    if (Date.now() > deadline) return false
-    await new Promise((r) => setTimeout(r, 10))
+/** A forked mesh-worker process and its pending requests. */
+class Worker {
+  private readonly child: ChildProcess
+  private nextId = 0
+  private readonly pending = new Map<number, { resolve: (v: unknown) => void; reject: (e: Error) => void }>()
+
+  constructor() {
+    // BENCH_CPU_PROF=<dir>: each process writes a V8 CPU profile there when it exits
+    const prof = process.env.BENCH_CPU_PROF
+    this.child = fork(new URL('./mesh-worker.ts', import.meta.url).pathname, [], {
+      stdio: 'inherit',
+      execArgv: [...process.execArgv, ...(prof != null ? ['--cpu-prof', '--cpu-prof-dir', prof] : [])],
+    })
+    this.child.on('message', (msg: { id: number; result?: unknown; error?: string }) => {
+      const waiting = this.pending.get(msg.id)
+      this.pending.delete(msg.id)
+      if (msg.error != null) waiting?.reject(new Error(msg.error))
+      else waiting?.resolve(msg.result)
+    })
+    this.child.on('exit', (code) => {
+      for (const p of this.pending.values()) p.reject(new Error(`mesh worker exited with ${code}`))
+      this.pending.clear()
+    })
   }
-  return true
+
+  request<T>(req: Distribute<WorkerRequest>): Promise<T> {
+    const id = this.nextId++
+    return new Promise<T>((resolve, reject) => {
+      this.pending.set(id, { resolve: resolve as (v: unknown) => void, reject })
+      this.child.send({ ...req, id })
+    })
+  }
+
+  async close(): Promise<void> {
+    await this.request({ op: 'stop' }).catch(() => {})
+    this.child.disconnect()
+  }
 }
 
 export interface DiscoveryRow {
   nodes: number
-  settleMs: number
+  processes: number
+  /** Until every node has heard every other's heartbeat. */
+  heardAllMs: number
+  /** Until every node also holds every other's catalog. */
+  catalogsMs: number
   toolToCallableMs: number
   gossipBytesPerNodePerSec: number
+  /** Heartbeats the whole mesh published per second while traffic was measured. */
+  meshHeartbeatsPerSec: number
   ownHeartbeatBytesPerSec: number
-  /** The heartbeat period the nodes announce, averaged, in ms. */
   periodMs: number
-  /** Share of the peers' catalogs each node had pulled when the traffic was measured. */
-  catalogsPulled: number
   connectionsPerNode: number
+  maxConnections: number
+  trimmedPerNode: number
+  pullsFailedPerNode: number
+  /** CPU time of all the mesh's processes while traffic was measured, in % of one core. */
+  cpuPercent: number
 }
+
+const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms))
 
 /** Runs one mesh size. */
 export async function measureMesh(size: number): Promise<DiscoveryRow> {
-  const options = {
-    listen: ['/ip4/127.0.0.1/tcp/0'],
-    logLevel: 'silent' as const,
-    heartbeatIntervalMs: INTERVAL_MS,
+  const processes = Math.min(WORKERS, size)
+  const workers = Array.from({ length: processes }, () => new Worker())
+  // node i runs in worker i % processes, as that worker's node number floor(i / processes)
+  const at = (i: number): { worker: Worker; node: number } => ({
+    worker: workers[i % processes]!,
+    node: Math.floor(i / processes),
+  })
+  let cpuUs = 0
+  // every node's numbers, in the same order each time; and the CPU time of all the processes
+  const stats = async (): Promise<NodeStats[]> => {
+    const all = await Promise.all(workers.map((w) => w.request<ProcessStats>({ op: 'stats' })))
+    cpuUs = all.reduce((a, p) => a + p.cpuUs, 0)
+    return all.flatMap((p) => p.nodes)
   }
-  const nodes: CordNode[] = []
-  const started = Date.now()
   try {
+    const started = Date.now()
+    let previous: string | undefined
     for (let i = 0; i < size; i++) {
-      const bootstrap = i === 0 ? [] : [nodes[i - 1]!.multiaddrs[0]!]
-      const node = await createNode({ ...options, alias: `n${i}`, bootstrap })
-      await node.start()
-      nodes.push(node)
+      const spawned = await at(i).worker.request<{ addr: string }>({
+        op: 'spawn',
+        alias: `n${i}`,
+        bootstrap: previous != null ? [previous] : [],
+        intervalMs: INTERVAL_MS,
+      })
+      previous = spawned.addr
     }
-    // Settled: every node has heard a heartbeat from every other (its peer table is full and alive).
-    const heardAll = (n: CordNode): boolean => {
-      const d = n.status().discovery
-      return d.peers === size - 1
+    let heardAllMs = Number.NaN
+    let catalogsMs = Number.NaN
+    while (Date.now() - started < SETTLE_LIMIT_MS) {
+      const all = await stats()
+      if (Number.isNaN(heardAllMs) && all.every((s) => s.peers === size - 1))
+        heardAllMs = Date.now() - started
+      if (all.every((s) => s.catalogs === size - 1)) {
+        catalogsMs = Date.now() - started
+        break
+      }
+      await sleep(250)
     }
-    const converged = await waitFor(() => nodes.every(heardAll), SETTLE_LIMIT_MS)
-    const settleMs = converged ? Date.now() - started : Number.NaN
-    await new Promise((r) => setTimeout(r, 2 * INTERVAL_MS))
-
-    const counters = nodes.map(countGossipBytes)
-    const own = nodes.map((n) => n.status().discovery.publishedBytes)
-    await new Promise((r) => setTimeout(r, MEASURE_MS))
+    // Let the pull connections be trimmed and the gossip mesh settle before measuring.
+    await sleep(3 * INTERVAL_MS)
+    const before = await stats()
+    const cpuBefore = cpuUs
+    await sleep(MEASURE_MS)
+    const after = await stats()
+    const cpuPercent = (cpuUs - cpuBefore) / (MEASURE_MS * 10)
     const seconds = MEASURE_MS / 1000
-    const gossip = counters.map((c) => c() / seconds)
-    const ownRate = nodes.map((n, i) => (n.status().discovery.publishedBytes - own[i]!) / seconds)
+    const mean = (f: (s: NodeStats, i: number) => number): number =>
+      after.reduce((a, s, i) => a + f(s, i), 0) / size
 
-    const [first, farthest] = [nodes[0]!, nodes[size - 1]!]
+    const first = at(0)
+    const farthest = at(size - 1)
     const t = performance.now()
-    first.registerTool('bench_new_tool', {}, () => ({ content: [{ type: 'text', text: 'ok' }] }))
+    await first.worker.request({ op: 'register', node: first.node, name: 'bench_new_tool' })
     let toolToCallableMs = Number.NaN
     while (performance.now() - t < CALLABLE_LIMIT_MS) {
-      const ok = await farthest.callTool(undefined, 'bench_new_tool', {}, { timeout: 2_000 }).then(
-        () => true,
-        () => false,
-      )
-      if (ok) {
+      if (
+        await farthest.worker.request<boolean>({ op: 'call', node: farthest.node, name: 'bench_new_tool' })
+      ) {
         toolToCallableMs = performance.now() - t
         break
       }
-      await new Promise((r) => setTimeout(r, 20))
+      await sleep(20)
     }
-
     return {
       nodes: size,
-      settleMs,
+      processes,
+      heardAllMs,
+      catalogsMs,
       toolToCallableMs,
-      gossipBytesPerNodePerSec: gossip.reduce((a, b) => a + b, 0) / size,
-      ownHeartbeatBytesPerSec: ownRate.reduce((a, b) => a + b, 0) / size,
-      periodMs: nodes.reduce((a, n) => a + n.status().discovery.periodMs, 0) / size,
-      catalogsPulled:
-        nodes.reduce(
-          (a, n) => a + (n.catalog().find((t) => t.name === 'echo')?.providers.length ?? 1) - 1,
-          0,
-        ) /
-        (size * (size - 1)),
-      connectionsPerNode: nodes.reduce((a, n) => a + n.libp2p.getConnections().length, 0) / size,
+      gossipBytesPerNodePerSec: mean((s, i) => s.gossipBytes - before[i]!.gossipBytes) / seconds,
+      meshHeartbeatsPerSec: after.reduce((a, s, i) => a + s.published - before[i]!.published, 0) / seconds,
+      ownHeartbeatBytesPerSec: mean((s, i) => s.publishedBytes - before[i]!.publishedBytes) / seconds,
+      periodMs: mean((s) => s.periodMs),
+      connectionsPerNode: mean((s) => s.connections),
+      maxConnections: Math.max(...after.map((s) => s.connections)),
+      trimmedPerNode: mean((s) => s.trimmed),
+      pullsFailedPerNode: mean((s) => s.pullsFailed),
+      cpuPercent,
     }
   } finally {
-    await Promise.allSettled(nodes.map((n) => n.stop()))
+    await Promise.allSettled(workers.map((w) => w.close()))
   }
 }
+
+const ms = (v: number, limit: number): string =>
+  Number.isNaN(v) ? `not within ${limit / 1000} s` : `${(v / 1000).toFixed(1)} s`
 
 /** Runs every size and prints the table. */
 export async function discoveryBench(sizes: number[]): Promise<DiscoveryRow[]> {
   const rows: DiscoveryRow[] = []
-  // Catalogs are measured too: the share of (node, peer) catalogs pulled when traffic is measured.
   for (const size of sizes) {
     rows.push(await measureMesh(size))
     process.stderr.write(`discovery: ${size} nodes done\n`)
   }
   const base = rows[0]!
   console.log(
-    `\ndiscovery (nodes in one process, heartbeat interval ${INTERVAL_MS} ms, heartbeat_budget 16, traffic over ${MEASURE_MS / 1000} s)`,
+    `\ndiscovery (up to ${WORKERS} processes, heartbeat interval ${INTERVAL_MS} ms, heartbeat_budget 16, traffic over ${MEASURE_MS / 1000} s)`,
   )
   console.log(
-    '| nodes | settle s | tool → callable by name at the farthest node, ms | heartbeat period s | gossip bytes/s per node | ÷ smallest mesh | own heartbeat bytes/s | catalogs pulled | connections per node |',
+    '| nodes | processes | all heard | all catalogs | tool → callable by name at the farthest node | heartbeat period | heartbeats/s in the mesh | gossip bytes/s written per node | ÷ smallest mesh | per mesh heartbeat | own heartbeat bytes/s | connections per node (max) | trimmed per node | failed pulls per node | CPU, % of one core |',
   )
-  console.log('|---|---|---|---|---|---|---|---|---|')
+  console.log('|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|')
   for (const r of rows) {
     console.log(
-      `| ${r.nodes} | ${Number.isNaN(r.settleMs) ? `not within ${SETTLE_LIMIT_MS / 1000}` : (r.settleMs / 1000).toFixed(1)} | ${Number.isNaN(r.toolToCallableMs) ? `not within ${CALLABLE_LIMIT_MS / 1000} s` : Math.round(r.toolToCallableMs)} | ${(r.periodMs / 1000).toFixed(1)} | ${Math.round(r.gossipBytesPerNodePerSec)} | ${(r.gossipBytesPerNodePerSec / base.gossipBytesPerNodePerSec).toFixed(2)}× | ${Math.round(r.ownHeartbeatBytesPerSec)} | ${Math.round(r.catalogsPulled * 100)}% | ${r.connectionsPerNode.toFixed(1)} |`,
+      `| ${r.nodes} | ${r.processes} | ${ms(r.heardAllMs, SETTLE_LIMIT_MS)} | ${ms(r.catalogsMs, SETTLE_LIMIT_MS)} | ${Number.isNaN(r.toolToCallableMs) ? `not within ${CALLABLE_LIMIT_MS / 1000} s` : `${Math.round(r.toolToCallableMs)} ms`} | ${(r.periodMs / 1000).toFixed(1)} s | ${r.meshHeartbeatsPerSec.toFixed(1)} | ${Math.round(r.gossipBytesPerNodePerSec).toLocaleString('en-US')} | ${(r.gossipBytesPerNodePerSec / base.gossipBytesPerNodePerSec).toFixed(2)}× | ${Math.round(r.gossipBytesPerNodePerSec / r.meshHeartbeatsPerSec)} B | ${Math.round(r.ownHeartbeatBytesPerSec)} | ${r.connectionsPerNode.toFixed(1)} (${r.maxConnections}) | ${r.trimmedPerNode.toFixed(1)} | ${r.pullsFailedPerNode.toFixed(1)} | ${Math.round(r.cpuPercent)}% |`,
     )
   }
   return rows
