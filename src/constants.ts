@@ -100,3 +100,15 @@ export const DEFAULT_MAX_CALL_TIMEOUT_MS = 10 * 60_000
 
 /** About how many heartbeats the whole mesh publishes per interval (larger meshes stretch each node's period). */
 export const DEFAULT_HEARTBEAT_BUDGET = 16
+
+/** Capacity announced in heartbeats: calls in flight at which a node counts as fully loaded. */
+export const LOAD_CAPACITY = 64
+
+/** Default bound of a DHT lookup. */
+export const FIND_TIMEOUT_MS = 10_000
+
+/** How long `start()` waits for hosted MCP servers to come up before going on without them. */
+export const UPSTREAM_START_WAIT_MS = 15_000
+
+/** The SDK's own request timeout (60 s default) is replaced by our deadline signal. */
+export const NO_SDK_TIMEOUT = 2_147_483_647

@@ -15,7 +15,7 @@ import {
   type Tool,
 } from '@modelcontextprotocol/sdk/types.js'
 import { definitionHash } from '../admission/pin.ts'
-import { VERSION } from '../constants.ts'
+import { NO_SDK_TIMEOUT, VERSION } from '../constants.ts'
 import type { Logger } from '../logger.ts'
 import { passesLevel, SEVERITY } from '../mcp/catalog-handlers.ts'
 import type { ClientHandlers } from '../mcp/client-handlers.ts'
@@ -44,8 +44,6 @@ interface InFlight {
   session: GatewaySession
   requestId: RequestId
 }
-
-const NO_SDK_TIMEOUT = 2_147_483_647
 
 /** The definition hash of each provider's tool. */
 function pinsOf(entry: Named<Tool>): Record<string, string> {

@@ -18,6 +18,7 @@ import {
   SubscribeRequestSchema,
   UnsubscribeRequestSchema,
 } from '@modelcontextprotocol/sdk/types.js'
+import { NO_SDK_TIMEOUT } from '../constants.ts'
 import type { UpstreamHub } from '../upstream/hub.ts'
 import { page } from './paging.ts'
 
@@ -26,8 +27,6 @@ export interface SessionInterest {
   subscriptions: Set<string>
   logLevel?: LoggingLevel
 }
-
-const NO_SDK_TIMEOUT = 2_147_483_647
 
 /** Installs the resource, prompt, completion and logging handlers on an inbound session's server. */
 export function installCatalogHandlers(

@@ -19,7 +19,7 @@ import {
 } from '@modelcontextprotocol/sdk/types.js'
 import type { Admission, Admitted } from '../admission/admission.ts'
 import { AccessDeniedError, RateLimitedError, ToolChangedError } from '../admission/errors.ts'
-import { MCP_PROTOCOL, VERSION } from '../constants.ts'
+import { MCP_PROTOCOL, NO_SDK_TIMEOUT, VERSION } from '../constants.ts'
 import { CordError, NodeStoppingError } from '../errors.ts'
 import type { Logger } from '../logger.ts'
 import { InvalidToolArgumentsError, UnknownToolError } from '../registry/errors.ts'
@@ -282,8 +282,6 @@ function callerRelay(server: Server, requestId: RequestId): CallerRelay {
     listRoots: (signal) => server.listRoots(undefined, options(signal)),
   }
 }
-
-const NO_SDK_TIMEOUT = 2_147_483_647
 
 /** Maps an error thrown before or around a tool call to the JSON-RPC error the caller gets. */
 export function toMcpError(err: unknown): McpError {

@@ -11,10 +11,12 @@ import {
   type LoggingLevel,
   type LoggingMessageNotification,
   LoggingMessageNotificationSchema,
+  type Tool,
   ToolListChangedNotificationSchema,
 } from '@modelcontextprotocol/sdk/types.js'
-import { MCP_PROTOCOL, VERSION } from '../constants.ts'
+import { MCP_PROTOCOL, NO_SDK_TIMEOUT, VERSION } from '../constants.ts'
 import type { Logger } from '../logger.ts'
+import { listAll } from '../upstream/paginate.ts'
 import { raceSignal } from '../util/async.ts'
 import { type ClientHandlers, capabilitiesOf, installClientHandlers } from './client-handlers.ts'
 import { PeerUnreachableError } from './errors.ts'
@@ -96,6 +98,16 @@ export class SessionPool {
     } finally {
       await session.client.close().catch(() => {})
     }
+  }
+
+  /** Every page of `peer`'s tools, on a borrowed session (see `borrow`): for catalog pulls. */
+  pullTools(peer: PeerId, signal: AbortSignal): Promise<Tool[]> {
+    return this.borrow(peer, signal, (s) =>
+      listAll(
+        (cursor) => s.client.listTools({ cursor }, { signal, timeout: NO_SDK_TIMEOUT }),
+        (p) => p.tools,
+      ),
+    )
   }
 
   /** Drops and closes the session to `peer`, if any (after a send on it failed, for example). */

@@ -68,7 +68,7 @@ export async function createNode(options: NodeOptions = {}): Promise<CordNode> {
   return new CordNode(resolved, host, node, {
     ...(datastore != null ? { datastore } : {}),
     filter,
-    ...(psk != null ? { keyFingerprint: swarmKeyFingerprint(psk) } : {}),
+    network: psk != null ? { private: true, keyFingerprint: swarmKeyFingerprint(psk) } : { private: false },
     ...(validated.clientHandlers != null
       ? { clientHandlers: validated.clientHandlers as ClientHandlers }
       : {}),

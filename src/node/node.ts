@@ -6,7 +6,13 @@ import { Admission, DEADLINE_META } from '../admission/admission.ts'
 import type { PeerFilter } from '../admission/gater.ts'
 import { PIN_META, pinFor } from '../admission/pin.ts'
 import type { ResolvedNodeOptions } from '../config/schema.ts'
-import { VERSION } from '../constants.ts'
+import {
+  FIND_TIMEOUT_MS,
+  LOAD_CAPACITY,
+  NO_SDK_TIMEOUT,
+  UPSTREAM_START_WAIT_MS,
+  VERSION,
+} from '../constants.ts'
 import { describeProviders, type FoundProvider, findProviders } from '../discovery/dht.ts'
 import { Discovery } from '../discovery/discovery.ts'
 import { InvalidArgumentError, NodeStoppingError, NotStartedError } from '../errors.ts'
@@ -78,16 +84,13 @@ export class CordNode extends TypedEventEmitter<CordNodeEvents> {
       datastore?: LevelDatastore
       filter: PeerFilter
       clientHandlers?: ClientHandlers
-      /** Fingerprint of the swarm key, when the node is in a private network. */
-      keyFingerprint?: string
+      /** Whether the node is in a private network, and its key's fingerprint. */
+      network: NodeStatus['network']
     },
   ) {
     super()
     const { datastore, filter, clientHandlers } = parts
-    this.network = {
-      private: parts.keyFingerprint != null,
-      ...(parts.keyFingerprint != null ? { keyFingerprint: parts.keyFingerprint } : {}),
-    }
+    this.network = parts.network
     this.clientHandlers = clientHandlers
     this.admission = Admission.fromOptions(options, log.child({ part: 'admission' }))
     this.options = options
@@ -135,7 +138,10 @@ export class CordNode extends TypedEventEmitter<CordNodeEvents> {
         libp2p: host,
         registry: this.registry,
         log: log.child({ part: 'discovery' }),
-        pullCatalog: (peerId) => this.pullCatalog(peerId),
+        pullCatalog: async (peerId) => {
+          const { signal, dispose } = callDeadline(options.heartbeatIntervalMs * 5, [this.stopping.signal])
+          return this.pool.pullTools(parsePeerId(peerId), signal).finally(dispose)
+        },
         load: () => ({ inflight: this.registry.activeCalls, capacity: LOAD_CAPACITY }),
         admits: (peer) => filter.admits(peer),
       },
@@ -446,21 +452,6 @@ export class CordNode extends TypedEventEmitter<CordNodeEvents> {
     )
   }
 
-  /** A peer's tools for the peer table, on the pooled session if one is open, else on one of its own. */
-  private async pullCatalog(peerId: string): Promise<Tool[]> {
-    const { signal, dispose } = callDeadline(this.options.heartbeatIntervalMs * 5, [this.stopping.signal])
-    try {
-      return await this.pool.borrow(parsePeerId(peerId), signal, (s) =>
-        listAll(
-          (cursor) => s.client.listTools({ cursor }, { signal, timeout: NO_SDK_TIMEOUT }),
-          (p) => p.tools,
-        ),
-      )
-    } finally {
-      dispose()
-    }
-  }
-
   private async track<T>(promise: Promise<T>): Promise<T> {
     this.outbound.add(promise)
     try {
@@ -514,15 +505,3 @@ export class CordNode extends TypedEventEmitter<CordNodeEvents> {
 
 /** `_meta` key of a call result that names the peer that served it. */
 export const SERVED_BY = 'cord/servedBy'
-
-/** Capacity announced in heartbeats: calls in flight at which a node counts as fully loaded. */
-const LOAD_CAPACITY = 64
-
-/** Default bound of a DHT lookup. */
-const FIND_TIMEOUT_MS = 10_000
-
-/** How long `start()` waits for hosted MCP servers to come up before going on without them. */
-const UPSTREAM_START_WAIT_MS = 15_000
-
-/** The SDK's own request timeout (60 s default) is replaced by our deadline signal. */
-const NO_SDK_TIMEOUT = 2_147_483_647

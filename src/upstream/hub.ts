@@ -15,6 +15,7 @@ import {
   type Tool,
 } from '@modelcontextprotocol/sdk/types.js'
 import type { UpstreamSpec } from '../config/servers.ts'
+import { NO_SDK_TIMEOUT } from '../constants.ts'
 import type { Logger } from '../logger.ts'
 import type { ToolRegistry } from '../registry/registry.ts'
 import type { ToolContext } from '../registry/types.ts'
@@ -35,9 +36,6 @@ export interface UpstreamHubComponents {
   registry: ToolRegistry
   log: Logger
 }
-
-/** The request timeout of the SDK is replaced by the caller's own deadline, which travels as cancellation. */
-const NO_SDK_TIMEOUT = 2_147_483_647
 
 /** The hosted MCP servers of a node. */
 export class UpstreamHub extends TypedEventEmitter<UpstreamHubEvents> {
