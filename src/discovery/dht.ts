@@ -9,6 +9,7 @@ import { CID } from 'multiformats/cid'
 import * as raw from 'multiformats/codecs/raw'
 import { sha256 } from 'multiformats/hashes/sha2'
 import type { Logger } from '../logger.ts'
+import { doublingDelay } from '../util/backoff.ts'
 import type { PeerTable } from './peer-table.ts'
 
 /** The DHT key of a tool name. */
@@ -124,7 +125,7 @@ export class ToolAdvertiser {
       }
     }
     this.failures = failed ? this.failures + 1 : 0
-    this.retryAt = failed ? Date.now() + Math.min(60_000, this.retryMinMs * 2 ** (this.failures - 1)) : 0
+    this.retryAt = failed ? Date.now() + doublingDelay(this.failures - 1, this.retryMinMs, 60_000) : 0
     for (const name of [...this.provided].filter((n) => !names.has(n))) {
       this.provided.delete(name)
       await this.libp2p.contentRouting.cancelReprovide?.(await toolKey(name)).catch(() => {})

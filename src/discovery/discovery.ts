@@ -13,6 +13,7 @@ import { HEARTBEAT_TOPIC, VERSION } from '../constants.ts'
 import type { Logger } from '../logger.ts'
 import type { Host } from '../node/host.ts'
 import type { ToolRegistry } from '../registry/registry.ts'
+import { doublingDelay } from '../util/backoff.ts'
 import { ToolAdvertiser } from './dht.ts'
 import {
   catalogDigest,
@@ -64,6 +65,9 @@ export interface DiscoveryStats {
   /** Catalog pulls that succeeded, and that failed (retried later). */
   pulls: { ok: number; failed: number }
 }
+
+/** What `cord status` shows of discovery. */
+export type DiscoveryStatus = DiscoveryStats & { peers: number; digest: string; periodMs: number }
 
 /** Longest wait before pulling again from a peer whose pulls failed. */
 const MAX_PULL_BACKOFF_MS = 30_000
@@ -135,6 +139,11 @@ export class Discovery {
         'peer state',
       ),
     )
+  }
+
+  /** Counters, the peers in the table, this node's digest and period, for `cord status`. */
+  status(): DiscoveryStatus {
+    return { ...this.stats, peers: this.table.list().length, digest: this.digest(), periodMs: this.period() }
   }
 
   /** The digest of this node's own catalog. */
@@ -297,7 +306,7 @@ export class Discovery {
       this.failures.set(peerId, failures)
       this.retryAt.set(
         peerId,
-        Date.now() + Math.min(MAX_PULL_BACKOFF_MS, this.init.intervalMs * 2 ** failures),
+        Date.now() + doublingDelay(failures, this.init.intervalMs, MAX_PULL_BACKOFF_MS),
       )
       this.components.log.debug({ peer: peerId, err: (err as Error).message }, 'catalog pull failed')
     } finally {

@@ -7,6 +7,7 @@ import { KEEP_ALIVE, type Libp2p, type PeerId } from '@libp2p/interface'
 import { peerIdFromString } from '@libp2p/peer-id'
 import { type Multiaddr, multiaddr } from '@multiformats/multiaddr'
 import type { Logger } from '../logger.ts'
+import { backoffDelay } from '../util/backoff.ts'
 
 /** What keep-alive needs from the node. */
 export interface KeepAliveComponents {
@@ -28,17 +29,6 @@ interface Kept {
   failures: number
   timer?: NodeJS.Timeout
   dialing: boolean
-}
-
-/** Delay before redial number `failures` (0-based): exponential, capped, with ±25% jitter. */
-export function backoffDelay(
-  failures: number,
-  minMs: number,
-  maxMs: number,
-  random: () => number = Math.random,
-): number {
-  const base = Math.min(maxMs, minMs * 2 ** Math.min(failures, 30))
-  return Math.round(base * (0.75 + random() * 0.5))
 }
 
 /** Dials the bootstrap peers and redials them whenever they are lost. */

@@ -425,12 +425,7 @@ export class CordNode extends TypedEventEmitter<CordNodeEvents> {
       tools: this.registry.list().length,
       upstreams: this.hub?.status() ?? [],
       network: this.network,
-      discovery: {
-        ...this.discovery.stats,
-        peers: this.discovery.table.list().length,
-        digest: this.discovery.digest(),
-        periodMs: this.discovery.period(),
-      },
+      discovery: this.discovery.status(),
     }
   }
 

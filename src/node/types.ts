@@ -9,7 +9,7 @@ import type {
   ResourceTemplate,
   Tool,
 } from '@modelcontextprotocol/sdk/types.js'
-import type { DiscoveryStats } from '../discovery/discovery.ts'
+import type { DiscoveryStatus } from '../discovery/discovery.ts'
 import type { UpstreamStatus } from '../upstream/upstream.ts'
 
 export type {
@@ -83,7 +83,7 @@ export interface NodeStatus {
   /** Whether the node is in a private network (a swarm key), and the key's fingerprint (not the key). */
   network: { private: boolean; keyFingerprint?: string }
   /** Heartbeats sent, received and rejected; peers in the table; this node's catalog digest and heartbeat period. */
-  discovery: DiscoveryStats & { peers: number; digest: string; periodMs: number }
+  discovery: DiscoveryStatus
 }
 
 /** Events of a node. */

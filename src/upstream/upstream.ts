@@ -27,7 +27,7 @@ import {
 import type { UpstreamSpec } from '../config/servers.ts'
 import { VERSION } from '../constants.ts'
 import type { Logger } from '../logger.ts'
-import { backoffDelay } from '../node/keep-alive.ts'
+import { backoffDelay } from '../util/backoff.ts'
 import { ChildProcessTransport } from './child-transport.ts'
 import { UpstreamUnavailableError } from './errors.ts'
 import { listAll } from './paginate.ts'

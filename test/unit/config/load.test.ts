@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest'
 import { parseConfig, validateNodeOptions } from '../../../src/config/load.ts'
-import { backoffDelay } from '../../../src/node/keep-alive.ts'
+import { backoffDelay } from '../../../src/util/backoff.ts'
 
 const parse = (text: string) => () => parseConfig(text, 'config.toml')
 
