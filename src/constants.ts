@@ -56,6 +56,13 @@ export const DHT_PROTOCOL = '/cord/kad/1.0.0'
 /** The gossipsub topic of heartbeats (see protocols/heartbeat.md). */
 export const HEARTBEAT_TOPIC = 'cord/heartbeat/1'
 
+/** Restarts in a row of a hosted MCP server before it is marked failed. */
+export const DEFAULT_MAX_RESTARTS = 5
+/** Backoff before the first restart of a hosted MCP server; doubles (with jitter) up to the maximum. */
+export const DEFAULT_RESTART_MIN_MS = 500
+/** Longest backoff between two restarts of a hosted MCP server. */
+export const DEFAULT_RESTART_MAX_MS = 30_000
+
 /** Default time between two heartbeats of a node. */
 export const DEFAULT_HEARTBEAT_INTERVAL_MS = 1_000
 

@@ -76,7 +76,7 @@ async function handle(req: WorkerRequest): Promise<unknown> {
         bootstrap: req.bootstrap,
         listen: ['/ip4/127.0.0.1/tcp/0'],
         logLevel: 'silent',
-        heartbeatIntervalMs: req.intervalMs,
+        discovery: { heartbeatIntervalMs: req.intervalMs },
       })
       counters.push(countGossipBytes(node))
       await node.start()

@@ -5,15 +5,7 @@
  * those hosted servers. This node itself (calls it makes to itself) is always allowed.
  */
 import picomatch from 'picomatch'
-
-/** One access rule, as in `[[access.rules]]`. */
-export interface AccessRule {
-  /** Peer IDs, or `*` for every peer. */
-  peers: string[]
-  /** Glob patterns on tool names. */
-  tools: string[]
-  action: 'allow' | 'deny'
-}
+import type { AccessRule } from '../config/schema.ts'
 
 interface CompiledRule {
   anyPeer: boolean
@@ -29,10 +21,11 @@ export class AccessPolicy {
 
   constructor(rules: AccessRule[], defaultAction: 'allow' | 'deny') {
     this.defaultAction = defaultAction
+    // A rule's `servers` cover every tool of those hosted servers: `<server>__*`.
     this.rules = rules.map((r) => ({
       anyPeer: r.peers.includes('*'),
       peers: new Set(r.peers),
-      match: picomatch(r.tools, { dot: true }),
+      match: picomatch([...(r.tools ?? []), ...(r.servers ?? []).map((s) => `${s}__*`)], { dot: true }),
       action: r.action,
     }))
   }
@@ -55,15 +48,4 @@ export class AccessPolicy {
   allowsServer(caller: string, server: string): boolean {
     return this.allows(caller, `${server}__`)
   }
-}
-
-/** Rules as written in config: `servers` become `<server>__*` tool patterns. */
-export function compileRules(
-  rules: Array<{ peers: string[]; tools?: string[]; servers?: string[]; action: 'allow' | 'deny' }>,
-): AccessRule[] {
-  return rules.map((r) => ({
-    peers: r.peers,
-    tools: [...(r.tools ?? []), ...(r.servers ?? []).map((s) => `${s}__*`)],
-    action: r.action,
-  }))
 }

@@ -3,10 +3,10 @@
  * pinned definitions and the call's deadline, checked in that order before the handler runs.
  */
 import type { Tool } from '@modelcontextprotocol/sdk/types.js'
-import type { ResolvedNodeOptions } from '../config/schema.ts'
+import type { ResolvedNodeSettings } from '../config/schema.ts'
+import { AccessDeniedError, ToolChangedError } from '../errors.ts'
 import type { Logger } from '../logger.ts'
 import { AccessPolicy } from './acl.ts'
-import { AccessDeniedError, ToolChangedError } from './errors.ts'
 import { CallLimiter } from './limits.ts'
 import { definitionHash, PIN_META } from './pin.ts'
 
@@ -36,14 +36,14 @@ export class Admission {
 
   /** Admission control as a node's resolved options describe it. */
   static fromOptions(
-    options: Pick<ResolvedNodeOptions, 'access' | 'limits' | 'maxCallTimeout'>,
+    options: Pick<ResolvedNodeSettings, 'access' | 'limits' | 'mcp'>,
     log: Logger,
   ): Admission {
     return new Admission(
       {
         policy: new AccessPolicy(options.access.rules, options.access.default),
         limiter: new CallLimiter(options.limits),
-        maxCallTimeoutMs: options.maxCallTimeout,
+        maxCallTimeoutMs: options.mcp.maxCallTimeoutMs,
       },
       log,
     )

@@ -3,7 +3,7 @@
  * and per node, for incoming calls. Over a limit a call is refused at once with a retry-after hint —
  * there is no queue to grow.
  */
-import { RateLimitedError } from './errors.ts'
+import { RateLimitedError } from '../errors.ts'
 
 /** Limits on incoming calls. */
 export interface CallLimits {

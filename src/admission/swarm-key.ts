@@ -9,7 +9,7 @@
  */
 import { createHash, randomBytes } from 'node:crypto'
 import { readFile, writeFile } from 'node:fs/promises'
-import { SwarmKeyError } from './errors.ts'
+import { SwarmKeyError } from '../errors.ts'
 
 const HEADER = '/key/swarm/psk/1.0.0/'
 const CODEC = '/base16/'

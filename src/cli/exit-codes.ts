@@ -1,47 +1,30 @@
 /**
- * Exit codes of the `cord` command: what failed, for scripts. Documented in the README.
+ * Exit codes of the `cord` command: what failed, for scripts. Documented in the README; each error
+ * kind's code is in the error table (src/errors.ts).
  */
-import type { ErrorKind } from '../errors.ts'
+import { type ErrorKind, KINDS } from '../errors.ts'
 
 export const EXIT = {
   ok: 0,
   /** An unexpected failure. */
-  error: 1,
+  error: KINDS.internal.exit,
   /** Bad command-line usage: unknown command or option, bad argument. */
-  usage: 2,
+  usage: KINDS.usage.exit,
   /** No daemon runs for the data directory. */
-  noDaemon: 3,
+  noDaemon: KINDS['no-daemon'].exit,
   /** The peer could not be reached, or the session to it broke, or it is stopping. */
-  unreachable: 4,
+  unreachable: KINDS.unreachable.exit,
   /** No answer within the timeout. */
-  timeout: 5,
+  timeout: KINDS.timeout.exit,
   /** The remote refused the request: unknown tool, arguments that fail the tool's schema. */
-  rejected: 6,
+  rejected: KINDS.rejected.exit,
   /** The tool ran and reported an error (`isError: true`). */
-  toolError: 7,
+  toolError: KINDS.tool.exit,
   /** Invalid configuration or data directory, or a daemon already runs for it. */
-  config: 8,
+  config: KINDS.config.exit,
 } as const
 
 /** The exit code of an error kind. */
 export function exitCodeOf(kind: ErrorKind): number {
-  switch (kind) {
-    case 'usage':
-      return EXIT.usage
-    case 'config':
-      return EXIT.config
-    case 'no-daemon':
-      return EXIT.noDaemon
-    case 'unreachable':
-    case 'stopping':
-      return EXIT.unreachable
-    case 'timeout':
-      return EXIT.timeout
-    case 'rejected':
-      return EXIT.rejected
-    case 'tool':
-      return EXIT.toolError
-    default:
-      return EXIT.error
-  }
+  return KINDS[kind].exit
 }

@@ -1,6 +1,6 @@
 /**
- * Field validators shared by the config file schema and the `createNode()` options schema, so that
- * a value is checked the same way wherever it comes from.
+ * Field validators of the settings schema (schema.ts) and of CLI flags (cli/program.ts), so that a
+ * value is checked the same way wherever it comes from.
  */
 import { peerIdFromString } from '@libp2p/peer-id'
 import { multiaddr } from '@multiformats/multiaddr'
@@ -77,35 +77,4 @@ export const peerIdField = z
 /** A peer ID, or `*` for every peer (in access rules). */
 export const peerPattern = z.string().refine((v) => v === '*' || isPeerId(v), {
   message: 'expected a peer ID such as 12D3KooW…, or "*" for every peer',
-})
-
-/** Access control, as `[access]` in config.toml. */
-export const accessSchema = z.strictObject({
-  default: z.enum(['allow', 'deny']).optional(),
-  allow_peers: z.array(peerIdField).optional(),
-  deny_peers: z.array(peerIdField).optional(),
-  rules: z
-    .array(
-      z
-        .strictObject({
-          peers: z.array(peerPattern).min(1),
-          tools: z.array(z.string().min(1)).optional(),
-          servers: z.array(z.string().min(1)).optional(),
-          action: z.enum(['allow', 'deny']),
-        })
-        .refine((r) => (r.tools?.length ?? 0) + (r.servers?.length ?? 0) > 0, {
-          message: 'a rule needs tools (glob patterns) or servers (hosted server names)',
-        }),
-    )
-    .optional(),
-})
-
-/** Limits on incoming calls and sessions, as `[limits]` in config.toml. */
-export const limitsSchema = z.strictObject({
-  rate_per_sec: z.number().positive().optional(),
-  burst: z.number().int().positive().optional(),
-  max_concurrent_per_peer: z.number().int().positive().optional(),
-  max_concurrent: z.number().int().positive().optional(),
-  max_sessions: z.number().int().positive().optional(),
-  max_queued_bytes: z.number().int().positive().optional(),
 })

@@ -1,12 +1,13 @@
 /**
- * The schema of `config.toml` (snake_case, as operators write it) and of the options of
- * `createNode()` (camelCase, as TypeScript callers write them). See config/default.toml.
+ * The one schema of a node's settings: camelCase, with every default. `createNode()` options go
+ * through `nodeSettingsSchema`; `config.toml` is mapped key by key (snake_case → camelCase, load.ts)
+ * into `configSchema`, which is the same fields plus the daemon's control API and gateway. So every
+ * check applies to both, and a schema's output type is the resolved settings.
  */
+import { hostname } from 'node:os'
 import { z } from 'zod'
-import type { AccessRule } from '../admission/acl.ts'
-import { compileRules } from '../admission/acl.ts'
-import type { CallLimits } from '../admission/limits.ts'
 import {
+  ALIAS_PATTERN,
   DEFAULT_BURST,
   DEFAULT_CALL_TIMEOUT_MS,
   DEFAULT_CONTROL_LISTEN,
@@ -33,14 +34,10 @@ import {
   DEFAULT_SUSPECT_AFTER,
   DEFAULT_TARGET_CONNECTIONS,
 } from '../constants.ts'
-import type { Logger } from '../logger.ts'
-import type { ClientHandlers } from '../mcp/client-handlers.ts'
 import { isLoopbackHost, splitHostPort } from '../util/http-listen.ts'
 import {
-  accessSchema,
   alias,
   hostPort,
-  limitsSchema,
   listenAddr,
   logLevel,
   loopbackHostPort,
@@ -49,307 +46,164 @@ import {
   peerPattern,
   positiveInt,
 } from './fields.ts'
-import { serversFileSchema, serversToSpecs, type UpstreamSpec, upstreamSpecSchema } from './servers.ts'
+import type { ConfigSettings, NodeSettings } from './options.ts'
+import { serversSchema } from './servers.ts'
 
-/** `config.toml`: every field optional; unknown fields are errors (they are usually typos). */
-export const fileConfigSchema = z
+/** A usable default alias: this host's name, trimmed to what aliases allow. */
+export function defaultAlias(): string {
+  const name =
+    hostname()
+      .split('.')[0]
+      ?.replace(/[^A-Za-z0-9._-]/g, '-')
+      .slice(0, 32) ?? ''
+  return ALIAS_PATTERN.test(name) ? name : 'cord'
+}
+
+/** A section of settings: absent means every default (`prefault` runs the defaults of its fields). */
+function section<T extends z.core.$ZodLooseShape>(shape: T) {
+  // Every field of a section has a default, so {} is a valid input; zod cannot see that of a generic shape.
+  return z.strictObject(shape).prefault({} as never)
+}
+
+const accessRule = z
   .strictObject({
-    alias: alias.optional(),
-    listen: z.array(listenAddr).min(1).optional(),
-    bootstrap: z.array(peerAddr).optional(),
-    demo_tools: z.boolean().optional(),
-    log_level: logLevel.optional(),
-    shutdown_grace_ms: positiveInt.optional(),
-    mcp: z
-      .strictObject({
-        max_frame_bytes: positiveInt.max(64 * 1024 * 1024).optional(),
-        call_timeout_ms: positiveInt.optional(),
-        max_call_timeout_ms: positiveInt.optional(),
-        max_inbound_streams: positiveInt.optional(),
-      })
-      .optional(),
-    access: accessSchema.optional(),
-    limits: limitsSchema.optional(),
-    redial: z
-      .strictObject({
-        min_ms: positiveInt.optional(),
-        max_ms: positiveInt.optional(),
-      })
-      .optional(),
-    control: z
-      .strictObject({
-        listen: loopbackHostPort.optional(),
-      })
-      .optional(),
-    gateway: z
-      .strictObject({
-        enabled: z.boolean().optional(),
-        listen: hostPort.optional(),
-        allow_remote: z.boolean().optional(),
-        max_tools: positiveInt.optional(),
-        idle_timeout_ms: positiveInt.optional(),
-        max_sessions: positiveInt.optional(),
-        allowed_hosts: z.array(z.string().min(1)).optional(),
-        allowed_origins: z.array(z.url()).optional(),
-      })
-      .optional(),
-    servers: serversFileSchema.optional(),
-    discovery: z
-      .strictObject({
-        heartbeat_interval_ms: positiveInt.min(100).optional(),
-        heartbeat_budget: positiveInt.optional(),
-        suspect_after: positiveInt.optional(),
-        dead_after: positiveInt.optional(),
-        target_connections: positiveInt.optional(),
-        max_connections: positiveInt.optional(),
-      })
-      .optional(),
+    peers: z.array(peerPattern).min(1),
+    tools: z.array(z.string().min(1)).optional(),
+    servers: z.array(z.string().min(1)).optional(),
+    action: z.enum(['allow', 'deny']),
   })
-  .refine(
-    (c) =>
-      (c.discovery?.suspect_after ?? DEFAULT_SUSPECT_AFTER) < (c.discovery?.dead_after ?? DEFAULT_DEAD_AFTER),
-    {
-      message: 'discovery.suspect_after must be smaller than discovery.dead_after',
-      path: ['discovery', 'suspect_after'],
-    },
-  )
-  .refine(
-    (c) => c.gateway?.listen == null || isLoopbackListen(c.gateway.listen) || c.gateway.allow_remote === true,
-    {
-      message:
-        'a gateway on a non-loopback address is reachable from the network over plain HTTP: set gateway.allow_remote = true to accept that (clients then need the token in <dir>/gateway.token), or put TLS in front of a loopback gateway',
-      path: ['gateway', 'listen'],
-    },
-  )
-  .refine((c) => (c.redial?.min_ms ?? DEFAULT_REDIAL_MIN_MS) <= (c.redial?.max_ms ?? DEFAULT_REDIAL_MAX_MS), {
-    message: 'redial.min_ms must not be larger than redial.max_ms',
-    path: ['redial', 'min_ms'],
+  .refine((r) => (r.tools?.length ?? 0) + (r.servers?.length ?? 0) > 0, {
+    message: 'a rule needs tools (glob patterns) or servers (hosted server names)',
   })
 
-/** A parsed, valid `config.toml`. */
-export type FileConfig = z.infer<typeof fileConfigSchema>
+/** The fields of the node's settings (see `NodeSettings` for what each means). */
+const nodeShape = {
+  alias: alias.default(defaultAlias),
+  listen: z.array(listenAddr).min(1).default(DEFAULT_LISTEN),
+  bootstrap: z.array(peerAddr).default([]),
+  demoTools: z.boolean().default(true),
+  logLevel: logLevel.default('info'),
+  shutdownGraceMs: positiveInt.default(DEFAULT_SHUTDOWN_GRACE_MS),
+  mcp: section({
+    maxFrameBytes: positiveInt.max(64 * 1024 * 1024).default(DEFAULT_MAX_FRAME_BYTES),
+    callTimeoutMs: positiveInt.default(DEFAULT_CALL_TIMEOUT_MS),
+    maxCallTimeoutMs: positiveInt.default(DEFAULT_MAX_CALL_TIMEOUT_MS),
+    maxInboundStreams: positiveInt.default(DEFAULT_MAX_INBOUND_STREAMS),
+  }),
+  access: section({
+    default: z.enum(['allow', 'deny']).default('allow'),
+    allowPeers: z.array(peerIdField).default([]),
+    denyPeers: z.array(peerIdField).default([]),
+    rules: z.array(accessRule).default([]),
+  }),
+  limits: section({
+    ratePerSec: z.number().positive().default(DEFAULT_RATE_PER_SEC),
+    burst: positiveInt.default(DEFAULT_BURST),
+    maxConcurrentPerPeer: positiveInt.default(DEFAULT_MAX_CONCURRENT_PER_PEER),
+    maxConcurrent: positiveInt.default(DEFAULT_MAX_CONCURRENT),
+    maxSessions: positiveInt.default(DEFAULT_MAX_SESSIONS),
+    maxQueuedBytes: positiveInt.default(DEFAULT_MAX_QUEUED_BYTES),
+  }),
+  redial: section({
+    minMs: positiveInt.default(DEFAULT_REDIAL_MIN_MS),
+    maxMs: positiveInt.default(DEFAULT_REDIAL_MAX_MS),
+  }),
+  discovery: section({
+    heartbeatIntervalMs: positiveInt.min(100).default(DEFAULT_HEARTBEAT_INTERVAL_MS),
+    heartbeatBudget: positiveInt.default(DEFAULT_HEARTBEAT_BUDGET),
+    suspectAfter: positiveInt.default(DEFAULT_SUSPECT_AFTER),
+    deadAfter: positiveInt.default(DEFAULT_DEAD_AFTER),
+    targetConnections: positiveInt.default(DEFAULT_TARGET_CONNECTIONS),
+    maxConnections: positiveInt.default(DEFAULT_MAX_CONNECTIONS),
+  }),
+  servers: serversSchema.default([]),
+}
 
-/** Options of `createNode()`. Everything is optional: no `dir` means an ephemeral, in-memory node. */
-export const nodeOptionsSchema = z.strictObject({
-  /** Data directory: identity, peer store, control file. Omit for an ephemeral node. */
-  dir: z.string().min(1).optional(),
-  alias: alias.optional(),
-  listen: z.array(listenAddr).optional(),
-  bootstrap: z.array(peerAddr).optional(),
-  demoTools: z.boolean().optional(),
-  maxFrameBytes: positiveInt.optional(),
-  callTimeout: positiveInt.optional(),
-  maxInboundStreams: positiveInt.optional(),
-  maxCallTimeout: positiveInt.optional(),
-  /** Access control: who may connect, who may call what. */
-  access: z
-    .strictObject({
-      default: z.enum(['allow', 'deny']).optional(),
-      allowPeers: z.array(peerIdField).optional(),
-      denyPeers: z.array(peerIdField).optional(),
-      rules: z
-        .array(
-          z.strictObject({
-            peers: z.array(peerPattern).min(1),
-            tools: z.array(z.string().min(1)),
-            action: z.enum(['allow', 'deny']),
-          }),
-        )
-        .optional(),
+type NodeFields = z.output<z.ZodObject<typeof nodeShape>>
+
+/**
+ * Checks across fields. Messages name other fields as `{section.field}`: the formatter writes them as
+ * the reader wrote them (snake_case for a file, camelCase for the API).
+ */
+function checkNode(c: NodeFields, ctx: z.core.$RefinementCtx): void {
+  if (c.discovery.suspectAfter >= c.discovery.deadAfter)
+    ctx.addIssue({
+      code: 'custom',
+      message: 'must be smaller than {discovery.deadAfter}',
+      path: ['discovery', 'suspectAfter'],
     })
-    .optional(),
-  /** Limits on incoming calls and sessions. */
-  limits: z
-    .strictObject({
-      ratePerSec: z.number().positive().optional(),
-      burst: positiveInt.optional(),
-      maxConcurrentPerPeer: positiveInt.optional(),
-      maxConcurrent: positiveInt.optional(),
-      maxSessions: positiveInt.optional(),
-      maxQueuedBytes: positiveInt.optional(),
+  if (c.redial.minMs > c.redial.maxMs)
+    ctx.addIssue({
+      code: 'custom',
+      message: 'must not be larger than {redial.maxMs}',
+      path: ['redial', 'minMs'],
     })
-    .optional(),
-  /** The private network's pre-shared key (the text of a swarm.key); with `dir`, `<dir>/swarm.key` is read. */
-  swarmKey: z.string().optional(),
-  redialMinMs: positiveInt.optional(),
-  redialMaxMs: positiveInt.optional(),
-  shutdownGraceMs: positiveInt.optional(),
-  logLevel: logLevel.optional(),
-  heartbeatIntervalMs: positiveInt.min(20).optional(),
-  heartbeatBudget: positiveInt.optional(),
-  suspectAfter: positiveInt.optional(),
-  deadAfter: positiveInt.optional(),
-  targetConnections: positiveInt.optional(),
-  maxConnections: positiveInt.optional(),
-  /** MCP servers this node hosts and serves to the mesh. */
-  servers: z.array(upstreamSpecSchema).optional(),
-  /** Answers to requests that remote tools send back to this node's calls: sampling, elicitation, roots. */
-  clientHandlers: z
-    .strictObject({
-      sampling: z.any().optional(),
-      elicitation: z.any().optional(),
-      roots: z.any().optional(),
-    })
-    .optional(),
-  /** A pino logger to log through instead of a new one. */
-  logger: z.any().optional(),
+}
+
+/** The node's settings, as `createNode()` takes them (with `dir`, `logger` and the like beside). */
+export const nodeSettingsSchema = z.strictObject(nodeShape).superRefine(checkNode)
+
+/** The daemon's gateway, as `[gateway]` holds it. */
+const gatewaySchema = section({
+  enabled: z.boolean().default(true),
+  listen: hostPort.default(DEFAULT_GATEWAY_LISTEN),
+  allowRemote: z.boolean().default(false),
+  maxTools: positiveInt.default(DEFAULT_GATEWAY_MAX_TOOLS),
+  idleTimeoutMs: positiveInt.default(DEFAULT_GATEWAY_IDLE_TIMEOUT_MS),
+  maxSessions: positiveInt.default(DEFAULT_GATEWAY_MAX_SESSIONS),
+  allowedHosts: z.array(z.string().min(1)).default([]),
+  allowedOrigins: z.array(z.url()).default([]),
 })
 
-/** Options of `createNode()`. */
-export type NodeOptions = Omit<z.input<typeof nodeOptionsSchema>, 'clientHandlers' | 'logger'> & {
-  /** Answers to requests that remote tools send back to this node's calls. */
-  clientHandlers?: ClientHandlers
-  /** A pino logger to log through instead of a new one. */
-  logger?: Logger
-}
+/** Everything `config.toml` holds. */
+export const configSchema = z
+  .strictObject({
+    ...nodeShape,
+    control: section({ listen: loopbackHostPort.default(DEFAULT_CONTROL_LISTEN) }),
+    gateway: gatewaySchema,
+  })
+  .superRefine(checkNode)
+  .superRefine((c, ctx) => {
+    if (!isLoopbackListen(c.gateway.listen) && !c.gateway.allowRemote)
+      ctx.addIssue({
+        code: 'custom',
+        message:
+          'a gateway on a non-loopback address is reachable from the network over plain HTTP: set {gateway.allowRemote} = true to accept that (clients then need the token in <dir>/gateway.token), or put TLS in front of a loopback gateway',
+        path: ['gateway', 'listen'],
+      })
+  })
 
-/** Node settings with every default applied. */
-export interface ResolvedNodeOptions {
-  dir?: string
-  alias: string
-  listen: string[]
-  bootstrap: string[]
-  demoTools: boolean
-  maxFrameBytes: number
-  callTimeout: number
-  maxInboundStreams: number
-  maxCallTimeout: number
-  access: { default: 'allow' | 'deny'; allowPeers: string[]; denyPeers: string[]; rules: AccessRule[] }
-  limits: CallLimits & { maxSessions: number; maxQueuedBytes: number }
-  swarmKey?: string
-  redialMinMs: number
-  redialMaxMs: number
-  shutdownGraceMs: number
-  servers: UpstreamSpec[]
-  heartbeatIntervalMs: number
-  heartbeatBudget: number
-  suspectAfter: number
-  deadAfter: number
-  targetConnections: number
-  maxConnections: number
-}
+/** A node's settings with every default applied. */
+export type ResolvedNodeSettings = z.output<typeof nodeSettingsSchema>
 
-/** Settings of the MCP gateway's HTTP endpoint. */
-export interface GatewaySettings {
-  enabled: boolean
-  listen: string
-  maxTools: number
-  idleTimeoutMs: number
-  maxSessions: number
-  allowedHosts: string[]
-  allowedOrigins: string[]
-}
+/** A config file's settings with every default applied. */
+export type ResolvedConfig = z.output<typeof configSchema>
 
-/** Settings of the daemon around the node. */
-export interface DaemonSettings {
-  controlListen: string
-  logLevel: z.infer<typeof logLevel>
-  gateway: GatewaySettings
-}
+/** The gateway's settings with every default applied. */
+export type GatewaySettings = ResolvedConfig['gateway']
+
+/** One access rule, as the schema gives it. */
+export type AccessRule = ResolvedNodeSettings['access']['rules'][number]
+
+/** A hosted MCP server, as the schema gives it. */
+export type ServerSpec = ResolvedNodeSettings['servers'][number]
+
+// The documented interfaces and the schemas accept the same input: a field added to one but not the
+// other fails the build here.
+type Same<A, B> = [A] extends [B] ? ([B] extends [A] ? true : false) : false
+/** The shape of a type with every field required, down to the leaves: extra or missing fields differ. */
+type Shape<T> = T extends readonly (infer E)[]
+  ? Shape<E>[]
+  : T extends object
+    ? { [K in keyof T]-?: Shape<NonNullable<T[K]>> }
+    : T
+type Matches<A, B> = Same<A, B> extends true ? Same<Shape<A>, Shape<B>> : false
+const nodeInputMatches: Matches<z.input<typeof nodeSettingsSchema>, NodeSettings> = true
+const configInputMatches: Matches<z.input<typeof configSchema>, ConfigSettings> = true
+void nodeInputMatches
+void configInputMatches
 
 /** Whether a `host:port` is on a loopback address. */
 export function isLoopbackListen(listen: string): boolean {
   return isLoopbackHost(splitHostPort(listen).host)
-}
-
-/** Turns a file config into `createNode()` options (defaults are applied later, in one place). */
-export function fileConfigToOptions(config: FileConfig): NodeOptions {
-  return {
-    alias: config.alias,
-    listen: config.listen,
-    bootstrap: config.bootstrap,
-    demoTools: config.demo_tools,
-    maxFrameBytes: config.mcp?.max_frame_bytes,
-    callTimeout: config.mcp?.call_timeout_ms,
-    maxInboundStreams: config.mcp?.max_inbound_streams,
-    maxCallTimeout: config.mcp?.max_call_timeout_ms,
-    access:
-      config.access != null
-        ? {
-            default: config.access.default,
-            allowPeers: config.access.allow_peers,
-            denyPeers: config.access.deny_peers,
-            rules: config.access.rules != null ? compileRules(config.access.rules) : undefined,
-          }
-        : undefined,
-    limits:
-      config.limits != null
-        ? {
-            ratePerSec: config.limits.rate_per_sec,
-            burst: config.limits.burst,
-            maxConcurrentPerPeer: config.limits.max_concurrent_per_peer,
-            maxConcurrent: config.limits.max_concurrent,
-            maxSessions: config.limits.max_sessions,
-            maxQueuedBytes: config.limits.max_queued_bytes,
-          }
-        : undefined,
-    redialMinMs: config.redial?.min_ms,
-    redialMaxMs: config.redial?.max_ms,
-    shutdownGraceMs: config.shutdown_grace_ms,
-    logLevel: config.log_level,
-    servers: config.servers != null ? serversToSpecs(config.servers) : undefined,
-    heartbeatIntervalMs: config.discovery?.heartbeat_interval_ms,
-    heartbeatBudget: config.discovery?.heartbeat_budget,
-    suspectAfter: config.discovery?.suspect_after,
-    deadAfter: config.discovery?.dead_after,
-    targetConnections: config.discovery?.target_connections,
-    maxConnections: config.discovery?.max_connections,
-  }
-}
-
-/** Applies the defaults of every node setting. */
-export function resolveNodeOptions(options: NodeOptions, defaultAlias: string): ResolvedNodeOptions {
-  return {
-    dir: options.dir,
-    alias: options.alias ?? defaultAlias,
-    listen: options.listen ?? DEFAULT_LISTEN,
-    bootstrap: options.bootstrap ?? [],
-    demoTools: options.demoTools ?? true,
-    maxFrameBytes: options.maxFrameBytes ?? DEFAULT_MAX_FRAME_BYTES,
-    callTimeout: options.callTimeout ?? DEFAULT_CALL_TIMEOUT_MS,
-    maxInboundStreams: options.maxInboundStreams ?? DEFAULT_MAX_INBOUND_STREAMS,
-    maxCallTimeout: options.maxCallTimeout ?? DEFAULT_MAX_CALL_TIMEOUT_MS,
-    access: {
-      default: options.access?.default ?? 'allow',
-      allowPeers: options.access?.allowPeers ?? [],
-      denyPeers: options.access?.denyPeers ?? [],
-      rules: options.access?.rules ?? [],
-    },
-    limits: {
-      ratePerSec: options.limits?.ratePerSec ?? DEFAULT_RATE_PER_SEC,
-      burst: options.limits?.burst ?? DEFAULT_BURST,
-      maxConcurrentPerPeer: options.limits?.maxConcurrentPerPeer ?? DEFAULT_MAX_CONCURRENT_PER_PEER,
-      maxConcurrent: options.limits?.maxConcurrent ?? DEFAULT_MAX_CONCURRENT,
-      maxSessions: options.limits?.maxSessions ?? DEFAULT_MAX_SESSIONS,
-      maxQueuedBytes: options.limits?.maxQueuedBytes ?? DEFAULT_MAX_QUEUED_BYTES,
-    },
-    ...(options.swarmKey != null ? { swarmKey: options.swarmKey } : {}),
-    redialMinMs: options.redialMinMs ?? DEFAULT_REDIAL_MIN_MS,
-    redialMaxMs: options.redialMaxMs ?? DEFAULT_REDIAL_MAX_MS,
-    shutdownGraceMs: options.shutdownGraceMs ?? DEFAULT_SHUTDOWN_GRACE_MS,
-    servers: options.servers ?? [],
-    heartbeatIntervalMs: options.heartbeatIntervalMs ?? DEFAULT_HEARTBEAT_INTERVAL_MS,
-    heartbeatBudget: options.heartbeatBudget ?? DEFAULT_HEARTBEAT_BUDGET,
-    suspectAfter: options.suspectAfter ?? DEFAULT_SUSPECT_AFTER,
-    deadAfter: options.deadAfter ?? DEFAULT_DEAD_AFTER,
-    targetConnections: options.targetConnections ?? DEFAULT_TARGET_CONNECTIONS,
-    maxConnections: options.maxConnections ?? DEFAULT_MAX_CONNECTIONS,
-  }
-}
-
-/** Daemon settings from a file config, with defaults. */
-export function daemonSettings(config: FileConfig): DaemonSettings {
-  return {
-    controlListen: config.control?.listen ?? DEFAULT_CONTROL_LISTEN,
-    logLevel: config.log_level ?? 'info',
-    gateway: {
-      enabled: config.gateway?.enabled ?? true,
-      listen: config.gateway?.listen ?? DEFAULT_GATEWAY_LISTEN,
-      maxTools: config.gateway?.max_tools ?? DEFAULT_GATEWAY_MAX_TOOLS,
-      idleTimeoutMs: config.gateway?.idle_timeout_ms ?? DEFAULT_GATEWAY_IDLE_TIMEOUT_MS,
-      maxSessions: config.gateway?.max_sessions ?? DEFAULT_GATEWAY_MAX_SESSIONS,
-      allowedHosts: config.gateway?.allowed_hosts ?? [],
-      allowedOrigins: config.gateway?.allowed_origins ?? [],
-    },
-  }
 }

@@ -2,8 +2,9 @@
  * The CLI's side of the control API: finds the daemon of a data directory through its control file
  * and asks it things.
  */
+
+import { ControlRequestError, NoDaemonError } from '../errors.ts'
 import { dataDirPaths } from '../node/data-dir.ts'
-import { ControlRequestError, NoDaemonError } from './errors.ts'
 import { type ControlFile, readControlFile } from './files.ts'
 
 /** Slack on top of a call's own timeout before the CLI stops waiting for the daemon. */

@@ -3,9 +3,9 @@
  * Writes the control file when ready; `stop()` drains calls, closes everything and removes it.
  */
 
-import { type GatewaySettings, isLoopbackListen, type NodeOptions } from '../config/schema.ts'
-import { DEFAULT_MAX_FRAME_BYTES } from '../constants.ts'
-import { CordError } from '../errors.ts'
+import type { NodeSettings } from '../config/options.ts'
+import { type GatewaySettings, isLoopbackListen } from '../config/schema.ts'
+import { DaemonRunningError } from '../errors.ts'
 import { Gateway } from '../gateway/gateway.ts'
 import { GatewayHttpServer } from '../gateway/http.ts'
 import type { Logger } from '../logger.ts'
@@ -16,17 +16,10 @@ import { ControlClient } from './client.ts'
 import { newToken, readOrCreateToken, removeControlFile, writeControlFile } from './files.ts'
 import { ControlServer } from './server.ts'
 
-/** A daemon is already running for the data directory. */
-export class DaemonRunningError extends CordError {
-  static override name = 'DaemonRunningError'
-  override name = 'DaemonRunningError'
-  override readonly kind = 'config'
-}
-
 /** What a daemon is started with. */
 export interface DaemonInit {
   dir: string
-  node: NodeOptions
+  node: NodeSettings
   controlListen: string
   /** The MCP gateway's HTTP endpoint; omit for none. */
   gateway?: GatewaySettings
@@ -94,7 +87,7 @@ export async function startDaemon(init: DaemonInit): Promise<Daemon> {
           allowedOrigins: settings.allowedOrigins,
           idleTimeoutMs: settings.idleTimeoutMs,
           maxSessions: settings.maxSessions,
-          maxBodyBytes: init.node.maxFrameBytes ?? DEFAULT_MAX_FRAME_BYTES,
+          maxBodyBytes: node.options.mcp.maxFrameBytes,
         },
         init.log.child({ part: 'gateway' }),
       )

@@ -5,7 +5,7 @@
 import { timingSafeEqual } from 'node:crypto'
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http'
 import type { AddressInfo } from 'node:net'
-import { CordError, type ErrorKind } from '../errors.ts'
+import { CordError, KINDS } from '../errors.ts'
 import type { Logger } from '../logger.ts'
 import type { CordNode } from '../node/node.ts'
 import { listenOn } from '../util/http-listen.ts'
@@ -14,21 +14,8 @@ import { type RouteHandler, routes } from './routes.ts'
 /** Largest request body accepted: a call's arguments. */
 const MAX_BODY_BYTES = 8 * 1024 * 1024
 
-/** HTTP status of each error kind. */
-const STATUS: Record<ErrorKind, number> = {
-  usage: 400,
-  config: 400,
-  rejected: 422,
-  tool: 422,
-  'no-daemon': 503,
-  stopping: 503,
-  unreachable: 502,
-  timeout: 504,
-  internal: 500,
-}
-
-class HttpError extends CordError {
-  static override name = 'HttpError'
+/** A refusal of the HTTP layer itself (token, route, body), with its status. */
+class HttpError extends Error {
   override name = 'HttpError'
   readonly status: number
   constructor(status: number, message: string) {
@@ -117,7 +104,8 @@ export class ControlServer {
   }
 
   private sendError(res: ServerResponse, err: Error): void {
-    const status = err instanceof HttpError ? err.status : err instanceof CordError ? STATUS[err.kind] : 500
+    const status =
+      err instanceof HttpError ? err.status : err instanceof CordError ? KINDS[err.kind].status : 500
     if (status === 500) this.components.log.error({ err }, 'control API request failed')
     const kind = err instanceof CordError ? err.kind : 'internal'
     send(res, status, { error: { name: err.name, kind, message: err.message } })

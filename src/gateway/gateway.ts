@@ -20,7 +20,7 @@ import type { Logger } from '../logger.ts'
 import { passesLevel, SEVERITY } from '../mcp/catalog-handlers.ts'
 import type { ClientHandlers } from '../mcp/client-handlers.ts'
 import type { CordNode } from '../node/node.ts'
-import { callFailure, unknownTool } from './errors.ts'
+import { callFailure, unknownTool } from './failures.ts'
 import { installHandlers } from './handlers.ts'
 import { type Named, nameItems, peerLabels, servedBy, stableJson } from './names.ts'
 

@@ -13,6 +13,7 @@ import {
   type Resource,
   type ResourceTemplate,
 } from '@modelcontextprotocol/sdk/types.js'
+import { toMcpError } from '../mcp/rpc-errors.ts'
 import type { Provider } from '../node/mesh-catalog.ts'
 import type { Gateway } from './gateway.ts'
 import { type Named, nameItems, peerLabels, stableJson } from './names.ts'
@@ -97,7 +98,7 @@ export class MeshListings {
         if (signal.aborted) break
       }
     }
-    throw toMcp(lastError)
+    throw toMcpError(lastError)
   }
 
   async prompts(): Promise<Prompt[]> {
@@ -133,7 +134,7 @@ export class MeshListings {
         if (signal.aborted) break
       }
     }
-    throw toMcp(lastError)
+    throw toMcpError(lastError)
   }
 
   private annotate(description: string | undefined, peer: Provider): string {
@@ -154,13 +155,4 @@ export class MeshListings {
     const settled = await Promise.allSettled(peers.map(async (peer) => ({ peer, items: await list(peer) })))
     return settled.flatMap((s) => (s.status === 'fulfilled' ? [s.value] : []))
   }
-}
-
-function toMcp(err: unknown): McpError {
-  if (err instanceof McpError) return err
-  const code = (err as { code?: unknown })?.code
-  return new McpError(
-    typeof code === 'number' ? code : ErrorCode.InternalError,
-    (err as Error)?.message ?? String(err),
-  )
 }

@@ -10,7 +10,6 @@ import {
   CallToolRequestSchema,
   type CallToolResult,
   type CreateMessageResult,
-  ErrorCode,
   ListToolsRequestSchema,
   type LoggingLevel,
   McpError,
@@ -18,34 +17,17 @@ import {
   type ServerNotification,
 } from '@modelcontextprotocol/sdk/types.js'
 import type { Admission, Admitted } from '../admission/admission.ts'
-import { AccessDeniedError, RateLimitedError, ToolChangedError } from '../admission/errors.ts'
 import { MCP_PROTOCOL, NO_SDK_TIMEOUT, VERSION } from '../constants.ts'
-import { CordError, NodeStoppingError } from '../errors.ts'
+import { AccessDeniedError, CallTimeoutError } from '../errors.ts'
 import type { Logger } from '../logger.ts'
-import { InvalidToolArgumentsError, UnknownToolError } from '../registry/errors.ts'
 import type { ToolRegistry } from '../registry/registry.ts'
 import type { ProgressUpdate } from '../registry/types.ts'
-import { UpstreamUnavailableError } from '../upstream/errors.ts'
 import type { UpstreamHub } from '../upstream/hub.ts'
 import type { CallerRelay } from '../upstream/relay.ts'
 import { installCatalogHandlers, passesLevel, type SessionInterest } from './catalog-handlers.ts'
 import { page } from './paging.ts'
+import { toMcpError } from './rpc-errors.ts'
 import { StreamTransport } from './stream-transport.ts'
-
-/** JSON-RPC error code Cord answers with when the serving node is shutting down. */
-export const NODE_STOPPING_CODE = -32050
-
-/** JSON-RPC error code Cord answers with when the hosted MCP server of a tool is down. */
-export const UPSTREAM_UNAVAILABLE_CODE = -32051
-
-/** JSON-RPC error code of a call the access rules refuse. */
-export const ACCESS_DENIED_CODE = -32052
-
-/** JSON-RPC error code of a call over a rate or concurrency limit (`data.retryAfterMs` says when to retry). */
-export const RATE_LIMITED_CODE = -32053
-
-/** JSON-RPC error code of a call whose pinned tool definition changed. */
-export const TOOL_CHANGED_CODE = -32054
 
 /** What the MCP service needs from the node. */
 export interface McpServiceComponents {
@@ -240,10 +222,10 @@ export class McpService {
       const onCancel = (): void => controller.abort(extra.signal.reason)
       extra.signal.addEventListener('abort', onCancel, { once: true })
       const deadlineError = (): McpError =>
-        new McpError(
-          ErrorCode.RequestTimeout,
-          `the call of "${name}" passed its deadline of ${admitted.deadlineMs} ms at the serving node`,
-          { error: 'CallTimeoutError' },
+        toMcpError(
+          new CallTimeoutError(
+            `the call of "${name}" passed its deadline of ${admitted.deadlineMs} ms at the serving node`,
+          ),
         )
       try {
         const result = await this.components.registry.call(name, request.params.arguments, {
@@ -281,29 +263,4 @@ function callerRelay(server: Server, requestId: RequestId): CallerRelay {
     elicitInput: (params, signal) => server.elicitInput(params, options(signal)),
     listRoots: (signal) => server.listRoots(undefined, options(signal)),
   }
-}
-
-/** Maps an error thrown before or around a tool call to the JSON-RPC error the caller gets. */
-export function toMcpError(err: unknown): McpError {
-  if (err instanceof McpError) return err
-  // `data.error` names the error class, so that a Cord caller can raise the same class again.
-  if (err instanceof UnknownToolError || err instanceof InvalidToolArgumentsError) {
-    return new McpError(ErrorCode.InvalidParams, err.message, { error: err.name })
-  }
-  if (err instanceof NodeStoppingError) {
-    return new McpError(NODE_STOPPING_CODE, err.message, { error: err.name })
-  }
-  if (err instanceof UpstreamUnavailableError) {
-    return new McpError(UPSTREAM_UNAVAILABLE_CODE, err.message, { error: err.name })
-  }
-  if (err instanceof AccessDeniedError)
-    return new McpError(ACCESS_DENIED_CODE, err.message, { error: err.name })
-  if (err instanceof ToolChangedError)
-    return new McpError(TOOL_CHANGED_CODE, err.message, { error: err.name })
-  if (err instanceof RateLimitedError) {
-    return new McpError(RATE_LIMITED_CODE, err.message, { error: err.name, retryAfterMs: err.retryAfterMs })
-  }
-  const message =
-    err instanceof CordError ? err.message : `internal error: ${(err as Error)?.message ?? String(err)}`
-  return new McpError(ErrorCode.InternalError, message)
 }

@@ -15,11 +15,11 @@ import {
   ToolListChangedNotificationSchema,
 } from '@modelcontextprotocol/sdk/types.js'
 import { MCP_PROTOCOL, NO_SDK_TIMEOUT, VERSION } from '../constants.ts'
+import { PeerUnreachableError } from '../errors.ts'
 import type { Logger } from '../logger.ts'
 import { listAll } from '../upstream/paginate.ts'
 import { raceSignal } from '../util/async.ts'
 import { type ClientHandlers, capabilitiesOf, installClientHandlers } from './client-handlers.ts'
-import { PeerUnreachableError } from './errors.ts'
 import { StreamTransport } from './stream-transport.ts'
 
 /** An open MCP session to one peer. */

@@ -10,9 +10,9 @@ import { ErrorCode, type JSONRPCMessage } from '@modelcontextprotocol/sdk/types.
 import * as varint from 'uint8-varint'
 import { Uint8ArrayList } from 'uint8arraylist'
 import { MAX_PROTOCOL_ERRORS_PER_STREAM } from '../constants.ts'
+import { FrameTooLargeError, TransportClosedError } from '../errors.ts'
 import type { Logger } from '../logger.ts'
 import { afterNotificationHandlers } from '../util/async.ts'
-import { FrameTooLargeError, TransportClosedError } from './errors.ts'
 import { decodeFrame, encodeMessage, errorResponse, type FrameError } from './frame.ts'
 
 /** Settings of a stream transport. */

@@ -2,45 +2,37 @@
  * `createNode()`: validates the options, loads the identity and peer store of a data directory (or
  * none, for an ephemeral node), builds the libp2p host and the node.
  */
-import { hostname } from 'node:os'
 import type { PrivateKey } from '@libp2p/interface'
 import { LevelDatastore } from 'datastore-level'
 import { PeerFilter } from '../admission/gater.ts'
 import { parseSwarmKey, readSwarmKey, swarmKeyFingerprint } from '../admission/swarm-key.ts'
-import { ConfigError } from '../config/errors.ts'
-import { validateNodeOptions } from '../config/load.ts'
-import { type NodeOptions, resolveNodeOptions } from '../config/schema.ts'
-import { ALIAS_PATTERN } from '../constants.ts'
+import { validateNodeSettings } from '../config/load.ts'
+import { ConfigError } from '../errors.ts'
 import { createLogger, type Logger } from '../logger.ts'
-import type { ClientHandlers } from '../mcp/client-handlers.ts'
 import { dataDirPaths, ensureDataDir } from './data-dir.ts'
 import { createHost } from './host.ts'
 import { loadOrCreateIdentity } from './identity.ts'
 import { CordNode } from './node.ts'
-
-/** A usable default alias: this host's name, trimmed to what aliases allow. */
-export function defaultAlias(): string {
-  const name =
-    hostname()
-      .split('.')[0]
-      ?.replace(/[^A-Za-z0-9._-]/g, '-')
-      .slice(0, 32) ?? ''
-  return ALIAS_PATTERN.test(name) ? name : 'cord'
-}
+import type { NodeOptions, ResolvedNodeOptions } from './options.ts'
 
 /**
  * Creates a node. With `dir`, the identity and peer store persist there (the same peer ID after a
  * restart); without, the node gets an ephemeral identity and in-memory stores.
  */
 export async function createNode(options: NodeOptions = {}): Promise<CordNode> {
-  const validated = validateNodeOptions(options)
-  const resolved = resolveNodeOptions(validated, defaultAlias())
-  const log: Logger = (validated.logger as Logger | undefined) ?? createLogger(validated.logLevel ?? 'warn')
+  if (typeof options !== 'object' || options == null || Array.isArray(options))
+    throw new ConfigError('invalid node options: expected an object')
+  const { dir, swarmKey, clientHandlers, logger, ...settings } = options
+  for (const [name, value] of Object.entries({ dir, swarmKey }))
+    if (value != null && (typeof value !== 'string' || value === ''))
+      throw new ConfigError(`invalid node options\n  ${name}: expected a non-empty string`)
+  const resolved: ResolvedNodeOptions = validateNodeSettings(settings)
+  const log: Logger = logger ?? createLogger(resolved.logLevel)
   let privateKey: PrivateKey | undefined
   let datastore: LevelDatastore | undefined
-  let psk = resolved.swarmKey != null ? parseSwarmKey(resolved.swarmKey, 'swarmKey option') : undefined
-  if (resolved.dir != null) {
-    const paths = dataDirPaths(resolved.dir)
+  let psk = swarmKey != null ? parseSwarmKey(swarmKey, 'swarmKey option') : undefined
+  if (dir != null) {
+    const paths = dataDirPaths(dir)
     resolved.dir = paths.dir
     await ensureDataDir(paths.dir)
     psk ??= await readSwarmKey(paths.swarmKey)
@@ -60,7 +52,7 @@ export async function createNode(options: NodeOptions = {}): Promise<CordNode> {
     datastore,
     listen: resolved.listen,
     alias: resolved.alias,
-    maxConnections: resolved.maxConnections,
+    maxConnections: resolved.discovery.maxConnections,
     ...(psk != null ? { psk } : {}),
     gater: filter.gater(),
   })
@@ -69,8 +61,6 @@ export async function createNode(options: NodeOptions = {}): Promise<CordNode> {
     ...(datastore != null ? { datastore } : {}),
     filter,
     network: psk != null ? { private: true, keyFingerprint: swarmKeyFingerprint(psk) } : { private: false },
-    ...(validated.clientHandlers != null
-      ? { clientHandlers: validated.clientHandlers as ClientHandlers }
-      : {}),
+    ...(clientHandlers != null ? { clientHandlers } : {}),
   })
 }

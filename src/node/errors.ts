@@ -1,4 +1,4 @@
-import { ConfigError } from '../config/errors.ts'
+import { ConfigError } from '../errors.ts'
 
 /** A failure to listen, said plainly (the usual cause: the port is taken). */
 export function listenError(err: Error): Error {

@@ -4,7 +4,7 @@
 import { readFile, writeFile } from 'node:fs/promises'
 import { generateKeyPair, privateKeyFromProtobuf, privateKeyToProtobuf } from '@libp2p/crypto/keys'
 import type { PrivateKey } from '@libp2p/interface'
-import { ConfigError } from '../config/errors.ts'
+import { ConfigError } from '../errors.ts'
 
 /** Loads the key at `path`, or creates one there (mode 0600) when there is none. */
 export async function loadOrCreateIdentity(path: string): Promise<PrivateKey> {

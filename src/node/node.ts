@@ -5,7 +5,6 @@ import type { LevelDatastore } from 'datastore-level'
 import { Admission, DEADLINE_META } from '../admission/admission.ts'
 import type { PeerFilter } from '../admission/gater.ts'
 import { PIN_META, pinFor } from '../admission/pin.ts'
-import type { ResolvedNodeOptions } from '../config/schema.ts'
 import {
   FIND_TIMEOUT_MS,
   LOAD_CAPACITY,
@@ -15,17 +14,23 @@ import {
 } from '../constants.ts'
 import { describeProviders, type FoundProvider, findProviders } from '../discovery/dht.ts'
 import { Discovery } from '../discovery/discovery.ts'
-import { InvalidArgumentError, NodeStoppingError, NotStartedError } from '../errors.ts'
+import {
+  CallTimeoutError,
+  InvalidArgumentError,
+  NodeStoppingError,
+  NoProviderError,
+  NotStartedError,
+  SessionClosedError,
+  TransportClosedError,
+} from '../errors.ts'
 import type { Logger } from '../logger.ts'
 import type { ClientHandlers } from '../mcp/client-handlers.ts'
-import { CallTimeoutError, SessionClosedError, TransportClosedError } from '../mcp/errors.ts'
-import { fromRemoteError } from '../mcp/remote-errors.ts'
+import { fromMcpError } from '../mcp/rpc-errors.ts'
 import { McpService } from '../mcp/server.ts'
 import { type Session, SessionPool } from '../mcp/session-pool.ts'
 import { registerDemoTools } from '../registry/demo-tools.ts'
 import { ToolRegistry } from '../registry/registry.ts'
 import type { ToolHandler, ToolSpec } from '../registry/types.ts'
-import { NoProviderError } from '../router/errors.ts'
 import { Router } from '../router/router.ts'
 import { UpstreamHub } from '../upstream/hub.ts'
 import { listAll } from '../upstream/paginate.ts'
@@ -35,6 +40,7 @@ import { listenError } from './errors.ts'
 import type { Host } from './host.ts'
 import { KeepAlive } from './keep-alive.ts'
 import { collectMeshTools, type MeshCatalogEntry, type MeshTool, mergeCatalog } from './mesh-catalog.ts'
+import type { ResolvedNodeOptions } from './options.ts'
 import { parsePeerId } from './peer-ids.ts'
 import { listPeers } from './peers.ts'
 import type {
@@ -113,8 +119,8 @@ export class CordNode extends TypedEventEmitter<CordNodeEvents> {
       },
       {
         alias: options.alias,
-        maxFrameBytes: options.maxFrameBytes,
-        maxInboundStreams: options.maxInboundStreams,
+        maxFrameBytes: options.mcp.maxFrameBytes,
+        maxInboundStreams: options.mcp.maxInboundStreams,
         maxSessions: options.limits.maxSessions,
         maxQueuedBytes: options.limits.maxQueuedBytes,
       },
@@ -123,7 +129,7 @@ export class CordNode extends TypedEventEmitter<CordNodeEvents> {
       { libp2p: host, log: log.child({ part: 'sessions' }), serveLocal: (t) => this.mcp.serveLocal(t) },
       {
         alias: options.alias,
-        maxFrameBytes: options.maxFrameBytes,
+        maxFrameBytes: options.mcp.maxFrameBytes,
         handlers: () => this.clientHandlers,
         onToolsChanged: (peer) => void this.discovery.pull(peer, true),
         onLogMessage: (peer, params) => this.safeDispatchEvent('log-message', { detail: { peer, params } }),
@@ -131,7 +137,7 @@ export class CordNode extends TypedEventEmitter<CordNodeEvents> {
     )
     this.keepAlive = new KeepAlive(
       { libp2p: host, log: log.child({ part: 'keep-alive' }) },
-      { peers: options.bootstrap, minMs: options.redialMinMs, maxMs: options.redialMaxMs },
+      { peers: options.bootstrap, minMs: options.redial.minMs, maxMs: options.redial.maxMs },
     )
     this.discovery = new Discovery(
       {
@@ -139,7 +145,9 @@ export class CordNode extends TypedEventEmitter<CordNodeEvents> {
         registry: this.registry,
         log: log.child({ part: 'discovery' }),
         pullCatalog: async (peerId) => {
-          const { signal, dispose } = callDeadline(options.heartbeatIntervalMs * 5, [this.stopping.signal])
+          const { signal, dispose } = callDeadline(options.discovery.heartbeatIntervalMs * 5, [
+            this.stopping.signal,
+          ])
           return this.pool.pullTools(parsePeerId(peerId), signal).finally(dispose)
         },
         load: () => ({ inflight: this.registry.activeCalls, capacity: LOAD_CAPACITY }),
@@ -147,11 +155,11 @@ export class CordNode extends TypedEventEmitter<CordNodeEvents> {
       },
       {
         alias: options.alias,
-        intervalMs: options.heartbeatIntervalMs,
-        heartbeatBudget: options.heartbeatBudget,
-        suspectAfter: options.suspectAfter,
-        deadAfter: options.deadAfter,
-        targetConnections: options.targetConnections,
+        intervalMs: options.discovery.heartbeatIntervalMs,
+        heartbeatBudget: options.discovery.heartbeatBudget,
+        suspectAfter: options.discovery.suspectAfter,
+        deadAfter: options.discovery.deadAfter,
+        targetConnections: options.discovery.targetConnections,
       },
     )
     const onCatalog = (): void => void this.safeDispatchEvent('catalog')
@@ -269,7 +277,7 @@ export class CordNode extends TypedEventEmitter<CordNodeEvents> {
     let candidates = await this.router.candidates(
       target,
       name,
-      options.signal ?? AbortSignal.timeout(options.timeout ?? this.options.callTimeout),
+      options.signal ?? AbortSignal.timeout(options.timeout ?? this.options.mcp.callTimeoutMs),
     )
     const among = options.among
     if (among != null) {
@@ -283,7 +291,7 @@ export class CordNode extends TypedEventEmitter<CordNodeEvents> {
         try {
           const result = await this.withSession(candidate.peerId, options, async (session, signal) => {
             const _meta = {
-              [DEADLINE_META]: options.timeout ?? this.options.callTimeout,
+              [DEADLINE_META]: options.timeout ?? this.options.mcp.callTimeoutMs,
               ...(pinFor(options.pin, candidate.peerId) != null
                 ? { [PIN_META]: pinFor(options.pin, candidate.peerId) }
                 : {}),
@@ -467,7 +475,7 @@ export class CordNode extends TypedEventEmitter<CordNodeEvents> {
   ): Promise<T> {
     this.assertRunning()
     const peer = parsePeerId(this.router.peerOf(target))
-    const timeout = options.timeout ?? this.options.callTimeout
+    const timeout = options.timeout ?? this.options.mcp.callTimeoutMs
     if (!Number.isFinite(timeout) || timeout <= 0)
       throw new InvalidArgumentError(`timeout must be a positive number of milliseconds, got ${timeout}`)
     const { signal, deadline, dispose } = callDeadline(timeout, [
@@ -491,7 +499,7 @@ export class CordNode extends TypedEventEmitter<CordNodeEvents> {
       if (deadline.aborted) throw new CallTimeoutError(`no answer from peer ${target} within ${timeout} ms`)
       if (this.stopping.signal.aborted) throw this.stopping.signal.reason
       if (options.signal?.aborted) throw options.signal.reason
-      throw fromRemoteError(err, target)
+      throw fromMcpError(err, target)
     } finally {
       dispose()
     }

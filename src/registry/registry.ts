@@ -6,14 +6,14 @@
 import { TypedEventEmitter } from '@libp2p/interface'
 import { type CallToolResult, McpError, type Tool } from '@modelcontextprotocol/sdk/types.js'
 import { TOOL_NAME_PATTERN } from '../constants.ts'
-import { CordError } from '../errors.ts'
-import { settleWithin } from '../util/async.ts'
 import {
+  CordError,
   DuplicateToolError,
   InvalidToolArgumentsError,
   InvalidToolDefinitionError,
   UnknownToolError,
-} from './errors.ts'
+} from '../errors.ts'
+import { settleWithin } from '../util/async.ts'
 import { compileValidator, toJsonSchema } from './schema.ts'
 import type { JsonSchemaObject, RegisteredTool, ToolContext, ToolHandler, ToolSpec } from './types.ts'
 

@@ -4,7 +4,7 @@
  */
 import { Ajv, type ErrorObject } from 'ajv'
 import { z } from 'zod'
-import { InvalidToolDefinitionError } from './errors.ts'
+import { InvalidToolDefinitionError } from '../errors.ts'
 import type { JsonSchemaObject } from './types.ts'
 
 const ajv = new Ajv({ allErrors: true, strict: false, validateFormats: false })

@@ -5,17 +5,19 @@
 import { peerIdFromString } from '@libp2p/peer-id'
 import type { ToolAnnotations } from '@modelcontextprotocol/sdk/types.js'
 import type { MeshPeer, PeerTable } from '../discovery/peer-table.ts'
-import { NodeStoppingError } from '../errors.ts'
 import {
+  AmbiguousAliasError,
   CallTimeoutError,
+  NodeStoppingError,
+  NoProviderError,
   PeerUnreachableError,
   SessionClosedError,
   TransportClosedError,
-} from '../mcp/errors.ts'
-import { UnknownToolError } from '../registry/errors.ts'
+  UnknownTargetError,
+  UnknownToolError,
+  UpstreamUnavailableError,
+} from '../errors.ts'
 import type { ToolRegistry } from '../registry/registry.ts'
-import { UpstreamUnavailableError } from '../upstream/errors.ts'
-import { AmbiguousAliasError, NoProviderError, UnknownTargetError } from './errors.ts'
 
 /** A peer to try, with what the router knows of the tool there. */
 export interface Candidate {

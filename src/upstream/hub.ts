@@ -14,12 +14,12 @@ import {
   type ResourceTemplate,
   type Tool,
 } from '@modelcontextprotocol/sdk/types.js'
-import type { UpstreamSpec } from '../config/servers.ts'
+import type { ServerSpec } from '../config/schema.ts'
 import { NO_SDK_TIMEOUT } from '../constants.ts'
+import { UpstreamUnavailableError } from '../errors.ts'
 import type { Logger } from '../logger.ts'
 import type { ToolRegistry } from '../registry/registry.ts'
 import type { ToolContext } from '../registry/types.ts'
-import { UpstreamUnavailableError } from './errors.ts'
 import { catalogName } from './names.ts'
 import { Upstream, type UpstreamStatus } from './upstream.ts'
 
@@ -43,10 +43,12 @@ export class UpstreamHub extends TypedEventEmitter<UpstreamHubEvents> {
   private readonly upstreams: Upstream[]
   private readonly removers = new Map<string, Array<() => void>>()
 
-  constructor(components: UpstreamHubComponents, specs: UpstreamSpec[]) {
+  constructor(components: UpstreamHubComponents, specs: ServerSpec[]) {
     super()
     this.components = components
-    this.upstreams = specs.map((spec) => new Upstream(spec, components.log.child({ server: spec.name })))
+    this.upstreams = specs
+      .filter((spec) => spec.enabled)
+      .map((spec) => new Upstream(spec, components.log.child({ server: spec.name })))
     for (const upstream of this.upstreams) {
       upstream.addEventListener('change', () => this.sync(upstream))
       upstream.addEventListener('notification', (evt) =>

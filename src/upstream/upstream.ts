@@ -24,12 +24,12 @@ import {
   type Tool,
   ToolListChangedNotificationSchema,
 } from '@modelcontextprotocol/sdk/types.js'
-import type { UpstreamSpec } from '../config/servers.ts'
+import type { ServerSpec } from '../config/schema.ts'
 import { VERSION } from '../constants.ts'
+import { UpstreamUnavailableError } from '../errors.ts'
 import type { Logger } from '../logger.ts'
 import { backoffDelay } from '../util/backoff.ts'
 import { ChildProcessTransport } from './child-transport.ts'
-import { UpstreamUnavailableError } from './errors.ts'
 import { listAll } from './paginate.ts'
 import { type CallerRelay, RelayTable } from './relay.ts'
 
@@ -58,10 +58,6 @@ export interface UpstreamEvents {
   notification: CustomEvent<{ method: string; params: Record<string, unknown> }>
 }
 
-/** Defaults of the restart policy. */
-export const DEFAULT_MAX_RESTARTS = 5
-const DEFAULT_RESTART_MIN_MS = 500
-const DEFAULT_RESTART_MAX_MS = 30_000
 /** A server that stayed up this long has recovered: its failure count starts again. */
 const STABLE_MS = 30_000
 /** How often a Streamable HTTP server is pinged while connected. */
@@ -71,7 +67,7 @@ const CONNECT_TIMEOUT_MS = 60_000
 
 /** A hosted MCP server. */
 export class Upstream extends TypedEventEmitter<UpstreamEvents> {
-  readonly spec: UpstreamSpec
+  readonly spec: ServerSpec
   readonly relays = new RelayTable()
   tools: Tool[] = []
   resources: Resource[] = []
@@ -87,7 +83,7 @@ export class Upstream extends TypedEventEmitter<UpstreamEvents> {
   private loop?: Promise<void>
   private firstAttempt?: Promise<void>
 
-  constructor(spec: UpstreamSpec, log: Logger) {
+  constructor(spec: ServerSpec, log: Logger) {
     super()
     this.spec = spec
     this.log = log
@@ -169,7 +165,7 @@ export class Upstream extends TypedEventEmitter<UpstreamEvents> {
   }
 
   private async supervise(attempted: () => void): Promise<void> {
-    const maxRestarts = this.spec.maxRestarts ?? DEFAULT_MAX_RESTARTS
+    const maxRestarts = this.spec.maxRestarts
     let failures = 0
     while (!this.stopping.signal.aborted) {
       const upSince = Date.now()
@@ -190,11 +186,7 @@ export class Upstream extends TypedEventEmitter<UpstreamEvents> {
         break
       }
       this.state = 'restarting'
-      const wait = backoffDelay(
-        failures - 1,
-        this.spec.restartMinMs ?? DEFAULT_RESTART_MIN_MS,
-        this.spec.restartMaxMs ?? DEFAULT_RESTART_MAX_MS,
-      )
+      const wait = backoffDelay(failures - 1, this.spec.restartMinMs, this.spec.restartMaxMs)
       this.log.info({ inMs: wait, failures }, 'restarting MCP server')
       await sleep(wait, this.stopping.signal).catch(() => {})
       if (!this.stopping.signal.aborted) this.restarts++

@@ -43,10 +43,16 @@ describe('admission control', () => {
   })
 
   it('a denied peer gets no connection and no heartbeat into the peer table, even relayed', async () => {
-    const outsider = await h.spawn({ heartbeatIntervalMs: 200 })
-    const guarded = await h.spawn({ heartbeatIntervalMs: 200, access: { denyPeers: [outsider.peerId] } })
+    const outsider = await h.spawn({ discovery: { heartbeatIntervalMs: 200 } })
+    const guarded = await h.spawn({
+      discovery: { heartbeatIntervalMs: 200 },
+      access: { denyPeers: [outsider.peerId] },
+    })
     // a relay that both know: gossip would carry the outsider's heartbeats to the guarded node
-    const relay = await h.spawn({ heartbeatIntervalMs: 200, bootstrap: [guarded.multiaddrs[0]!] })
+    const relay = await h.spawn({
+      discovery: { heartbeatIntervalMs: 200 },
+      bootstrap: [guarded.multiaddrs[0]!],
+    })
     await outsider.libp2p.dial(relay.libp2p.getMultiaddrs()[0]!)
     await waitFor(() => relay.status().discovery.received > 10)
     await waitFor(() => guarded.status().discovery.denied > 0, 10_000)
@@ -160,7 +166,7 @@ describe('admission control', () => {
   })
 
   it("the caller's deadline travels with the call, and the serving node caps it", async () => {
-    const server = await h.spawn({ maxCallTimeout: 400 })
+    const server = await h.spawn({ mcp: { maxCallTimeoutMs: 400 } })
     const caller = await h.spawn({ bootstrap: [server.multiaddrs[0]!] })
     const capped = await failure(caller.callTool(server.peerId, 'sleep', { ms: 60_000 }, { timeout: 60_000 }))
     expect(capped.error.name).toBe('CallTimeoutError')
@@ -216,7 +222,7 @@ describe('admission control', () => {
   })
 
   it('a pinned tool whose definition changes is refused; the gateway pins what it showed the client', async () => {
-    const provider = await h.spawn({ heartbeatIntervalMs: 200 })
+    const provider = await h.spawn({ discovery: { heartbeatIntervalMs: 200 } })
     const spec = (description: string) => ({
       description,
       inputSchema: { type: 'object' as const, properties: { text: { type: 'string' } } },
@@ -226,7 +232,7 @@ describe('admission control', () => {
     const gatewayNode = await createNode({
       listen: ['/ip4/127.0.0.1/tcp/0'],
       logLevel: 'silent',
-      heartbeatIntervalMs: 200,
+      discovery: { heartbeatIntervalMs: 200 },
       bootstrap: [provider.multiaddrs[0]!],
     })
     const gateway = new Gateway(gatewayNode, { maxTools: 100 }, pino({ level: 'silent' }))

@@ -17,8 +17,8 @@ describe('bad input', () => {
   let ran = 0
 
   beforeAll(async () => {
-    server = await h.spawn({ maxFrameBytes: LIMIT })
-    caller = await h.spawn({ bootstrap: [server.multiaddrs[0]!], maxFrameBytes: LIMIT })
+    server = await h.spawn({ mcp: { maxFrameBytes: LIMIT } })
+    caller = await h.spawn({ bootstrap: [server.multiaddrs[0]!], mcp: { maxFrameBytes: LIMIT } })
     server.registerTool(
       'counted',
       { inputSchema: { type: 'object', properties: { n: { type: 'integer' } }, required: ['n'] } },

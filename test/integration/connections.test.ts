@@ -9,7 +9,7 @@ import type { CordNode, NodeOptions } from '../../src/index.ts'
 import { Harness, waitFor } from '../helpers/harness.ts'
 
 const INTERVAL = 300
-const MESH: NodeOptions = { heartbeatIntervalMs: INTERVAL, suspectAfter: 3, deadAfter: 6 }
+const MESH: NodeOptions = { discovery: { heartbeatIntervalMs: INTERVAL, suspectAfter: 3, deadAfter: 6 } }
 
 describe('connections kept by discovery', () => {
   const h = new Harness()
@@ -23,11 +23,11 @@ describe('connections kept by discovery', () => {
     const bootstrap = [seed.multiaddrs[0]!]
     ;[pulled, called] = await Promise.all([
       // Each end closes what it dialled; whichever dialled first, one of the two wants no more.
-      h.spawn({ ...MESH, alias: 'pulled', bootstrap, targetConnections: 1 }),
+      h.spawn({ alias: 'pulled', bootstrap, discovery: { ...MESH.discovery, targetConnections: 1 } }),
       h.spawn({ ...MESH, alias: 'called', bootstrap }),
     ])
     // One connection is all this node wants: its bootstrap peer's.
-    node = await h.spawn({ ...MESH, alias: 'node', bootstrap, targetConnections: 1 })
+    node = await h.spawn({ alias: 'node', bootstrap, discovery: { ...MESH.discovery, targetConnections: 1 } })
   })
   afterAll(() => h.teardown())
 

@@ -10,13 +10,10 @@ import { failure, Harness, waitFor } from '../helpers/harness.ts'
 
 // The default interval: a 12-node mesh in one process on two cores needs its time per hop.
 const INTERVAL = 1_000
+const DEAD_AFTER = 4
 const MESH: NodeOptions = {
-  heartbeatIntervalMs: INTERVAL,
-  suspectAfter: 2,
-  deadAfter: 4,
-  targetConnections: 4,
-  redialMinMs: 100,
-  redialMaxMs: 500,
+  discovery: { heartbeatIntervalMs: INTERVAL, suspectAfter: 2, deadAfter: DEAD_AFTER, targetConnections: 4 },
+  redial: { minMs: 100, maxMs: 500 },
 }
 const servedBy = (r: { _meta?: Record<string, unknown> }): unknown => r._meta?.['cord/servedBy']
 
@@ -105,7 +102,7 @@ describe('a mesh of 12 nodes', () => {
     await a.stop()
     // dead after `deadAfter` missed intervals (plus one interval for the tick that notices)
     await waitFor(() => caller.libp2p && caller.status() && peerState(caller, a.peerId) === 'dead', 30_000)
-    expect(Date.now() - stopped).toBeLessThanOrEqual((MESH.deadAfter! + 2) * INTERVAL)
+    expect(Date.now() - stopped).toBeLessThanOrEqual((DEAD_AFTER + 2) * INTERVAL)
     for (let i = 0; i < 5; i++) {
       const result = await caller.callTool(undefined, 'shared_ro', {})
       expect(servedBy(result)).toBe(b.peerId)

@@ -77,8 +77,8 @@ describe('fuzzing /cord/mcp/1.0.0', () => {
   let server: CordNode
   let caller: CordNode
   beforeAll(async () => {
-    server = await h.spawn({ maxFrameBytes: LIMIT })
-    caller = await h.spawn({ bootstrap: [server.multiaddrs[0]!], maxFrameBytes: LIMIT })
+    server = await h.spawn({ mcp: { maxFrameBytes: LIMIT } })
+    caller = await h.spawn({ bootstrap: [server.multiaddrs[0]!], mcp: { maxFrameBytes: LIMIT } })
   })
   afterAll(() => h.teardown())
 

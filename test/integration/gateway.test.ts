@@ -17,7 +17,7 @@ import {
 } from '@modelcontextprotocol/sdk/types.js'
 import { pino } from 'pino'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { daemonSettings } from '../../src/config/schema.ts'
+import { parseConfig } from '../../src/config/load.ts'
 import { type Daemon, startDaemon } from '../../src/control/daemon.ts'
 import type { GatewayHttpInit } from '../../src/gateway/http.ts'
 import { type CordNode, createNode } from '../../src/index.ts'
@@ -42,7 +42,7 @@ describe('MCP gateway over Streamable HTTP', () => {
       alias: 'tools-host',
       listen: ['/ip4/127.0.0.1/tcp/0'],
       logLevel: 'silent',
-      heartbeatIntervalMs: 200,
+      discovery: { heartbeatIntervalMs: 200 },
       servers: [
         { name: 'everything', command: process.execPath, args: [EVERYTHING, 'stdio'] },
         {
@@ -60,10 +60,10 @@ describe('MCP gateway over Streamable HTTP', () => {
         alias: 'gw',
         listen: ['/ip4/127.0.0.1/tcp/0'],
         bootstrap: [host.multiaddrs[0]!],
-        heartbeatIntervalMs: 200,
+        discovery: { heartbeatIntervalMs: 200 },
       },
       controlListen: '127.0.0.1:0',
-      gateway: daemonSettings({}).gateway,
+      gateway: parseConfig('', 'none').gateway,
       log: pino({ level: 'silent' }),
     })
     await waitFor(() => daemon.node.catalog().some((t) => t.name === 'everything__get-sum'))
@@ -171,7 +171,7 @@ describe('MCP gateway over Streamable HTTP', () => {
       listen: ['/ip4/127.0.0.1/tcp/0'],
       logLevel: 'silent',
       demoTools: false,
-      heartbeatIntervalMs: 200,
+      discovery: { heartbeatIntervalMs: 200 },
       bootstrap: [host.multiaddrs[0]!],
     })
     extra.push(joiner)
@@ -292,11 +292,10 @@ async function gatewayStack(http: Partial<GatewayHttpInit>) {
 
 describe('MCP gateway off loopback', () => {
   it('needs allow_remote in config, and then a bearer token on every request', async () => {
-    const { parseConfig } = await import('../../src/config/load.ts')
     expect(() => parseConfig('[gateway]\nlisten = "0.0.0.0:0"\n', 'config.toml')).toThrow(/allow_remote/)
     expect(
       parseConfig('[gateway]\nlisten = "0.0.0.0:0"\nallow_remote = true\n', 'config.toml').gateway
-        ?.allow_remote,
+        .allowRemote,
     ).toBe(true)
     const { url, close } = await gatewayStack({
       listen: '0.0.0.0:0',

@@ -90,7 +90,7 @@ describe('a mesh of three nodes', () => {
     const first = await h.spawn({ dir, alias: 'r' })
     const port = first.multiaddrs[0]!.split('/')[4]!
     const peerId = first.peerId
-    const caller = await h.spawn({ bootstrap: [first.multiaddrs[0]!], redialMinMs: 50, redialMaxMs: 200 })
+    const caller = await h.spawn({ bootstrap: [first.multiaddrs[0]!], redial: { minMs: 50, maxMs: 200 } })
     expect((await caller.callTool(peerId, 'echo', { text: 'one' })).content).toEqual([
       { type: 'text', text: 'one' },
     ])

@@ -18,7 +18,7 @@ import {
 } from '@modelcontextprotocol/sdk/types.js'
 import { pino } from 'pino'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import type { UpstreamSpec } from '../../src/config/servers.ts'
+import type { ServerSettings } from '../../src/config/options.ts'
 import {
   type CordNode,
   createNode,
@@ -86,7 +86,7 @@ describe('hosted MCP servers across the mesh', () => {
     httpPort = await freePort()
     http = await startHttpServer(httpPort)
     const port = httpPort
-    const servers: UpstreamSpec[] = [
+    const servers: ServerSettings[] = [
       {
         name: 'everything',
         command: process.execPath,

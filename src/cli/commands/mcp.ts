@@ -9,16 +9,8 @@
 import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/streamableHttp.js'
 import { StdioServerTransport } from '@modelcontextprotocol/sdk/server/stdio.js'
 import { isJSONRPCRequest, type JSONRPCMessage } from '@modelcontextprotocol/sdk/types.js'
-import { NoDaemonError } from '../../control/errors.ts'
-import { CordError } from '../../errors.ts'
+import { NoDaemonError, NoGatewayError } from '../../errors.ts'
 import { type DirOption, daemon } from './daemon-client.ts'
-
-/** The daemon runs with `gateway.enabled = false`. */
-class NoGatewayError extends CordError {
-  static override name = 'NoGatewayError'
-  override name = 'NoGatewayError'
-  override readonly kind = 'no-daemon'
-}
 
 /** Runs the stdio bridge until stdin closes or the gateway goes away. */
 export async function mcpCommand(options: DirOption): Promise<number> {

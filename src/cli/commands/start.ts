@@ -1,6 +1,6 @@
 /** `cord start`: runs a node in the foreground until SIGINT or SIGTERM, then stops it cleanly. */
 import { loadConfigFile } from '../../config/load.ts'
-import { daemonSettings, fileConfigToOptions, type NodeOptions } from '../../config/schema.ts'
+import type { NodeSettings } from '../../config/options.ts'
 import { startDaemon } from '../../control/daemon.ts'
 import { createLogger, type Logger, type LogLevel } from '../../logger.ts'
 import { dataDirPaths, defaultDataDir, ensureDataDir } from '../../node/data-dir.ts'
@@ -21,7 +21,7 @@ export interface StartOptions {
 const STOP_DEADLINE_SLACK_MS = 10_000
 
 /** Flags override the file, field by field. */
-function mergeFlags(file: NodeOptions, options: StartOptions): NodeOptions {
+function mergeFlags(file: NodeSettings, options: StartOptions): NodeSettings {
   return {
     ...file,
     ...(options.listen != null && options.listen.length > 0 ? { listen: options.listen } : {}),
@@ -35,7 +35,7 @@ export async function startCommand(options: StartOptions, io: Output): Promise<n
   const paths = dataDirPaths(options.dir ?? defaultDataDir())
   await ensureDataDir(paths.dir, { alias: options.alias })
   const config = await loadConfigFile(options.config ?? paths.config, { optional: options.config == null })
-  const settings = daemonSettings(config)
+  const { control, gateway, ...settings } = config
   const log = createLogger(options.logLevel ?? settings.logLevel)
   // Signal handlers go in before anything starts: a supervisor may send SIGTERM the moment it sees
   // the ready line, and without a handler that would kill the process without a clean stop.
@@ -43,12 +43,11 @@ export async function startCommand(options: StartOptions, io: Output): Promise<n
   // A stray error in one connection or handler must not take the whole node down.
   process.on('unhandledRejection', (err) => log.error({ err }, 'unhandled rejection'))
   process.on('uncaughtException', (err) => log.error({ err }, 'uncaught exception'))
-  const nodeOptions = mergeFlags(fileConfigToOptions(config), options)
   const daemon = await startDaemon({
     dir: paths.dir,
-    node: { ...nodeOptions, logLevel: undefined },
-    controlListen: settings.controlListen,
-    gateway: settings.gateway,
+    node: mergeFlags(settings, options),
+    controlListen: control.listen,
+    gateway,
     log,
   })
   const { node } = daemon

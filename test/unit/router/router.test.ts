@@ -1,8 +1,13 @@
 import { describe, expect, it } from 'vitest'
 import { PeerTable } from '../../../src/discovery/peer-table.ts'
-import { NodeStoppingError } from '../../../src/errors.ts'
-import { CallTimeoutError, PeerUnreachableError, SessionClosedError } from '../../../src/mcp/errors.ts'
-import { InvalidToolArgumentsError, UnknownToolError } from '../../../src/registry/errors.ts'
+import {
+  CallTimeoutError,
+  InvalidToolArgumentsError,
+  NodeStoppingError,
+  PeerUnreachableError,
+  SessionClosedError,
+  UnknownToolError,
+} from '../../../src/errors.ts'
 import { ToolRegistry } from '../../../src/registry/registry.ts'
 import { Router } from '../../../src/router/router.ts'
 

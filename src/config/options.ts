@@ -1,0 +1,151 @@
+/**
+ * The settings of a node, as TypeScript callers give them to `createNode()` and as `config.toml`
+ * holds them (the same names in snake_case: `discovery.heartbeatIntervalMs` is
+ * `[discovery] heartbeat_interval_ms`). Every field is optional; `@default` says what applies
+ * without it. The zod schema in schema.ts checks them and applies the defaults, for both.
+ */
+import type { LogLevel } from '../logger.ts'
+
+/** A hosted MCP server: a stdio child the node starts and supervises (`command`), or a Streamable HTTP endpoint (`url`). */
+export interface ServerSettings {
+  /** 1–32 letters, digits, `_` or `-`; prefixes its tools and prompts (`memory__read_graph`). */
+  name: string
+  /** The program to start (stdio); give either `command` or `url`. */
+  command?: string
+  /** Its arguments. */
+  args?: string[]
+  /** Added to a small safe default environment (PATH, HOME, USER, SHELL, TERM, LOGNAME). */
+  env?: Record<string, string>
+  /** Working directory of the child. @default the daemon's */
+  cwd?: string
+  /** A Streamable HTTP endpoint (http:// or https://). */
+  url?: string
+  /** Headers sent with every request to `url`. */
+  headers?: Record<string, string>
+  /** Restarts in a row before the server is marked failed (a run of 30 s resets the count). @default 5 */
+  maxRestarts?: number
+  /** Backoff before the first restart; doubles, with ±25% jitter. @default 500 */
+  restartMinMs?: number
+  /** Longest backoff between restarts. @default 30000 */
+  restartMaxMs?: number
+  /** `false` keeps the entry but does not start the server. @default true */
+  enabled?: boolean
+}
+
+/** One access rule: the first rule whose peers and tools match a call decides it. */
+export interface AccessRuleSettings {
+  /** Peer IDs, or `*` for every peer. */
+  peers: string[]
+  /** Glob patterns on tool names (`*`, `?`, `[abc]`, `{a,b}`). */
+  tools?: string[]
+  /** Hosted servers: their tools (`<server>__*`), resources and prompts. */
+  servers?: string[]
+  action: 'allow' | 'deny'
+}
+
+/** `createNode()` options and `config.toml`, minus what only the daemon has (control API, gateway). */
+export interface NodeSettings {
+  /** This node's short name: 1–32 letters, digits, `.`, `_` or `-`. @default this host's name */
+  alias?: string
+  /** Multiaddrs to listen on; port 0 picks a free port. @default ['/ip4/0.0.0.0/tcp/4001'] */
+  listen?: string[]
+  /** Nodes to join through: full multiaddrs ending in `/p2p/<peer ID>`, redialled whenever lost. @default [] */
+  bootstrap?: string[]
+  /** Serve the built-in demo tools: echo, add, sleep, node_info. @default true */
+  demoTools?: boolean
+  /** Log level of a logger the node makes (not of one given as `logger`). @default 'info' */
+  logLevel?: LogLevel
+  /** How long `stop()` lets calls in flight finish before failing them. @default 5000 */
+  shutdownGraceMs?: number
+  /** The `/cord/mcp/1.0.0` protocol. */
+  mcp?: {
+    /** Largest frame accepted or sent, in bytes (at most 64 MiB). @default 4194304 */
+    maxFrameBytes?: number
+    /** Deadline of an outgoing call when the caller gives none. @default 30000 */
+    callTimeoutMs?: number
+    /** The longest a call served by this node may run, whatever its caller asks. @default 600000 */
+    maxCallTimeoutMs?: number
+    /** Inbound MCP streams (sessions) per connection. @default 32 */
+    maxInboundStreams?: number
+  }
+  /** Who may connect, and who may call what. */
+  access?: {
+    /** The action when no rule matches. @default 'allow' */
+    default?: 'allow' | 'deny'
+    /** When not empty, only these peer IDs may connect. @default [] */
+    allowPeers?: string[]
+    /** Peer IDs that may never connect. @default [] */
+    denyPeers?: string[]
+    /** Rules, tried in order. @default [] */
+    rules?: AccessRuleSettings[]
+  }
+  /** Limits on incoming calls and sessions. */
+  limits?: {
+    /** Calls per second each peer may start (token bucket). @default 1000 */
+    ratePerSec?: number
+    /** Calls a peer may start at once after a pause. @default 2000 */
+    burst?: number
+    /** Incoming calls in flight from one peer. @default 128 */
+    maxConcurrentPerPeer?: number
+    /** Incoming calls in flight from all peers. @default 1024 */
+    maxConcurrent?: number
+    /** Inbound MCP sessions open at once. @default 1024 */
+    maxSessions?: number
+    /** Bytes queued for a peer that does not read, before its stream is reset. @default 16777216 */
+    maxQueuedBytes?: number
+  }
+  /** Redialling lost bootstrap peers: from `minMs`, doubling (±25% jitter) up to `maxMs`, forever. */
+  redial?: {
+    /** @default 1000 */
+    minMs?: number
+    /** @default 30000 */
+    maxMs?: number
+  }
+  /** Heartbeats, the peer table and connections. */
+  discovery?: {
+    /** How often a node publishes its heartbeat (at least 100 ms). @default 1000 */
+    heartbeatIntervalMs?: number
+    /** About how many heartbeats the whole mesh publishes per interval. @default 16 */
+    heartbeatBudget?: number
+    /** Missed heartbeat periods after which a peer is suspect. @default 3 */
+    suspectAfter?: number
+    /** Missed heartbeat periods after which a peer is dead (more than `suspectAfter`). @default 6 */
+    deadAfter?: number
+    /** Connections the node keeps to alive peers. @default 6 */
+    targetConnections?: number
+    /** Above this many connections libp2p closes the least valuable ones. @default 100 */
+    maxConnections?: number
+  }
+  /** MCP servers this node hosts and serves to the mesh (names unique). @default [] */
+  servers?: ServerSettings[]
+}
+
+/** The MCP gateway's Streamable HTTP endpoint. */
+export interface GatewaySettingsInput {
+  /** @default true */
+  enabled?: boolean
+  /** `host:port`; port 0 picks a free port. @default '127.0.0.1:0' */
+  listen?: string
+  /** A non-loopback `listen` is refused unless this is set (clients then need the token). @default false */
+  allowRemote?: boolean
+  /** Above this many tools clients get the meta-tools instead of the catalog. @default 100 */
+  maxTools?: number
+  /** A session with no request for this long is closed. @default 1800000 */
+  idleTimeoutMs?: number
+  /** Most sessions open at once. @default 32 */
+  maxSessions?: number
+  /** Host names clients may use besides the bound address. @default [] */
+  allowedHosts?: string[]
+  /** Browser origins allowed besides local ones. @default [] */
+  allowedOrigins?: string[]
+}
+
+/** Everything `config.toml` holds: the node's settings, the control API and the gateway. */
+export interface ConfigSettings extends NodeSettings {
+  /** The control API for the CLI. */
+  control?: {
+    /** A loopback `host:port`. @default '127.0.0.1:0' */
+    listen?: string
+  }
+  gateway?: GatewaySettingsInput
+}
