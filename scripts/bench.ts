@@ -141,7 +141,7 @@ async function gatewayPath(local: CordNode, gateway: Gateway): Promise<Target> {
   )
   const url = await server.start()
   const deadline = Date.now() + 30_000
-  while (!gateway.tools().some((t) => t.name === 'bench__echo')) {
+  while (!local.catalog().some((t) => t.name === 'bench__echo')) {
     if (Date.now() > deadline) throw new Error('the gateway never saw bench__echo')
     await new Promise((r) => setTimeout(r, 100))
   }

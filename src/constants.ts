@@ -44,8 +44,17 @@ export const DEFAULT_CONTROL_LISTEN = '127.0.0.1:0'
 /** Name of the data directory's environment override. */
 export const CORD_HOME_ENV = 'CORD_HOME'
 
+/** Longest tool name common MCP clients accept. */
+export const MAX_TOOL_NAME_LENGTH = 64
+
 /** Allowed tool names: what common MCP clients accept. */
-export const TOOL_NAME_PATTERN = /^[A-Za-z0-9_-]{1,64}$/
+export const TOOL_NAME_PATTERN = new RegExp(`^[A-Za-z0-9_-]{1,${MAX_TOOL_NAME_LENGTH}}$`)
+
+/** A tool's definition hash (see admission/pin.ts): 64 hex digits. */
+export const DEFINITION_HASH_PATTERN = /^[0-9a-f]{64}$/
+
+/** How long work that was aborted (calls at shutdown) gets to answer before it is left behind. */
+export const ABORT_SETTLE_MS = 1_000
 
 /** Allowed aliases: short, printable, safe in a shell and in identify's agent version. */
 export const ALIAS_PATTERN = /^[A-Za-z0-9][A-Za-z0-9._-]{0,31}$/
@@ -71,6 +80,9 @@ export const DEFAULT_SUSPECT_AFTER = 3
 
 /** Missed heartbeat intervals after which a peer is dead. */
 export const DEFAULT_DEAD_AFTER = 6
+
+/** How long a peer may stay silent (dead) before the peer table forgets it. */
+export const DEFAULT_FORGET_AFTER_MS = 60 * 60_000
 
 /** Connections a node tries to keep to alive peers, so that gossip reaches it from the whole mesh. */
 export const DEFAULT_TARGET_CONNECTIONS = 6
@@ -116,6 +128,9 @@ export const FIND_TIMEOUT_MS = 10_000
 
 /** How long `start()` waits for hosted MCP servers to come up before going on without them. */
 export const UPSTREAM_START_WAIT_MS = 15_000
+
+/** Longest time a dial plus the MCP handshake may take; also a keep-alive dial of a bootstrap peer. */
+export const DIAL_TIMEOUT_MS = 15_000
 
 /** The SDK's own request timeout (60 s default) is replaced by our deadline signal. */
 export const NO_SDK_TIMEOUT = 2_147_483_647

@@ -46,15 +46,17 @@ export {
   UnknownToolError,
   UpstreamUnavailableError,
 } from './errors.ts'
-export { Gateway, type GatewayInit, type GatewaySession } from './gateway/gateway.ts'
+export { Gateway, type GatewayInit, type GatewaySession, type MeshClient } from './gateway/gateway.ts'
 export { type GatewayHttpInit, GatewayHttpServer } from './gateway/http.ts'
 export type { Logger, LogLevel } from './logger.ts'
 export { createLogger } from './logger.ts'
 export type { ClientHandlers, RequestContext } from './mcp/client-handlers.ts'
+export { serverRelay } from './mcp/relay.ts'
 export { StreamTransport, type StreamTransportInit } from './mcp/stream-transport.ts'
+export { SERVED_BY } from './node/calls.ts'
 export { createNode } from './node/create.ts'
 export type { MeshCatalogEntry, MeshTool, Provider } from './node/mesh-catalog.ts'
-export { CordNode, SERVED_BY } from './node/node.ts'
+export { CordNode } from './node/node.ts'
 export type { NodeOptions, ResolvedNodeOptions } from './node/options.ts'
 export type {
   CallOptions,
@@ -70,4 +72,4 @@ export type {
   Tool,
   UpstreamStatus,
 } from './node/types.ts'
-export type { JsonSchemaObject, ToolContext, ToolHandler, ToolSpec } from './registry/types.ts'
+export type { CallerRelay, JsonSchemaObject, ToolContext, ToolHandler, ToolSpec } from './registry/types.ts'

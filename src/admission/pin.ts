@@ -5,6 +5,7 @@
  */
 import { createHash } from 'node:crypto'
 import type { Tool } from '@modelcontextprotocol/sdk/types.js'
+import { canonicalJson } from '../util/canonical-json.ts'
 
 /** `_meta` key of a call request that carries the pinned definition hash. */
 export const PIN_META = 'cord/pin'
@@ -17,18 +18,6 @@ export function definitionHash(tool: Pick<Tool, 'name' | 'description' | 'inputS
     inputSchema: tool.inputSchema,
   })
   return createHash('sha256').update(canonical).digest('hex')
-}
-
-/** JSON with object keys sorted, so that equal values give equal text. */
-export function canonicalJson(value: unknown): string {
-  if (Array.isArray(value)) return `[${value.map(canonicalJson).join(',')}]`
-  if (value != null && typeof value === 'object') {
-    const entries = Object.entries(value as Record<string, unknown>)
-      .filter(([, v]) => v !== undefined)
-      .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))
-    return `{${entries.map(([k, v]) => `${JSON.stringify(k)}:${canonicalJson(v)}`).join(',')}}`
-  }
-  return JSON.stringify(value) ?? 'null'
 }
 
 /** The pinned hash for a call served by `peerId`: one hash for every provider, or one per provider. */

@@ -5,7 +5,7 @@
 import { Command, CommanderError, InvalidArgumentError as InvalidOptionError, Option } from 'commander'
 import { z } from 'zod'
 import { alias, listenAddr, peerAddr } from '../config/fields.ts'
-import { VERSION } from '../constants.ts'
+import { DEFAULT_CALL_TIMEOUT_MS, DEFINITION_HASH_PATTERN, FIND_TIMEOUT_MS, VERSION } from '../constants.ts'
 import { CordError } from '../errors.ts'
 import { LOG_LEVELS } from '../logger.ts'
 import { callCommand } from './commands/call.ts'
@@ -115,13 +115,13 @@ export function buildProgram(io: Output, setExit: (code: number) => void): Comma
     .addOption(dirOption())
     .option(
       '--timeout <ms>',
-      "deadline of the call (default: the node's call_timeout_ms, 30000)",
+      `deadline of the call (default: the node's call_timeout_ms, ${DEFAULT_CALL_TIMEOUT_MS})`,
       positiveInt,
     )
     .option(
       '--pin <hash>',
       'refuse the call if the tool\'s definition hash (cord tools --json: _meta["cord/definitionHash"]) changed',
-      valid(z.string().regex(/^[0-9a-f]{64}$/, 'expected a definition hash: 64 hex digits')),
+      valid(z.string().regex(DEFINITION_HASH_PATTERN, 'expected a definition hash: 64 hex digits')),
     )
     .option('--json', 'print the whole MCP CallToolResult')
     .action(async (words: string[], opts, cmd: Command) => {
@@ -145,7 +145,7 @@ export function buildProgram(io: Output, setExit: (code: number) => void): Comma
     .description('providers of a tool, from the DHT')
     .argument('<tool>', 'tool name')
     .addOption(dirOption())
-    .option('--timeout <ms>', 'how long to look (default: 10000)', positiveInt)
+    .option('--timeout <ms>', `how long to look (default: ${FIND_TIMEOUT_MS})`, positiveInt)
     .addOption(jsonOption())
     .action((tool, opts) => findCommand(tool, opts, io))
 

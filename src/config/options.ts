@@ -111,6 +111,8 @@ export interface NodeSettings {
     suspectAfter?: number
     /** Missed heartbeat periods after which a peer is dead (more than `suspectAfter`). @default 6 */
     deadAfter?: number
+    /** How long a peer may stay silent (dead) before it is forgotten: the table stays bounded. @default 3600000 */
+    forgetAfterMs?: number
     /** Connections the node keeps to alive peers. @default 6 */
     targetConnections?: number
     /** Above this many connections libp2p closes the least valuable ones. @default 100 */

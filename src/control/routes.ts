@@ -5,6 +5,7 @@
 import { z } from 'zod'
 import { definitionHash } from '../admission/pin.ts'
 import { formatIssues } from '../config/load.ts'
+import { DEFINITION_HASH_PATTERN } from '../constants.ts'
 import { InvalidArgumentError } from '../errors.ts'
 import type { CordNode } from '../node/node.ts'
 
@@ -16,10 +17,7 @@ const callBody = z.strictObject({
   tool: z.string().min(1),
   args: z.record(z.string(), z.unknown()).optional(),
   timeout: z.number().int().positive().optional(),
-  pin: z
-    .string()
-    .regex(/^[0-9a-f]{64}$/, 'expected a definition hash: 64 hex digits')
-    .optional(),
+  pin: z.string().regex(DEFINITION_HASH_PATTERN, 'expected a definition hash: 64 hex digits').optional(),
 })
 
 function parseBody<T>(schema: z.ZodType<T>, body: unknown): T {

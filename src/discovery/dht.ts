@@ -3,14 +3,16 @@
  * every tool name it serves, and finds the providers of a name. The key of tool `<name>` is the CID
  * (v1, raw, sha256) of the bytes of `cord/tool/<name>`.
  */
-
-import type { Libp2p } from '@libp2p/interface'
+import type { ContentRouting, PeerStore } from '@libp2p/interface'
 import { CID } from 'multiformats/cid'
 import * as raw from 'multiformats/codecs/raw'
 import { sha256 } from 'multiformats/hashes/sha2'
 import type { Logger } from '../logger.ts'
 import { doublingDelay } from '../util/backoff.ts'
 import type { PeerTable } from './peer-table.ts'
+
+/** Longest wait between two rounds of provides that failed. */
+const MAX_PROVIDE_BACKOFF_MS = 60_000
 
 /** The DHT key of a tool name. */
 export async function toolKey(name: string): Promise<CID> {
@@ -19,16 +21,16 @@ export async function toolKey(name: string): Promise<CID> {
 
 /** Peer IDs that provide `name`, as the DHT knows them (at most `limit`, within the signal's time). */
 export async function findProviders(
-  libp2p: Libp2p,
+  components: { contentRouting: ContentRouting; peerStore: PeerStore },
   name: string,
   options: { signal: AbortSignal; limit?: number },
 ): Promise<string[]> {
   const key = await toolKey(name)
   const found = new Set<string>()
   try {
-    for await (const provider of libp2p.contentRouting.findProviders(key, { signal: options.signal })) {
+    for await (const provider of components.contentRouting.findProviders(key, { signal: options.signal })) {
       if (provider.multiaddrs.length > 0)
-        await libp2p.peerStore.merge(provider.id, { multiaddrs: provider.multiaddrs }).catch(() => {})
+        await components.peerStore.merge(provider.id, { multiaddrs: provider.multiaddrs }).catch(() => {})
       found.add(provider.id.toString())
       if (found.size >= (options.limit ?? 20)) break
     }
@@ -41,7 +43,7 @@ export async function findProviders(
 
 /** Keeps a provider record for every tool name the node serves. */
 export class ToolAdvertiser {
-  private readonly libp2p: Libp2p
+  private readonly contentRouting: ContentRouting
   private readonly log: Logger
   private provided = new Set<string>()
   private pending?: NodeJS.Timeout
@@ -57,8 +59,8 @@ export class ToolAdvertiser {
    * too busy to answer), the next round waits this long, doubling up to a minute — a provide dials
    * up to 20 peers, and retrying every interval would add load where load made it fail.
    */
-  constructor(components: { libp2p: Libp2p; log: Logger }, init: { retryMinMs: number }) {
-    this.libp2p = components.libp2p
+  constructor(components: { contentRouting: ContentRouting; log: Logger }, init: { retryMinMs: number }) {
+    this.contentRouting = components.contentRouting
     this.log = components.log
     this.retryMinMs = init.retryMinMs
   }
@@ -116,7 +118,7 @@ export class ToolAdvertiser {
     for (const name of [...names].filter((n) => !this.provided.has(n))) {
       if (signal.aborted) return
       try {
-        await this.libp2p.contentRouting.provide(await toolKey(name), { signal })
+        await this.contentRouting.provide(await toolKey(name), { signal })
         this.provided.add(name)
       } catch (err) {
         failed = true
@@ -125,10 +127,12 @@ export class ToolAdvertiser {
       }
     }
     this.failures = failed ? this.failures + 1 : 0
-    this.retryAt = failed ? Date.now() + doublingDelay(this.failures - 1, this.retryMinMs, 60_000) : 0
+    this.retryAt = failed
+      ? Date.now() + doublingDelay(this.failures - 1, this.retryMinMs, MAX_PROVIDE_BACKOFF_MS)
+      : 0
     for (const name of [...this.provided].filter((n) => !names.has(n))) {
       this.provided.delete(name)
-      await this.libp2p.contentRouting.cancelReprovide?.(await toolKey(name)).catch(() => {})
+      await this.contentRouting.cancelReprovide?.(await toolKey(name)).catch(() => {})
     }
   }
 }

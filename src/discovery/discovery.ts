@@ -4,16 +4,15 @@
  * pulled from peers up to date, keeps enough connections for gossip to reach the node, and keeps the
  * node's tools advertised in the DHT.
  */
-import { TopicValidatorResult } from '@libp2p/gossipsub'
-import { type Connection, KEEP_ALIVE, type PeerId } from '@libp2p/interface'
+import { type GossipSub, TopicValidatorResult } from '@libp2p/gossipsub'
+import { type ContentRouting, KEEP_ALIVE, type Libp2p, type PeerId, type PeerStore } from '@libp2p/interface'
 import { peerIdFromString } from '@libp2p/peer-id'
 import type { Tool } from '@modelcontextprotocol/sdk/types.js'
 import { multiaddr } from '@multiformats/multiaddr'
 import { HEARTBEAT_TOPIC, VERSION } from '../constants.ts'
 import type { Logger } from '../logger.ts'
-import type { Host } from '../node/host.ts'
 import type { ToolRegistry } from '../registry/registry.ts'
-import { doublingDelay } from '../util/backoff.ts'
+import { ConnectionUpkeep } from './connections.ts'
 import { ToolAdvertiser } from './dht.ts'
 import {
   catalogDigest,
@@ -23,14 +22,24 @@ import {
   type RejectReason,
 } from './heartbeat.ts'
 import { PeerTable } from './peer-table.ts'
+import { CatalogPulls } from './pulls.ts'
 
-/** What discovery needs from the node. */
+/** What discovery needs from the node: the libp2p services it uses, the node's tools, and a way to pull a peer's. */
 export interface DiscoveryComponents {
-  libp2p: Host
-  registry: ToolRegistry
+  peerId: PeerId
+  pubsub: GossipSub
+  peerStore: PeerStore
+  contentRouting: ContentRouting
+  /** The node's connections, addresses and connection events. */
+  network: Pick<
+    Libp2p,
+    'getConnections' | 'dial' | 'getMultiaddrs' | 'addEventListener' | 'removeEventListener'
+  >
+  /** The node's own tools, announced in heartbeats and provided in the DHT. */
+  registry: Pick<ToolRegistry, 'list' | 'addEventListener' | 'removeEventListener'>
   log: Logger
-  /** Lists a peer's tools over `/cord/mcp/1.0.0`. */
-  pullCatalog: (peerId: string) => Promise<Tool[]>
+  /** Lists a peer's tools over `/cord/mcp/1.0.0`: `signal` stops it, `timeoutMs` bounds the listing. */
+  pullCatalog: (peerId: string, signal: AbortSignal, timeoutMs: number) => Promise<Tool[]>
   /** Calls in flight and capacity, for heartbeats. */
   load: () => Heartbeat['load']
   /** Whether a peer may be heard (allow and deny lists); others' heartbeats are dropped. */
@@ -49,6 +58,8 @@ export interface DiscoveryInit {
   heartbeatBudget: number
   suspectAfter: number
   deadAfter: number
+  /** How long a peer may stay silent (dead) before it is forgotten. */
+  forgetAfterMs: number
   targetConnections: number
 }
 
@@ -69,37 +80,23 @@ export interface DiscoveryStats {
 /** What `cord status` shows of discovery. */
 export type DiscoveryStatus = DiscoveryStats & { peers: number; digest: string; periodMs: number }
 
-/** Longest wait before pulling again from a peer whose pulls failed. */
-const MAX_PULL_BACKOFF_MS = 30_000
-
-/** Protocols whose streams stay open on a connection that is otherwise idle. */
-const IDLE_PROTOCOLS = ['/meshsub/', '/floodsub/', '/ipfs/id/', '/ipfs/ping/']
-
-/** Catalog pulls running at once. */
-const PULL_CONCURRENCY = 8
-
 /** Discovery of one node. */
 export class Discovery {
   readonly table: PeerTable
-  readonly stats: DiscoveryStats = {
+  private readonly stats = {
     published: 0,
     publishedBytes: 0,
     received: 0,
     rejected: { 'too-large': 0, 'not-json': 0, schema: 0, unsigned: 0, 'signer-mismatch': 0 },
     denied: 0,
-    trimmed: 0,
-    pulls: { ok: 0, failed: 0 },
   }
   private readonly components: DiscoveryComponents
   private readonly init: DiscoveryInit
   private readonly advertiser: ToolAdvertiser
-  private readonly pulling = new Set<string>()
-  private readonly waiting = new Set<string>()
-  private publishTimer?: NodeJS.Timeout
-  private readonly again = new Set<string>()
+  private readonly pulls: CatalogPulls
+  private readonly upkeep: ConnectionUpkeep
   private readonly validated = new WeakMap<object, Heartbeat>()
-  private readonly failures = new Map<string, number>()
-  private readonly retryAt = new Map<string, number>()
+  private publishTimer?: NodeJS.Timeout
   private timer?: NodeJS.Timeout
   private seq = 0
   private readonly startedAt = Date.now()
@@ -128,22 +125,34 @@ export class Discovery {
     this.components = components
     this.init = init
     this.table = new PeerTable(init)
+    const { log } = components
     this.advertiser = new ToolAdvertiser(
-      { libp2p: components.libp2p, log: components.log },
+      { contentRouting: components.contentRouting, log },
       { retryMinMs: init.intervalMs },
     )
-    this.table.addEventListener('catalog-stale', (evt) => void this.pull(evt.detail.peerId))
+    this.pulls = new CatalogPulls({ table: this.table, pullCatalog: components.pullCatalog, log }, init)
+    this.upkeep = new ConnectionUpkeep(
+      { network: components.network, peerStore: components.peerStore, table: this.table },
+      init,
+    )
+    this.table.addEventListener('catalog-stale', (evt) => void this.pulls.pull(evt.detail.peerId))
+    this.table.addEventListener('forget', (evt) => void this.forget(evt.detail.peerId))
     this.table.addEventListener('state', (evt) =>
-      components.log.info(
-        { peer: evt.detail.peerId, alias: evt.detail.alias, state: evt.detail.state },
-        'peer state',
-      ),
+      log.info({ peer: evt.detail.peerId, alias: evt.detail.alias, state: evt.detail.state }, 'peer state'),
     )
   }
 
   /** Counters, the peers in the table, this node's digest and period, for `cord status`. */
   status(): DiscoveryStatus {
-    return { ...this.stats, peers: this.table.list().length, digest: this.digest(), periodMs: this.period() }
+    return {
+      ...this.stats,
+      rejected: { ...this.stats.rejected },
+      trimmed: this.upkeep.trimmed,
+      pulls: { ...this.pulls.stats },
+      peers: this.table.list().length,
+      digest: this.digest(),
+      periodMs: this.period(),
+    }
   }
 
   /** The digest of this node's own catalog. */
@@ -154,32 +163,16 @@ export class Discovery {
   start(): void {
     if (this.running) return
     this.running = true
-    const { libp2p, registry } = this.components
-    const pubsub = libp2p.services.pubsub
-    pubsub.topicValidators.set(HEARTBEAT_TOPIC, (_peer, message) => {
-      const decoded = decodeHeartbeat(message)
-      if (decoded.ok) {
-        if (this.components.admits?.(decoded.heartbeat.peerId) === false) {
-          // Not forwarded, and not held against the peer that relayed it: other nodes may admit it.
-          this.stats.denied++
-          return TopicValidatorResult.Ignore
-        }
-        this.validated.set(message, decoded.heartbeat)
-        return TopicValidatorResult.Accept
-      }
-      this.stats.rejected[decoded.reason]++
-      this.components.log.debug({ reason: decoded.reason }, 'heartbeat rejected')
-      return TopicValidatorResult.Reject
-    })
+    const { pubsub, network, registry } = this.components
+    pubsub.topicValidators.set(HEARTBEAT_TOPIC, (_peer, message) => this.validate(message))
     pubsub.subscribe(HEARTBEAT_TOPIC)
     pubsub.addEventListener('message', this.onMessage as never)
-    libp2p.addEventListener('peer:connect', this.onConnect)
+    network.addEventListener('peer:connect', this.onConnect)
     registry.addEventListener('change', this.onRegistryChange)
     this.advertiser.start(() => registry.list().map((t) => t.name))
     const every = (): void => {
       this.table.tick()
-      void this.keepConnected()
-      void this.trimConnections()
+      void this.upkeep.tick()
       // A provide fails while the routing table is still empty: try again until every name is out.
       if (this.advertiser.due()) this.advertiser.schedule(0)
     }
@@ -194,11 +187,17 @@ export class Discovery {
     clearInterval(this.timer)
     clearTimeout(this.publishTimer)
     this.advertiser.stop()
-    const { libp2p, registry } = this.components
-    libp2p.services.pubsub.removeEventListener('message', this.onMessage as never)
-    libp2p.services.pubsub.topicValidators.delete(HEARTBEAT_TOPIC)
-    libp2p.removeEventListener('peer:connect', this.onConnect)
+    this.pulls.stop()
+    const { pubsub, network, registry } = this.components
+    pubsub.removeEventListener('message', this.onMessage as never)
+    pubsub.topicValidators.delete(HEARTBEAT_TOPIC)
+    network.removeEventListener('peer:connect', this.onConnect)
     registry.removeEventListener('change', this.onRegistryChange)
+  }
+
+  /** Pulls a peer's catalog now (its session said `tools/list_changed`). */
+  pullNow(peerId: string): void {
+    void this.pulls.pull(peerId, true)
   }
 
   /** How often this node publishes now: every interval, stretched in meshes larger than the budget. */
@@ -210,12 +209,12 @@ export class Discovery {
   /** Publishes this node's heartbeat now. */
   async publish(): Promise<void> {
     if (!this.running) return
-    const { libp2p, registry } = this.components
+    const { network, registry, pubsub } = this.components
     const heartbeat: Heartbeat = {
       v: 1,
-      peerId: libp2p.peerId.toString(),
+      peerId: this.components.peerId.toString(),
       alias: this.init.alias,
-      addrs: libp2p
+      addrs: network
         .getMultiaddrs()
         .map((a) => a.toString())
         .slice(0, 16),
@@ -230,12 +229,46 @@ export class Discovery {
     this.schedulePublish(heartbeat.periodMs ?? this.init.intervalMs)
     const data = encodeHeartbeat(heartbeat)
     try {
-      await libp2p.services.pubsub.publish(HEARTBEAT_TOPIC, data)
+      await pubsub.publish(HEARTBEAT_TOPIC, data)
       this.stats.published++
       this.stats.publishedBytes += data.byteLength
     } catch (err) {
       this.components.log.debug({ err: (err as Error).message }, 'heartbeat not published')
     }
+  }
+
+  /**
+   * A peer the table forgot: its pull state goes, and so does its peer store entry unless it is
+   * connected or kept (a bootstrap peer).
+   */
+  private async forget(peerId: string): Promise<void> {
+    this.pulls.forget(peerId)
+    const peer = peerIdFromString(peerId)
+    if (this.components.network.getConnections(peer).length > 0) return
+    const tags = await this.components.peerStore.get(peer).then(
+      (p) => [...p.tags.keys()],
+      () => undefined,
+    )
+    if (tags == null || tags.some((t) => t.startsWith(KEEP_ALIVE))) return
+    await this.components.peerStore.delete(peer).catch(() => {})
+    this.components.log.debug({ peer: peerId }, 'forgot a peer that stayed dead')
+  }
+
+  /** Gossipsub's validator of heartbeats: accepted ones are decoded once, for the message handler. */
+  private validate(message: Parameters<typeof decodeHeartbeat>[0]): TopicValidatorResult {
+    const decoded = decodeHeartbeat(message)
+    if (decoded.ok) {
+      if (this.components.admits?.(decoded.heartbeat.peerId) === false) {
+        // Not forwarded, and not held against the peer that relayed it: other nodes may admit it.
+        this.stats.denied++
+        return TopicValidatorResult.Ignore
+      }
+      this.validated.set(message, decoded.heartbeat)
+      return TopicValidatorResult.Accept
+    }
+    this.stats.rejected[decoded.reason]++
+    this.components.log.debug({ reason: decoded.reason }, 'heartbeat rejected')
+    return TopicValidatorResult.Reject
   }
 
   /**
@@ -255,8 +288,7 @@ export class Discovery {
   }
 
   private onHeartbeat(hb: Heartbeat): void {
-    const { libp2p } = this.components
-    if (hb.peerId === libp2p.peerId.toString()) return
+    if (hb.peerId === this.components.peerId.toString()) return
     this.stats.received++
     const before = this.table.get(hb.peerId)?.addrs
     if (!this.table.onHeartbeat(hb)) return
@@ -271,111 +303,6 @@ export class Discovery {
       }
     })
     if (addrs.length > 0)
-      void libp2p.peerStore.patch(peerIdFromString(hb.peerId), { multiaddrs: addrs }).catch(() => {})
-  }
-
-  /**
-   * Pulls a peer's catalog: when its heartbeat announces another digest, or at once when its session
-   * says `tools/list_changed`. One pull per peer at a time (a change during a pull pulls again after
-   * it), a few peers at once; a failed pull is retried on the peer's next heartbeat.
-   */
-  async pull(peerId: string, urgent = false): Promise<void> {
-    if (this.pulling.has(peerId)) {
-      this.again.add(peerId)
-      return
-    }
-    if (!urgent && Date.now() < (this.retryAt.get(peerId) ?? 0)) return
-    if (!urgent && this.pulling.size >= PULL_CONCURRENCY) {
-      // Queued, not dropped: it starts when a pull ends rather than at the peer's next heartbeat.
-      this.waiting.add(peerId)
-      return
-    }
-    this.waiting.delete(peerId)
-    this.pulling.add(peerId)
-    const digest = this.table.get(peerId)?.digest ?? ''
-    try {
-      const tools = await this.components.pullCatalog(peerId)
-      this.table.setCatalog(peerId, tools, digest)
-      this.stats.pulls.ok++
-      this.failures.delete(peerId)
-      this.retryAt.delete(peerId)
-    } catch (err) {
-      // Back off: a peer we cannot reach now is not dialled again at every one of its heartbeats.
-      this.stats.pulls.failed++
-      const failures = (this.failures.get(peerId) ?? 0) + 1
-      this.failures.set(peerId, failures)
-      this.retryAt.set(
-        peerId,
-        Date.now() + doublingDelay(failures, this.init.intervalMs, MAX_PULL_BACKOFF_MS),
-      )
-      this.components.log.debug({ peer: peerId, err: (err as Error).message }, 'catalog pull failed')
-    } finally {
-      this.pulling.delete(peerId)
-      if (this.again.delete(peerId)) void this.pull(peerId, true)
-      const next = this.waiting.values().next()
-      if (!next.done) {
-        this.waiting.delete(next.value)
-        void this.pull(next.value)
-      }
-    }
-  }
-
-  /**
-   * Closes connections this node opened beyond `targetConnections` that carry nothing but gossip
-   * (those of catalog pulls, mostly): gossipsub talks to every connected subscriber, so each extra
-   * connection adds to the heartbeat traffic of both ends. Newest first, so that the gossip mesh
-   * built on older connections stays. Never one with a stream at work (an MCP session, a DHT
-   * query), and never one to a peer tagged keep-alive: the bootstrap peers, and the peers kad-dht
-   * keeps as the closest to this node (it tags up to 20, and libp2p redials them).
-   */
-  private async trimConnections(now = Date.now()): Promise<void> {
-    const { libp2p } = this.components
-    const connections = libp2p.getConnections()
-    let excess = new Set(connections.map((c) => c.remotePeer.toString())).size - this.init.targetConnections
-    if (excess <= 0) return
-    const idle = (c: Connection): boolean =>
-      c.streams.every((s) => IDLE_PROTOCOLS.some((p) => s.protocol?.startsWith(p) === true))
-    const candidates = connections
-      .filter(
-        (c) =>
-          c.direction === 'outbound' &&
-          c.status === 'open' &&
-          now - c.timeline.open > this.init.intervalMs * 2 &&
-          idle(c),
-      )
-      .sort((a, b) => b.timeline.open - a.timeline.open)
-    for (const connection of candidates) {
-      if (excess <= 0) break
-      const tags = await libp2p.peerStore.get(connection.remotePeer).then(
-        (p) => [...p.tags.keys()],
-        () => [],
-      )
-      // looked at again: a stream may have opened while the peer store answered
-      if (tags.some((t) => t.startsWith(KEEP_ALIVE)) || connection.status !== 'open' || !idle(connection))
-        continue
-      excess--
-      this.stats.trimmed++
-      // Aborted, not closed: a graceful close shuts the muxer at once but leaves the connection
-      // "open" until the peer's gossip streams end, and a dial meanwhile would pick it and fail.
-      connection.abort(new Error('idle connection closed: more than target_connections'))
-    }
-  }
-
-  /** Dials alive peers until the node has `targetConnections` connections to mesh peers. */
-  private async keepConnected(): Promise<void> {
-    const { libp2p } = this.components
-    const connected = new Set(libp2p.getConnections().map((c) => c.remotePeer.toString()))
-    const missing = this.init.targetConnections - connected.size
-    if (missing <= 0) return
-    const candidates = this.table
-      .list()
-      .filter((p) => p.state === 'alive' && !connected.has(p.peerId))
-      .sort(() => Math.random() - 0.5)
-      .slice(0, missing)
-    await Promise.allSettled(
-      candidates.map((p) =>
-        libp2p.dial(peerIdFromString(p.peerId), { signal: AbortSignal.timeout(this.init.intervalMs * 5) }),
-      ),
-    )
+      void this.components.peerStore.patch(peerIdFromString(hb.peerId), { multiaddrs: addrs }).catch(() => {})
   }
 }

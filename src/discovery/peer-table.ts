@@ -41,6 +41,8 @@ export interface PeerTableEvents {
   state: CustomEvent<MeshPeer>
   /** The mesh catalog changed (a catalog was pulled, or a provider changed state). */
   catalog: CustomEvent<void>
+  /** A peer that stayed dead for `forgetAfterMs` left the table. */
+  forget: CustomEvent<MeshPeer>
 }
 
 /** Settings of the table. */
@@ -48,6 +50,8 @@ export interface PeerTableInit {
   intervalMs: number
   suspectAfter: number
   deadAfter: number
+  /** How long a dead peer stays before it is forgotten: the table does not grow without bound. */
+  forgetAfterMs: number
 }
 
 /** The peer table. */
@@ -95,15 +99,15 @@ export class PeerTable extends TypedEventEmitter<PeerTableEvents> {
     this.setState(peer, 'alive')
   }
 
-  /** Re-evaluates every peer's state against the clock. */
+  /** Re-evaluates every peer's state against the clock; forgets peers dead for `forgetAfterMs`. */
   tick(now = Date.now()): void {
     for (const peer of this.peers.values()) {
       // Each peer is judged by the period it announces: in a large mesh, heartbeats come less often.
       const missed = (now - peer.lastSeen) / (peer.periodMs ?? this.init.intervalMs)
-      this.setState(
-        peer,
-        missed >= this.init.deadAfter ? 'dead' : missed >= this.init.suspectAfter ? 'suspect' : 'alive',
-      )
+      const state =
+        missed >= this.init.deadAfter ? 'dead' : missed >= this.init.suspectAfter ? 'suspect' : 'alive'
+      if (state === 'dead' && now - peer.lastSeen >= this.init.forgetAfterMs) this.forget(peer)
+      else this.setState(peer, state)
     }
   }
 
@@ -146,6 +150,13 @@ export class PeerTable extends TypedEventEmitter<PeerTableEvents> {
   /** Peers in `state` (alive by default) whose pulled catalog has the tool. */
   providers(tool: string, state: PeerState = 'alive'): MeshPeer[] {
     return this.list().filter((p) => p.state === state && p.tools?.some((t) => t.name === tool) === true)
+  }
+
+  private forget(peer: MeshPeer): void {
+    this.peers.delete(peer.peerId)
+    this.safeDispatchEvent('forget', { detail: peer })
+    if (peer.state !== 'dead' && peer.tools != null && peer.tools.length > 0)
+      this.safeDispatchEvent('catalog')
   }
 
   private setState(peer: MeshPeer, state: PeerState): void {

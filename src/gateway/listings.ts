@@ -15,8 +15,9 @@ import {
 } from '@modelcontextprotocol/sdk/types.js'
 import { toMcpError } from '../mcp/rpc-errors.ts'
 import type { Provider } from '../node/mesh-catalog.ts'
-import type { Gateway } from './gateway.ts'
-import { type Named, nameItems, peerLabels, stableJson } from './names.ts'
+import { canonicalJson } from '../util/canonical-json.ts'
+import type { MeshClient } from './mesh.ts'
+import { type Named, nameItems, peerLabels } from './names.ts'
 
 const PREFIX = 'cord://'
 /** How long one peer may take to list its resources or prompts. */
@@ -38,18 +39,21 @@ export function parseMeshUri(uri: string): { peerId: string; uri: string } | und
 
 /** The mesh's resources and prompts, as one session sees them. */
 export class MeshListings {
-  private readonly gateway: Gateway
+  private readonly mesh: MeshClient
+  private readonly label: (peerId: string) => string
   private prompted: Array<Named<Prompt>> = []
   /** Which peers listed a (bare) resource URI last time. */
   private readonly owners = new Map<string, string[]>()
 
-  constructor(gateway: Gateway) {
-    this.gateway = gateway
+  /** `label` names a peer in descriptions. */
+  constructor(mesh: MeshClient, label: (peerId: string) => string) {
+    this.mesh = mesh
+    this.label = label
   }
 
   async resources(): Promise<Resource[]> {
     const lists = await this.fromPeers((peer) =>
-      this.gateway.node.listResources(peer.peerId, { timeout: LIST_TIMEOUT_MS }),
+      this.mesh.listResources(peer.peerId, { timeout: LIST_TIMEOUT_MS }),
     )
     this.owners.clear()
     return lists.flatMap(({ peer, items }) =>
@@ -62,7 +66,7 @@ export class MeshListings {
 
   async templates(): Promise<ResourceTemplate[]> {
     const lists = await this.fromPeers((peer) =>
-      this.gateway.node.listResourceTemplates(peer.peerId, { timeout: LIST_TIMEOUT_MS }),
+      this.mesh.listResourceTemplates(peer.peerId, { timeout: LIST_TIMEOUT_MS }),
     )
     return lists.flatMap(({ peer, items }) =>
       items.map((t) => ({
@@ -85,7 +89,7 @@ export class MeshListings {
     )
     for (const peerId of targets) {
       try {
-        const result = await this.gateway.node.readResource(peerId, inner, { signal })
+        const result = await this.mesh.readResource(peerId, inner, { signal })
         return {
           ...result,
           contents: result.contents.map((c) => ({
@@ -103,13 +107,13 @@ export class MeshListings {
 
   async prompts(): Promise<Prompt[]> {
     const lists = await this.fromPeers((peer) =>
-      this.gateway.node.listPrompts(peer.peerId, { timeout: LIST_TIMEOUT_MS }),
+      this.mesh.listPrompts(peer.peerId, { timeout: LIST_TIMEOUT_MS }),
     )
     const items = lists.flatMap(({ peer, items }) =>
       items.map((p) => ({ original: p.name, item: p, provider: peer })),
     )
     const labels = peerLabels(items.map((i) => i.provider))
-    this.prompted = nameItems(items, (p) => stableJson(p.arguments ?? []), labels)
+    this.prompted = nameItems(items, (p) => canonicalJson(p.arguments ?? []), labels)
     return this.prompted.map((n) => ({
       ...n.item,
       name: n.name,
@@ -128,7 +132,7 @@ export class MeshListings {
     let lastError: unknown
     for (const provider of entry.providers) {
       try {
-        return await this.gateway.node.getPrompt(provider.peerId, entry.original, args, { signal })
+        return await this.mesh.getPrompt(provider.peerId, entry.original, args, { signal })
       } catch (err) {
         lastError = err
         if (signal.aborted) break
@@ -138,13 +142,13 @@ export class MeshListings {
   }
 
   private annotate(description: string | undefined, peer: Provider): string {
-    const where = `served by ${this.gateway.label(peer.peerId)}`
+    const where = `served by ${this.label(peer.peerId)}`
     return description != null ? `${description}\n\n(${where})` : `(${where})`
   }
 
   private livePeers(): Provider[] {
     const peers = new Map<string, Provider>()
-    for (const { provider } of this.gateway.node.meshTools()) peers.set(provider.peerId, provider)
+    for (const { provider } of this.mesh.meshTools()) peers.set(provider.peerId, provider)
     return [...peers.values()]
   }
 

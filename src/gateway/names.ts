@@ -7,9 +7,9 @@
  * not fit is cut and made unique with a hash, as for upstream names.
  */
 import { createHash } from 'node:crypto'
+import { MAX_TOOL_NAME_LENGTH as MAX_LENGTH } from '../constants.ts'
 import type { Provider } from '../node/mesh-catalog.ts'
 
-const MAX_LENGTH = 64
 const VALID = /^[A-Za-z0-9_-]+$/
 
 /** A named thing of one definition, with the peers that serve it. */
@@ -95,16 +95,6 @@ export function nameItems<T>(
     }
   }
   return out
-}
-
-/** A stable key of a JSON value (object keys sorted). */
-export function stableJson(value: unknown): string {
-  if (Array.isArray(value)) return `[${value.map(stableJson).join(',')}]`
-  if (value != null && typeof value === 'object') {
-    const entries = Object.entries(value as Record<string, unknown>).sort(([a], [b]) => a.localeCompare(b))
-    return `{${entries.map(([k, v]) => `${JSON.stringify(k)}:${stableJson(v)}`).join(',')}}`
-  }
-  return JSON.stringify(value) ?? 'null'
 }
 
 /** "served by a, b (+3 more)": the providers of an item, for descriptions. */

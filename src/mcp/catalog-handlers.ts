@@ -3,6 +3,8 @@
  * prompts (list, get), completions and logging, forwarded to the hosted MCP servers that own them.
  * Lists leave out the servers the access rules do not let the caller use; using one is refused.
  */
+import type { TypedEventTarget } from '@libp2p/interface'
+import type { Client } from '@modelcontextprotocol/sdk/client/index.js'
 import type { Server } from '@modelcontextprotocol/sdk/server/index.js'
 import {
   CompleteRequestSchema,
@@ -13,14 +15,45 @@ import {
   ListResourceTemplatesRequestSchema,
   type LoggingLevel,
   McpError,
+  type Prompt,
   ReadResourceRequestSchema,
+  type Resource,
+  type ResourceTemplate,
+  type ServerCapabilities,
   SetLevelRequestSchema,
   SubscribeRequestSchema,
   UnsubscribeRequestSchema,
 } from '@modelcontextprotocol/sdk/types.js'
 import { NO_SDK_TIMEOUT } from '../constants.ts'
-import type { UpstreamHub } from '../upstream/hub.ts'
 import { page } from './paging.ts'
+
+/** A hosted MCP server, as the serving side uses it. */
+export interface HostedServer {
+  readonly name: string
+  /** Its capabilities, while connected. */
+  readonly capabilities: ServerCapabilities | undefined
+  /** Its client session, or `UpstreamUnavailableError` when it is down. */
+  connected(): Client
+}
+
+/** Events of the hosted servers' catalog. */
+export interface HostedCatalogEvents {
+  /** Resources, templates or prompts changed. */
+  change: CustomEvent<void>
+  /** A notification from a server for callers (logging, resource updates). */
+  notification: CustomEvent<{ server: string; method: string; params: Record<string, unknown> }>
+}
+
+/** The resources and prompts of the MCP servers a node hosts (the upstream hub), filtered by server. */
+export interface HostedCatalog extends TypedEventTarget<HostedCatalogEvents> {
+  resources(visible?: (server: string) => boolean): Resource[]
+  templates(visible?: (server: string) => boolean): ResourceTemplate[]
+  prompts(visible?: (server: string) => boolean): Prompt[]
+  /** The server that serves resource `uri`. */
+  routeResource(uri: string): HostedServer
+  /** The server and its own name of the prompt with catalog name `name`. */
+  routePrompt(name: string): { upstream: HostedServer; name: string }
+}
 
 /** What one inbound session asked to hear: resource subscriptions and a logging level. */
 export interface SessionInterest {
@@ -31,7 +64,7 @@ export interface SessionInterest {
 /** Installs the resource, prompt, completion and logging handlers on an inbound session's server. */
 export function installCatalogHandlers(
   server: Server,
-  hub: UpstreamHub | undefined,
+  hub: HostedCatalog | undefined,
   interest: SessionInterest,
   /** Whether the caller may use hosted server `server` (access rules), and the error when not. */
   access: { allows: (server: string) => boolean; refuse: (server: string) => Error } = {
@@ -42,7 +75,7 @@ export function installCatalogHandlers(
   const check = (server: string): void => {
     if (!access.allows(server)) throw access.refuse(server)
   }
-  const need = (): UpstreamHub => {
+  const need = (): HostedCatalog => {
     if (hub == null) throw new McpError(ErrorCode.InvalidParams, 'this node hosts no MCP servers')
     return hub
   }

@@ -1,7 +1,9 @@
 /**
- * What a calling node answers when a remote tool asks something back: sampling (an LLM completion),
- * elicitation (input from the user) and roots. A node declares each capability only when it has a
- * handler for it; remote servers are told "not supported" otherwise.
+ * What a calling node answers when a remote tool asks something back while serving one of its calls:
+ * sampling (an LLM completion), elicitation (input from the user) and roots. The peer names the call
+ * (related.ts); a call made with a relay (`CallOptions.relay`, as the gateway makes them) gets the
+ * request to that relay's caller, any other call to the node's own handlers; with neither, the remote
+ * tool is told the capability is missing. Sessions declare all three: any call may carry a relay.
  */
 import type { Client } from '@modelcontextprotocol/sdk/client/index.js'
 import {
@@ -12,9 +14,13 @@ import {
   type ElicitRequest,
   ElicitRequestSchema,
   type ElicitResult,
+  ErrorCode,
   ListRootsRequestSchema,
+  McpError,
   type Root,
 } from '@modelcontextprotocol/sdk/types.js'
+import { RELATED_META } from './related.ts'
+import type { RelayKind, RelayTable } from './relay.ts'
 
 /** Handlers for requests that remote tools send back to this node's calls. */
 export interface ClientHandlers {
@@ -31,34 +37,66 @@ export interface RequestContext {
   signal: AbortSignal
   /** The peer whose session carried the request. */
   peer: string
+  /** The key of the call it belongs to in the node's relay table, when the peer named one. */
+  related?: string
 }
 
-/** The capabilities that `handlers` let a client declare. */
-export function capabilitiesOf(handlers: ClientHandlers | undefined): ClientCapabilities {
-  return {
-    ...(handlers?.sampling != null ? { sampling: {} } : {}),
-    ...(handlers?.elicitation != null ? { elicitation: { form: {}, url: {} } } : {}),
-    ...(handlers?.roots != null ? { roots: { listChanged: false } } : {}),
+/** What every outgoing session declares. */
+export const CLIENT_CAPABILITIES: ClientCapabilities = {
+  sampling: {},
+  elicitation: { form: {}, url: {} },
+  roots: { listChanged: false },
+}
+
+/** Answers the requests of remote tools: to the call's relay, or to the node's handlers. */
+export class BackRequests {
+  /** The node's own handlers (`createNode({ clientHandlers })`, `node.setClientHandlers()`). */
+  handlers?: ClientHandlers
+  private readonly relays: RelayTable
+
+  constructor(relays: RelayTable, handlers?: ClientHandlers) {
+    this.relays = relays
+    this.handlers = handlers
   }
-}
 
-/** Installs the handlers on an outgoing session's client. */
-export function installClientHandlers(
-  client: Client,
-  handlers: ClientHandlers | undefined,
-  peer: string,
-): void {
-  const { sampling, elicitation, roots } = handlers ?? {}
-  if (sampling != null)
+  sampling(params: CreateMessageRequest['params'], ctx: RequestContext): Promise<CreateMessageResult> {
+    if (ctx.related != null)
+      return this.relays.route('sampling', ctx.related).createMessage(params, ctx.signal)
+    return this.own('sampling').sampling!(params, ctx)
+  }
+
+  elicitation(params: ElicitRequest['params'], ctx: RequestContext): Promise<ElicitResult> {
+    if (ctx.related != null)
+      return this.relays.route('elicitation', ctx.related).elicitInput(params, ctx.signal)
+    return this.own('elicitation').elicitation!(params, ctx)
+  }
+
+  async roots(ctx: RequestContext): Promise<Root[]> {
+    if (ctx.related != null)
+      return (await this.relays.route('roots', ctx.related).listRoots(ctx.signal)).roots
+    return this.own('roots').roots!(ctx)
+  }
+
+  private own(kind: RelayKind): ClientHandlers {
+    if (this.handlers?.[kind] == null)
+      throw new McpError(ErrorCode.InvalidRequest, `cord: the caller did not declare the ${kind} capability`)
+    return this.handlers
+  }
+
+  /** Installs the answers on an outgoing session's client. */
+  install(client: Client, peer: string): void {
+    const context = (extra: { signal: AbortSignal; _meta?: Record<string, unknown> }): RequestContext => {
+      const related = extra._meta?.[RELATED_META]
+      return { signal: extra.signal, peer, ...(typeof related === 'string' ? { related } : {}) }
+    }
     client.setRequestHandler(CreateMessageRequestSchema, (req, extra) =>
-      sampling(req.params, { signal: extra.signal, peer }),
+      this.sampling(req.params, context(extra)),
     )
-  if (elicitation != null)
     client.setRequestHandler(ElicitRequestSchema, (req, extra) =>
-      elicitation(req.params, { signal: extra.signal, peer }),
+      this.elicitation(req.params, context(extra)),
     )
-  if (roots != null)
     client.setRequestHandler(ListRootsRequestSchema, async (_req, extra) => ({
-      roots: await roots({ signal: extra.signal, peer }),
+      roots: await this.roots(context(extra)),
     }))
+  }
 }

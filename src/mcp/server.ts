@@ -9,23 +9,26 @@ import type { Transport } from '@modelcontextprotocol/sdk/shared/transport.js'
 import {
   CallToolRequestSchema,
   type CallToolResult,
-  type CreateMessageResult,
   ListToolsRequestSchema,
   type LoggingLevel,
   McpError,
-  type RequestId,
   type ServerNotification,
 } from '@modelcontextprotocol/sdk/types.js'
 import type { Admission, Admitted } from '../admission/admission.ts'
-import { MCP_PROTOCOL, NO_SDK_TIMEOUT, VERSION } from '../constants.ts'
+import { MCP_PROTOCOL, VERSION } from '../constants.ts'
 import { AccessDeniedError, CallTimeoutError } from '../errors.ts'
 import type { Logger } from '../logger.ts'
 import type { ToolRegistry } from '../registry/registry.ts'
 import type { ProgressUpdate } from '../registry/types.ts'
-import type { UpstreamHub } from '../upstream/hub.ts'
-import type { CallerRelay } from '../upstream/relay.ts'
-import { installCatalogHandlers, passesLevel, type SessionInterest } from './catalog-handlers.ts'
+import {
+  type HostedCatalog,
+  installCatalogHandlers,
+  passesLevel,
+  type SessionInterest,
+} from './catalog-handlers.ts'
 import { page } from './paging.ts'
+import { ORIGIN_META, RelatedTransport } from './related.ts'
+import { serverRelay } from './relay.ts'
 import { toMcpError } from './rpc-errors.ts'
 import { StreamTransport } from './stream-transport.ts'
 
@@ -34,7 +37,7 @@ export interface McpServiceComponents {
   libp2p: Libp2p
   registry: ToolRegistry
   /** The hosted MCP servers, when the node has any. */
-  hub?: UpstreamHub
+  hub?: HostedCatalog
   admission: Admission
   log: Logger
 }
@@ -131,7 +134,11 @@ export class McpService {
 
   /** Serves a session to this node itself, over an in-memory transport (calls with this node as target). */
   async serveLocal(transport: Transport): Promise<void> {
-    await this.serve(transport, 'local', this.components.log.child({ peer: 'local' }))
+    await this.serve(
+      new RelatedTransport(transport, 'server'),
+      'local',
+      this.components.log.child({ peer: 'local' }),
+    )
   }
 
   private async onStream(stream: Stream, connection: Connection): Promise<void> {
@@ -147,6 +154,7 @@ export class McpService {
         maxFrameBytes: this.init.maxFrameBytes,
         maxQueuedBytes: this.init.maxQueuedBytes,
         log,
+        role: 'server',
       }),
       caller,
       log,
@@ -232,7 +240,7 @@ export class McpService {
           signal: controller.signal,
           caller,
           ...(token != null ? { progress } : {}),
-          relay: callerRelay(server, extra.requestId),
+          relay: serverRelay(server, extra.requestId, originOf(caller, request.params._meta)),
         })
         await Promise.all(sent)
         // A handler that answers its aborted signal with a result still ran out of time.
@@ -251,16 +259,11 @@ export class McpService {
   }
 }
 
-/** Requests back to the caller of one call, tied to that call's request. */
-function callerRelay(server: Server, requestId: RequestId): CallerRelay {
-  const options = (signal: AbortSignal) => ({ signal, relatedRequestId: requestId, timeout: NO_SDK_TIMEOUT })
-  return {
-    get capabilities() {
-      return server.getClientCapabilities()
-    },
-    createMessage: (params, signal) =>
-      server.createMessage(params, options(signal)) as Promise<CreateMessageResult>,
-    elicitInput: (params, signal) => server.elicitInput(params, options(signal)),
-    listRoots: (signal) => server.listRoots(undefined, options(signal)),
-  }
+/**
+ * Who a call's caller is: the calling peer, and what that peer says of the caller behind it
+ * (`_meta["cord/origin"]`, a gateway client).
+ */
+function originOf(caller: string, meta: Record<string, unknown> | undefined): string {
+  const behind = meta?.[ORIGIN_META]
+  return typeof behind === 'string' ? `${caller}/${behind.slice(0, 128)}` : caller
 }

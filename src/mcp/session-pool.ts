@@ -3,7 +3,7 @@
  * stream, shared by every call to that peer (the SDK multiplexes requests by JSON-RPC id). A session
  * whose stream breaks leaves the pool; the next call opens a new one.
  */
-import type { Libp2p, PeerId } from '@libp2p/interface'
+import { type Libp2p, type PeerId, TypedEventEmitter } from '@libp2p/interface'
 import { Client } from '@modelcontextprotocol/sdk/client/index.js'
 import { InMemoryTransport } from '@modelcontextprotocol/sdk/inMemory.js'
 import type { Transport } from '@modelcontextprotocol/sdk/shared/transport.js'
@@ -14,12 +14,14 @@ import {
   type Tool,
   ToolListChangedNotificationSchema,
 } from '@modelcontextprotocol/sdk/types.js'
-import { MCP_PROTOCOL, NO_SDK_TIMEOUT, VERSION } from '../constants.ts'
+import { DIAL_TIMEOUT_MS, MCP_PROTOCOL, NO_SDK_TIMEOUT, VERSION } from '../constants.ts'
 import { PeerUnreachableError } from '../errors.ts'
 import type { Logger } from '../logger.ts'
-import { listAll } from '../upstream/paginate.ts'
 import { raceSignal } from '../util/async.ts'
-import { type ClientHandlers, capabilitiesOf, installClientHandlers } from './client-handlers.ts'
+import { callDeadline } from '../util/deadline.ts'
+import { type BackRequests, CLIENT_CAPABILITIES } from './client-handlers.ts'
+import { listAll } from './paging.ts'
+import { RelatedTransport } from './related.ts'
 import { StreamTransport } from './stream-transport.ts'
 
 /** An open MCP session to one peer. */
@@ -40,22 +42,27 @@ export interface SessionPoolComponents {
 export interface SessionPoolInit {
   alias: string
   maxFrameBytes: number
-  /** Answers to requests that remote tools send back (sampling, elicitation, roots), read when a session opens. */
-  handlers: () => ClientHandlers | undefined
-  /** Called when a peer's session says its tool list changed. */
-  onToolsChanged?: (peer: string) => void
-  /** Called with each logging message a peer sends (after `setLogLevel`). */
-  onLogMessage?: (peer: string, params: LoggingMessageNotification['params']) => void
+  /** Answers to requests that remote tools send back (sampling, elicitation, roots). */
+  answers: BackRequests
+}
+
+/** Events of the pool. */
+export interface SessionPoolEvents {
+  /** A peer's session says its tool list changed. */
+  'tools-changed': CustomEvent<string>
+  /** A peer sent a logging message (see `setLogLevel`). */
+  'log-message': CustomEvent<{ peer: string; params: LoggingMessageNotification['params'] }>
 }
 
 /** One MCP client session per remote peer, opened on first use and reopened after it breaks. */
-export class SessionPool {
+export class SessionPool extends TypedEventEmitter<SessionPoolEvents> {
   private readonly components: SessionPoolComponents
   private readonly init: SessionPoolInit
   private readonly sessions = new Map<string, Promise<Session>>()
   private logLevel?: LoggingLevel
 
   constructor(components: SessionPoolComponents, init: SessionPoolInit) {
+    super()
     this.components = components
     this.init = init
   }
@@ -100,14 +107,24 @@ export class SessionPool {
     }
   }
 
-  /** Every page of `peer`'s tools, on a borrowed session (see `borrow`): for catalog pulls. */
-  pullTools(peer: PeerId, signal: AbortSignal): Promise<Tool[]> {
-    return this.borrow(peer, signal, (s) =>
-      listAll(
-        (cursor) => s.client.listTools({ cursor }, { signal, timeout: NO_SDK_TIMEOUT }),
-        (p) => p.tools,
-      ),
-    )
+  /**
+   * Every page of `peer`'s tools, on a borrowed session (see `borrow`): for catalog pulls. `signal`
+   * stops the pull; `timeoutMs` bounds the listing once there is a session. Opening one has its own
+   * bound (`DIAL_TIMEOUT_MS`): on a busy host a new connection alone can take longer than a listing
+   * should, and a pull given up half-way leaves the next one to start from scratch.
+   */
+  pullTools(peer: PeerId, signal: AbortSignal, timeoutMs: number): Promise<Tool[]> {
+    return this.borrow(peer, signal, async (s) => {
+      const deadline = callDeadline(timeoutMs, [signal])
+      try {
+        return await listAll(
+          (cursor) => s.client.listTools({ cursor }, { signal: deadline.signal, timeout: NO_SDK_TIMEOUT }),
+          (p) => p.tools,
+        )
+      } finally {
+        deadline.dispose()
+      }
+    })
   }
 
   /** Drops and closes the session to `peer`, if any (after a send on it failed, for example). */
@@ -144,7 +161,7 @@ export class SessionPool {
     const [clientSide, serverSide] = InMemoryTransport.createLinkedPair()
     await this.components.serveLocal(serverSide)
     const client = this.newClient(key)
-    await client.connect(clientSide)
+    await client.connect(new RelatedTransport(clientSide, 'client'))
     await this.applyLogLevel(client)
     const session: Session = { peer: key, client }
     client.onclose = () => void this.dropIfCurrent(key, session)
@@ -171,7 +188,7 @@ export class SessionPool {
     let transport: StreamTransport
     try {
       const stream = await this.components.libp2p.dialProtocol(peer, MCP_PROTOCOL, { signal })
-      transport = new StreamTransport(stream, { maxFrameBytes: this.init.maxFrameBytes, log })
+      transport = new StreamTransport(stream, { maxFrameBytes: this.init.maxFrameBytes, log, role: 'client' })
     } catch (err) {
       throw new PeerUnreachableError(`cannot reach peer ${key}: ${describeDialError(err as Error)}`)
     }
@@ -196,17 +213,17 @@ export class SessionPool {
   }
 
   private newClient(peer: string): Client {
-    const handlers = this.init.handlers()
     const client = new Client(
       { name: 'cord', version: VERSION, title: this.init.alias },
-      { capabilities: capabilitiesOf(handlers) },
+      { capabilities: CLIENT_CAPABILITIES },
     )
-    installClientHandlers(client, handlers, peer)
-    const { onToolsChanged, onLogMessage } = this.init
-    if (onToolsChanged != null)
-      client.setNotificationHandler(ToolListChangedNotificationSchema, () => onToolsChanged(peer))
-    if (onLogMessage != null)
-      client.setNotificationHandler(LoggingMessageNotificationSchema, (n) => onLogMessage(peer, n.params))
+    this.init.answers.install(client, peer)
+    client.setNotificationHandler(ToolListChangedNotificationSchema, () => {
+      this.safeDispatchEvent('tools-changed', { detail: peer })
+    })
+    client.setNotificationHandler(LoggingMessageNotificationSchema, (n) => {
+      this.safeDispatchEvent('log-message', { detail: { peer, params: n.params } })
+    })
     return client
   }
 
@@ -220,9 +237,6 @@ export class SessionPool {
     if (pending != null && (await pending.catch(() => undefined)) === session) this.sessions.delete(key)
   }
 }
-
-/** Longest time a dial plus MCP handshake may take. */
-const DIAL_TIMEOUT_MS = 15_000
 
 function describeDialError(err: Error): string {
   if (err.name === 'NoValidAddressesError')

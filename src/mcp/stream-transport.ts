@@ -14,6 +14,7 @@ import { FrameTooLargeError, TransportClosedError } from '../errors.ts'
 import type { Logger } from '../logger.ts'
 import { afterNotificationHandlers } from '../util/async.ts'
 import { decodeFrame, encodeMessage, errorResponse, type FrameError } from './frame.ts'
+import { RelatedRequests, type Role } from './related.ts'
 
 /** Settings of a stream transport. */
 export interface StreamTransportInit {
@@ -28,6 +29,8 @@ export interface StreamTransportInit {
    * stream is reset: a stalled reader cannot make the node buffer without bound. Default 4 frames.
    */
   maxQueuedBytes?: number
+  /** Which end of the session this is: requests that belong to a call are carried accordingly (related.ts). */
+  role: Role
 }
 
 /** Decoded frames waiting for delivery before the stream is paused. */
@@ -58,6 +61,7 @@ export class StreamTransport implements Transport {
   private draining?: Promise<void>
   private queuedBytes = 0
   private readonly maxQueuedBytes: number
+  private readonly related: RelatedRequests
 
   constructor(stream: Stream, init: StreamTransportInit) {
     this.stream = stream
@@ -65,6 +69,7 @@ export class StreamTransport implements Transport {
     this.maxProtocolErrors = init.maxProtocolErrors ?? MAX_PROTOCOL_ERRORS_PER_STREAM
     this.maxQueuedBytes = init.maxQueuedBytes ?? 4 * init.maxFrameBytes
     this.log = init.log
+    this.related = new RelatedRequests(init.role)
     // Room for a whole frame plus the next one behind it; past that the stream is reset.
     this.decoder = new LengthPrefixedDecoder({
       maxDataLength: init.maxFrameBytes,
@@ -92,9 +97,9 @@ export class StreamTransport implements Transport {
     })
   }
 
-  async send(message: JSONRPCMessage, _options?: TransportSendOptions): Promise<void> {
+  async send(message: JSONRPCMessage, options?: TransportSendOptions): Promise<void> {
     if (this.closed) throw new TransportClosedError('the MCP stream is closed')
-    let bytes = encodeMessage(message)
+    let bytes = encodeMessage(this.related.outbound(message, options))
     if (bytes.byteLength > this.maxFrameBytes) {
       const tooLarge = `message of ${bytes.byteLength} bytes exceeds the frame limit of ${this.maxFrameBytes} bytes`
       // A response that is too large becomes an error response, so the caller learns why at once.
@@ -190,7 +195,7 @@ export class StreamTransport implements Transport {
           await this.onBadFrame(decoded.error)
           continue
         }
-        this.onmessage?.(decoded.message)
+        this.onmessage?.(this.related.inbound(decoded.message))
         if ('method' in decoded.message && !('id' in decoded.message)) await afterNotificationHandlers()
       }
       if (this.stream.readStatus === 'paused') this.stream.resume()

@@ -1,19 +1,34 @@
 /**
- * `createNode()`: validates the options, loads the identity and peer store of a data directory (or
- * none, for an ephemeral node), builds the libp2p host and the node.
+ * `createNode()`, the composition root: validates the options, loads the identity and peer store of
+ * a data directory (or none, for an ephemeral node), builds the libp2p host and every part of the
+ * node, and wires them together.
  */
 import type { PrivateKey } from '@libp2p/interface'
 import { LevelDatastore } from 'datastore-level'
+import { Admission } from '../admission/admission.ts'
 import { PeerFilter } from '../admission/gater.ts'
 import { parseSwarmKey, readSwarmKey, swarmKeyFingerprint } from '../admission/swarm-key.ts'
 import { validateNodeSettings } from '../config/load.ts'
+import { LOAD_CAPACITY } from '../constants.ts'
+import { findProviders } from '../discovery/dht.ts'
+import { Discovery } from '../discovery/discovery.ts'
 import { ConfigError } from '../errors.ts'
 import { createLogger, type Logger } from '../logger.ts'
+import { BackRequests, type ClientHandlers } from '../mcp/client-handlers.ts'
+import { RelayTable } from '../mcp/relay.ts'
+import { McpService } from '../mcp/server.ts'
+import { SessionPool } from '../mcp/session-pool.ts'
+import { ToolRegistry } from '../registry/registry.ts'
+import { Router } from '../router/router.ts'
+import { UpstreamHub } from '../upstream/hub.ts'
+import { Calls } from './calls.ts'
 import { dataDirPaths, ensureDataDir } from './data-dir.ts'
-import { createHost } from './host.ts'
+import { createHost, type Host } from './host.ts'
 import { loadOrCreateIdentity } from './identity.ts'
-import { CordNode } from './node.ts'
+import { KeepAlive } from './keep-alive.ts'
+import { CordNode, type NodeParts } from './node.ts'
 import type { NodeOptions, ResolvedNodeOptions } from './options.ts'
+import { parsePeerId } from './peer-ids.ts'
 
 /**
  * Creates a node. With `dir`, the identity and peer store persist there (the same peer ID after a
@@ -56,11 +71,89 @@ export async function createNode(options: NodeOptions = {}): Promise<CordNode> {
     ...(psk != null ? { psk } : {}),
     gater: filter.gater(),
   })
-  const node = log.child({ node: host.peerId.toString().slice(-8) })
-  return new CordNode(resolved, host, node, {
-    ...(datastore != null ? { datastore } : {}),
-    filter,
-    network: psk != null ? { private: true, keyFingerprint: swarmKeyFingerprint(psk) } : { private: false },
-    ...(clientHandlers != null ? { clientHandlers } : {}),
+  return new CordNode(
+    assemble(resolved, host, log.child({ node: host.peerId.toString().slice(-8) }), {
+      filter,
+      ...(datastore != null ? { datastore } : {}),
+      ...(clientHandlers != null ? { clientHandlers } : {}),
+      network: psk != null ? { private: true, keyFingerprint: swarmKeyFingerprint(psk) } : { private: false },
+    }),
+  )
+}
+
+/** Builds the parts of a node around its host and wires them together. */
+function assemble(
+  options: ResolvedNodeOptions,
+  host: Host,
+  log: Logger,
+  extra: Pick<NodeParts, 'datastore' | 'network'> & { filter: PeerFilter; clientHandlers?: ClientHandlers },
+): NodeParts {
+  const part = (name: string): Logger => log.child({ part: name })
+  const { alias, mcp: mcpSettings, limits, discovery: settings } = options
+  const registry = new ToolRegistry()
+  const admission = Admission.fromOptions(options, part('admission'))
+  const enabled = options.servers.filter((s) => s.enabled)
+  const hub = enabled.length > 0 ? new UpstreamHub({ registry, log: part('upstream') }, enabled) : undefined
+  const mcp = new McpService(
+    { libp2p: host, registry, ...(hub != null ? { hub } : {}), admission, log: part('mcp-server') },
+    {
+      alias,
+      maxFrameBytes: mcpSettings.maxFrameBytes,
+      maxInboundStreams: mcpSettings.maxInboundStreams,
+      maxSessions: limits.maxSessions,
+      maxQueuedBytes: limits.maxQueuedBytes,
+    },
+  )
+  const relays = new RelayTable()
+  const answers = new BackRequests(relays, extra.clientHandlers)
+  const pool = new SessionPool(
+    { libp2p: host, log: part('sessions'), serveLocal: (t) => mcp.serveLocal(t) },
+    { alias, maxFrameBytes: mcpSettings.maxFrameBytes, answers },
+  )
+  const discovery = new Discovery(
+    {
+      peerId: host.peerId,
+      pubsub: host.services.pubsub,
+      peerStore: host.peerStore,
+      contentRouting: host.contentRouting,
+      network: host,
+      registry,
+      log: part('discovery'),
+      pullCatalog: (peerId, signal, timeoutMs) => pool.pullTools(parsePeerId(peerId), signal, timeoutMs),
+      load: () => ({ inflight: registry.activeCalls, capacity: LOAD_CAPACITY }),
+      admits: (peer) => extra.filter.admits(peer),
+    },
+    { alias, intervalMs: settings.heartbeatIntervalMs, ...settings },
+  )
+  pool.addEventListener('tools-changed', (evt) => discovery.pullNow(evt.detail))
+  const router = new Router({
+    self: { peerId: host.peerId.toString(), alias },
+    table: discovery.table,
+    registry,
+    findProviders: (tool, signal) => findProviders(host, tool, { signal }),
+    rtt: (peerId) => host.getConnections(parsePeerId(peerId)).find((c) => c.rtt != null)?.rtt,
   })
+  const calls = new Calls(
+    { pool, router, relays, log: part('calls') },
+    { callTimeoutMs: mcpSettings.callTimeoutMs },
+  )
+  const keepAlive = new KeepAlive(
+    { libp2p: host, log: part('keep-alive') },
+    { peers: options.bootstrap, minMs: options.redial.minMs, maxMs: options.redial.maxMs },
+  )
+  return {
+    options,
+    host,
+    log,
+    ...(extra.datastore != null ? { datastore: extra.datastore } : {}),
+    registry,
+    mcp,
+    pool,
+    calls,
+    answers,
+    keepAlive,
+    discovery,
+    ...(hub != null ? { hub } : {}),
+    network: extra.network,
+  }
 }

@@ -47,6 +47,12 @@ export interface HostInit {
  */
 const INBOUND_CONNECTION_THRESHOLD = 100
 
+/** The shortest time libp2p's connection monitor lets a ping take before it aborts the connection. */
+const PING_TIMEOUT_MS = 30_000
+
+/** Ping streams allowed per connection each way: the connection monitor's, kad-dht's, and slack for closing ones. */
+const PING_STREAMS = 8
+
 /** Creates (but does not start) the libp2p host. */
 export async function createHost(init: HostInit): Promise<Host> {
   return createLibp2p({
@@ -63,10 +69,20 @@ export async function createHost(init: HostInit): Promise<Host> {
       inboundConnectionThreshold: INBOUND_CONNECTION_THRESHOLD,
       maxConnections: init.maxConnections,
     },
+    // libp2p pings every connection every 10 s and aborts one whose ping takes longer than its
+    // timeout (5 s at least by default), MCP sessions and calls in flight with it. A node whose event
+    // loop is busy for a few seconds (a loaded host, a heavy hosted server) is slow, not gone: it
+    // lost every connection at once, and the redials and handshakes that followed kept it busy.
+    // Liveness is the heartbeats' job; a connection is judged dead only when a ping takes 30 s.
+    connectionMonitor: { pingTimeout: { minTimeout: PING_TIMEOUT_MS } },
     nodeInfo: { name: 'cord', version: VERSION, userAgent: agentVersion(init.alias) },
     services: {
       identify: identify(),
-      ping: ping(),
+      // Two parts of libp2p ping on /ipfs/ping/1.0.0: the connection monitor (every connection, every
+      // 10 s) and kad-dht (routing-table contacts). The default of one outbound stream per connection
+      // made the later of two overlapping pings fail, and the monitor aborts a connection whose ping
+      // fails, MCP sessions and all. Under load pings overlap, and closing streams linger.
+      ping: ping({ maxOutboundStreams: PING_STREAMS, maxInboundStreams: PING_STREAMS }),
       // A private DHT: its own protocol ID, every node a server, and every address kept (loopback
       // and LAN addresses too; the default mapper keeps only public ones). See protocols/kad.md.
       dht: kadDHT({ protocol: DHT_PROTOCOL, clientMode: false, peerInfoMapper: passthroughMapper }),

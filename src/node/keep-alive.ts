@@ -6,6 +6,7 @@
 import { KEEP_ALIVE, type Libp2p, type PeerId } from '@libp2p/interface'
 import { peerIdFromString } from '@libp2p/peer-id'
 import { type Multiaddr, multiaddr } from '@multiformats/multiaddr'
+import { DIAL_TIMEOUT_MS } from '../constants.ts'
 import type { Logger } from '../logger.ts'
 import { backoffDelay } from '../util/backoff.ts'
 
@@ -97,7 +98,11 @@ export class KeepAlive {
         multiaddrs: [kept.addr.decapsulateCode(421)],
         tags: { [KEEP_ALIVE]: { value: 1 } },
       })
-      await libp2p.dial(kept.peer, { signal: AbortSignal.timeout(this.init.maxMs) })
+      // The dial has its own bound: `maxMs` is the longest wait between redials (short in a test), and
+      // an upgrade on a busy host can take longer; each abandoned attempt costs both ends a handshake.
+      await libp2p.dial(kept.peer, {
+        signal: AbortSignal.timeout(Math.max(this.init.maxMs, DIAL_TIMEOUT_MS)),
+      })
       if (kept.failures > 0) log.info({ peer: kept.peer.toString() }, 'reconnected to bootstrap peer')
       kept.failures = 0
     } catch (err) {

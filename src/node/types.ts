@@ -10,6 +10,7 @@ import type {
   Tool,
 } from '@modelcontextprotocol/sdk/types.js'
 import type { DiscoveryStatus } from '../discovery/discovery.ts'
+import type { CallerRelay } from '../registry/types.ts'
 import type { UpstreamStatus } from '../upstream/upstream.ts'
 
 export type {
@@ -27,7 +28,7 @@ export type {
 export interface CallOptions {
   /** Cancels the call; the remote handler is told and aborted too. */
   signal?: AbortSignal
-  /** Deadline in milliseconds (default: the node's `callTimeout`, 30 s). */
+  /** Deadline in milliseconds (default: the node's `mcp.callTimeoutMs`, 30 s). */
   timeout?: number
   /** Called with each progress notification of the call (the call then carries a progress token). */
   onprogress?: (progress: Progress) => void
@@ -39,6 +40,12 @@ export interface CallOptions {
    * pins per provider (peer ID → hash).
    */
   pin?: string | Record<string, string>
+  /**
+   * Answers the requests the remote tool sends back during this call (sampling, elicitation, roots):
+   * a gateway passes its client's, a tool that calls on passes its own caller's (`context.relay`).
+   * Without it, the node's `clientHandlers` answer.
+   */
+  relay?: CallerRelay
 }
 
 /** What the node knows of another peer. */

@@ -2,6 +2,7 @@
  * Built-in demo tools, on by default (`demo_tools = false` turns them off): enough to try a mesh
  * with nothing else installed, and to test it.
  */
+import { setTimeout as sleep } from 'node:timers/promises'
 import type { ToolRegistry } from './registry.ts'
 
 /** What `node_info` reports: supplied by the node, read at call time. */
@@ -20,21 +21,6 @@ const MAX_SLEEP_MS = 600_000
 
 function text(value: string): { content: Array<{ type: 'text'; text: string }> } {
   return { content: [{ type: 'text', text: value }] }
-}
-
-function sleep(ms: number, signal: AbortSignal): Promise<void> {
-  return new Promise((resolve, reject) => {
-    if (signal.aborted) return reject(signal.reason)
-    const onAbort = (): void => {
-      clearTimeout(timer)
-      reject(signal.reason)
-    }
-    const timer = setTimeout(() => {
-      signal.removeEventListener('abort', onAbort)
-      resolve()
-    }, ms)
-    signal.addEventListener('abort', onAbort, { once: true })
-  })
 }
 
 /** Registers `echo`, `add`, `sleep` and `node_info`; returns a function that removes them. */
@@ -85,7 +71,7 @@ export function registerDemoTools(registry: ToolRegistry, nodeInfo: NodeInfoSour
         annotations: { readOnlyHint: true, idempotentHint: true, openWorldHint: false },
       },
       async (args, { signal }) => {
-        await sleep(args.ms as number, signal)
+        await sleep(args.ms as number, undefined, { signal })
         return text(`slept ${args.ms} ms`)
       },
     ),

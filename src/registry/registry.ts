@@ -5,7 +5,7 @@
  */
 import { TypedEventEmitter } from '@libp2p/interface'
 import { type CallToolResult, McpError, type Tool } from '@modelcontextprotocol/sdk/types.js'
-import { TOOL_NAME_PATTERN } from '../constants.ts'
+import { ABORT_SETTLE_MS, TOOL_NAME_PATTERN } from '../constants.ts'
 import {
   CordError,
   DuplicateToolError,
@@ -16,9 +16,6 @@ import {
 import { settleWithin } from '../util/async.ts'
 import { compileValidator, toJsonSchema } from './schema.ts'
 import type { JsonSchemaObject, RegisteredTool, ToolContext, ToolHandler, ToolSpec } from './types.ts'
-
-/** How long aborted handlers get to return before `drain()` gives up on them. */
-const ABORT_SETTLE_MS = 1_000
 
 /** Events of the registry. */
 export interface RegistryEvents {

@@ -1,6 +1,15 @@
-import type { CallToolResult, Tool, ToolAnnotations } from '@modelcontextprotocol/sdk/types.js'
+import type {
+  CallToolResult,
+  ClientCapabilities,
+  CreateMessageRequest,
+  CreateMessageResult,
+  ElicitRequest,
+  ElicitResult,
+  ListRootsResult,
+  Tool,
+  ToolAnnotations,
+} from '@modelcontextprotocol/sdk/types.js'
 import type { z } from 'zod'
-import type { CallerRelay } from '../upstream/relay.ts'
 
 export type { CallToolResult, Tool } from '@modelcontextprotocol/sdk/types.js'
 
@@ -12,6 +21,24 @@ export interface ProgressUpdate {
   progress: number
   total?: number
   message?: string
+}
+
+/**
+ * The caller of one call, for the requests a tool sends back while serving it: sampling (an LLM
+ * completion), elicitation (input from the user) and roots.
+ */
+export interface CallerRelay {
+  /** What the caller declared it can answer. */
+  readonly capabilities: ClientCapabilities | undefined
+  /**
+   * Who the caller is, as far as this node can tell: its peer and, behind a gateway, the client
+   * session. A hosted server's requests that name no call go to a caller only when every call in
+   * flight on that server has one origin.
+   */
+  readonly origin: string
+  createMessage(params: CreateMessageRequest['params'], signal: AbortSignal): Promise<CreateMessageResult>
+  elicitInput(params: ElicitRequest['params'], signal: AbortSignal): Promise<ElicitResult>
+  listRoots(signal: AbortSignal): Promise<ListRootsResult>
 }
 
 /** What a tool handler gets besides its arguments. */

@@ -1,22 +1,12 @@
 /**
  * Resolves a call's target — a peer ID, an alias, or (no target) a tool name — to the peers to try,
- * best first, and says when a failed attempt may be tried on the next one.
+ * best first. Whether a failed attempt goes on to the next is the retry policy's (policy.ts).
  */
 import { peerIdFromString } from '@libp2p/peer-id'
 import type { ToolAnnotations } from '@modelcontextprotocol/sdk/types.js'
+import { LOAD_CAPACITY } from '../constants.ts'
 import type { MeshPeer, PeerTable } from '../discovery/peer-table.ts'
-import {
-  AmbiguousAliasError,
-  CallTimeoutError,
-  NodeStoppingError,
-  NoProviderError,
-  PeerUnreachableError,
-  SessionClosedError,
-  TransportClosedError,
-  UnknownTargetError,
-  UnknownToolError,
-  UpstreamUnavailableError,
-} from '../errors.ts'
+import { AmbiguousAliasError, NoProviderError, UnknownTargetError } from '../errors.ts'
 import type { ToolRegistry } from '../registry/registry.ts'
 
 /** A peer to try, with what the router knows of the tool there. */
@@ -82,34 +72,6 @@ export class Router {
     return found.sort((a, b) => this.cost(a) - this.cost(b))
   }
 
-  /**
-   * Whether a failed attempt may go to the next provider: when the request surely did not run
-   * (never delivered, or the provider does not have the tool), or when it may have run but the tool
-   * says it is read-only or idempotent. Never after the tool itself answered with an error.
-   */
-  mayFailOver(err: unknown, candidate: Candidate): boolean {
-    if (
-      err instanceof PeerUnreachableError ||
-      err instanceof TransportClosedError ||
-      err instanceof UnknownToolError
-    )
-      return true
-    const maybeRan =
-      err instanceof CallTimeoutError ||
-      err instanceof SessionClosedError ||
-      err instanceof UpstreamUnavailableError ||
-      err instanceof NodeStoppingError
-    return (
-      maybeRan &&
-      (candidate.annotations?.readOnlyHint === true || candidate.annotations?.idempotentHint === true)
-    )
-  }
-
-  /** The peer ID of a target given as a peer ID or an alias. */
-  peerOf(target: string): string {
-    return isPeerId(target) ? target : this.resolveTarget(target, '').peerId
-  }
-
   private resolveTarget(target: string, tool: string): Candidate {
     if (isPeerId(target)) {
       const known = this.c.table.get(target)
@@ -147,7 +109,7 @@ export class Router {
 
   /** Lower is better: load (calls in flight over capacity) plus RTT in units of 50 ms. */
   private cost(candidate: Candidate): number {
-    if (candidate.peerId === this.c.self.peerId) return this.c.registry.activeCalls / 64
+    if (candidate.peerId === this.c.self.peerId) return this.c.registry.activeCalls / LOAD_CAPACITY
     const peer = this.c.table.get(candidate.peerId)
     const load = peer?.load != null ? peer.load.inflight / peer.load.capacity : 0.5
     return load + (this.c.rtt(candidate.peerId) ?? UNKNOWN_RTT_MS) / 50

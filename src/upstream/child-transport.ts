@@ -6,6 +6,7 @@
  */
 import { type ChildProcess, spawn } from 'node:child_process'
 import { createInterface } from 'node:readline'
+import { setTimeout as sleep } from 'node:timers/promises'
 import { getDefaultEnvironment } from '@modelcontextprotocol/sdk/client/stdio.js'
 import { ReadBuffer, serializeMessage } from '@modelcontextprotocol/sdk/shared/stdio.js'
 import type { Transport } from '@modelcontextprotocol/sdk/shared/transport.js'
@@ -96,7 +97,7 @@ export class ChildProcessTransport implements Transport {
     child.stdin?.end()
     for (const signal of [undefined, 'SIGTERM', 'SIGKILL'] as const) {
       if (signal != null) this.killGroup(signal)
-      const done = await Promise.race([exited.then(() => true), delay(EXIT_GRACE_MS).then(() => false)])
+      const done = await Promise.race([exited.then(() => true), sleep(EXIT_GRACE_MS, false, { ref: false })])
       if (done) break
     }
     // The server has exited; whatever it started in its group goes with it.
@@ -142,8 +143,4 @@ export class ChildProcessTransport implements Transport {
     this.buffer.clear()
     this.onclose?.()
   }
-}
-
-function delay(ms: number): Promise<void> {
-  return new Promise((resolve) => setTimeout(resolve, ms).unref())
 }

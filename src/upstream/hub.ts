@@ -18,18 +18,11 @@ import type { ServerSpec } from '../config/schema.ts'
 import { NO_SDK_TIMEOUT } from '../constants.ts'
 import { UpstreamUnavailableError } from '../errors.ts'
 import type { Logger } from '../logger.ts'
+import type { HostedCatalog, HostedCatalogEvents } from '../mcp/catalog-handlers.ts'
 import type { ToolRegistry } from '../registry/registry.ts'
 import type { ToolContext } from '../registry/types.ts'
 import { catalogName } from './names.ts'
 import { Upstream, type UpstreamStatus } from './upstream.ts'
-
-/** Events of the hub. */
-export interface UpstreamHubEvents {
-  /** Resources, templates or prompts changed. */
-  change: CustomEvent<void>
-  /** A notification from a server for callers (logging, resource updates). */
-  notification: CustomEvent<{ server: string; method: string; params: Record<string, unknown> }>
-}
 
 /** What the hub needs. */
 export interface UpstreamHubComponents {
@@ -38,7 +31,7 @@ export interface UpstreamHubComponents {
 }
 
 /** The hosted MCP servers of a node. */
-export class UpstreamHub extends TypedEventEmitter<UpstreamHubEvents> {
+export class UpstreamHub extends TypedEventEmitter<HostedCatalogEvents> implements HostedCatalog {
   private readonly components: UpstreamHubComponents
   private readonly upstreams: Upstream[]
   private readonly removers = new Map<string, Array<() => void>>()
@@ -46,9 +39,7 @@ export class UpstreamHub extends TypedEventEmitter<UpstreamHubEvents> {
   constructor(components: UpstreamHubComponents, specs: ServerSpec[]) {
     super()
     this.components = components
-    this.upstreams = specs
-      .filter((spec) => spec.enabled)
-      .map((spec) => new Upstream(spec, components.log.child({ server: spec.name })))
+    this.upstreams = specs.map((spec) => new Upstream(spec, components.log.child({ server: spec.name })))
     for (const upstream of this.upstreams) {
       upstream.addEventListener('change', () => this.sync(upstream))
       upstream.addEventListener('notification', (evt) =>
@@ -157,7 +148,7 @@ export class UpstreamHub extends TypedEventEmitter<UpstreamHubEvents> {
     ctx: ToolContext,
   ): Promise<CallToolResult> {
     const client = upstream.connected()
-    const leave = ctx.relay != null ? upstream.relays.enter(ctx.relay) : () => {}
+    const flight = ctx.relay != null ? upstream.relays.enter(ctx.relay) : undefined
     try {
       return (await client.callTool({ name: tool.name, arguments: args }, undefined, {
         signal: ctx.signal,
@@ -179,7 +170,7 @@ export class UpstreamHub extends TypedEventEmitter<UpstreamHubEvents> {
       }
       throw err
     } finally {
-      leave()
+      flight?.leave()
     }
   }
 }

@@ -10,7 +10,8 @@ import { createHash } from 'node:crypto'
 /** Separator between the server name and the upstream's own name. */
 export const SEPARATOR = '__'
 
-const MAX_LENGTH = 64
+import { MAX_TOOL_NAME_LENGTH as MAX_LENGTH } from '../constants.ts'
+
 const HASH_LENGTH = 6
 
 /** The catalog name of `name` from server `server`. */

@@ -4,6 +4,7 @@
  * fresh through `list_changed`, and restarts it with exponential backoff and jitter when it dies,
  * up to `maxRestarts` in a row; then it is marked failed.
  */
+import { setTimeout as sleep } from 'node:timers/promises'
 import { TypedEventEmitter } from '@libp2p/interface'
 import { Client } from '@modelcontextprotocol/sdk/client/index.js'
 import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/streamableHttp.js'
@@ -28,10 +29,10 @@ import type { ServerSpec } from '../config/schema.ts'
 import { VERSION } from '../constants.ts'
 import { UpstreamUnavailableError } from '../errors.ts'
 import type { Logger } from '../logger.ts'
+import { listAll } from '../mcp/paging.ts'
+import { RelayTable } from '../mcp/relay.ts'
 import { backoffDelay } from '../util/backoff.ts'
 import { ChildProcessTransport } from './child-transport.ts'
-import { listAll } from './paginate.ts'
-import { type CallerRelay, RelayTable } from './relay.ts'
 
 /** Where an upstream is in its life. */
 export type UpstreamState = 'starting' | 'ready' | 'restarting' | 'failed' | 'stopped'
@@ -65,6 +66,18 @@ const HTTP_PING_INTERVAL_MS = 5_000
 /** Longest time the MCP handshake and first listings may take. */
 const CONNECT_TIMEOUT_MS = 60_000
 
+/** The clock of the restart policy: replaced by a fake one in tests. */
+export interface SupervisionClock {
+  now(): number
+  /** Waits `ms`, or rejects when `signal` aborts. */
+  sleep(ms: number, signal: AbortSignal): Promise<void>
+}
+
+const realClock: SupervisionClock = {
+  now: () => Date.now(),
+  sleep: (ms, signal) => sleep(ms, undefined, { signal }),
+}
+
 /** A hosted MCP server. */
 export class Upstream extends TypedEventEmitter<UpstreamEvents> {
   readonly spec: ServerSpec
@@ -81,12 +94,13 @@ export class Upstream extends TypedEventEmitter<UpstreamEvents> {
   private lastError?: string
   private readonly stopping = new AbortController()
   private loop?: Promise<void>
-  private firstAttempt?: Promise<void>
+  private readonly clock: SupervisionClock
 
-  constructor(spec: ServerSpec, log: Logger) {
+  constructor(spec: ServerSpec, log: Logger, clock: SupervisionClock = realClock) {
     super()
     this.spec = spec
     this.log = log
+    this.clock = clock
   }
 
   /** The server's name, as in `[[servers]]`. */
@@ -103,12 +117,12 @@ export class Upstream extends TypedEventEmitter<UpstreamEvents> {
   async start(waitMs: number): Promise<void> {
     if (this.loop != null) return
     this.state = 'starting'
-    let attempted!: () => void
-    this.firstAttempt = new Promise((resolve) => {
-      attempted = resolve
-    })
-    this.loop = this.supervise(attempted)
-    await Promise.race([this.firstAttempt, sleep(waitMs, this.stopping.signal).catch(() => {})])
+    const attempted = Promise.withResolvers<void>()
+    this.loop = this.supervise(attempted.resolve)
+    const waited = new AbortController()
+    const signal = AbortSignal.any([waited.signal, this.stopping.signal])
+    await Promise.race([attempted.promise, sleep(waitMs, undefined, { signal }).catch(() => {})])
+    waited.abort()
   }
 
   /** Stops the server (a stdio child is stopped with its whole process group). */
@@ -168,7 +182,7 @@ export class Upstream extends TypedEventEmitter<UpstreamEvents> {
     const maxRestarts = this.spec.maxRestarts
     let failures = 0
     while (!this.stopping.signal.aborted) {
-      const upSince = Date.now()
+      const upSince = this.clock.now()
       const session = await this.connectOnce().catch((err: Error) => {
         this.lastError = err.message
         this.log.warn({ err: err.message }, 'MCP server did not start')
@@ -178,7 +192,7 @@ export class Upstream extends TypedEventEmitter<UpstreamEvents> {
       if (session != null) await session.closed
       this.clearCatalog()
       if (this.stopping.signal.aborted) break
-      failures = Date.now() - upSince > STABLE_MS ? 1 : failures + 1
+      failures = this.clock.now() - upSince > STABLE_MS ? 1 : failures + 1
       // A remote HTTP server may come back at any time: it is retried forever (at the longest backoff).
       if (failures > maxRestarts && this.spec.url == null) {
         this.state = 'failed'
@@ -188,7 +202,7 @@ export class Upstream extends TypedEventEmitter<UpstreamEvents> {
       this.state = 'restarting'
       const wait = backoffDelay(failures - 1, this.spec.restartMinMs, this.spec.restartMaxMs)
       this.log.info({ inMs: wait, failures }, 'restarting MCP server')
-      await sleep(wait, this.stopping.signal).catch(() => {})
+      await this.clock.sleep(wait, this.stopping.signal).catch(() => {})
       if (!this.stopping.signal.aborted) this.restarts++
     }
   }
@@ -200,10 +214,7 @@ export class Upstream extends TypedEventEmitter<UpstreamEvents> {
       { name: 'cord', version: VERSION },
       { capabilities: { sampling: {}, elicitation: { form: {}, url: {} }, roots: { listChanged: false } } },
     )
-    let onClosed!: () => void
-    const closed = new Promise<void>((resolve) => {
-      onClosed = resolve
-    })
+    const { promise: closed, resolve: onClosed } = Promise.withResolvers<void>()
     client.onclose = () => {
       if (!this.stopping.signal.aborted && this.state === 'ready') {
         const exit = transport instanceof ChildProcessTransport ? transport.exit : undefined
@@ -274,13 +285,13 @@ export class Upstream extends TypedEventEmitter<UpstreamEvents> {
       this.safeDispatchEvent('notification', { detail: { method: n.method, params: n.params } })
     })
     client.setRequestHandler(CreateMessageRequestSchema, (req, extra) =>
-      this.relays.relay('sampling', (r: CallerRelay) => r.createMessage(req.params, extra.signal)),
+      this.relays.route('sampling').createMessage(req.params, extra.signal),
     )
     client.setRequestHandler(ElicitRequestSchema, (req, extra) =>
-      this.relays.relay('elicitation', (r: CallerRelay) => r.elicitInput(req.params, extra.signal)),
+      this.relays.route('elicitation').elicitInput(req.params, extra.signal),
     )
     client.setRequestHandler(ListRootsRequestSchema, (_req, extra) =>
-      this.relays.relay('roots', (r: CallerRelay) => r.listRoots(extra.signal)),
+      this.relays.route('roots').listRoots(extra.signal),
     )
   }
 
@@ -326,19 +337,4 @@ export class Upstream extends TypedEventEmitter<UpstreamEvents> {
     this.prompts = []
     if (had) this.safeDispatchEvent('change')
   }
-}
-
-function sleep(ms: number, signal: AbortSignal): Promise<void> {
-  return new Promise((resolve, reject) => {
-    if (signal.aborted) return reject(signal.reason)
-    const timer = setTimeout(() => {
-      signal.removeEventListener('abort', onAbort)
-      resolve()
-    }, ms)
-    const onAbort = (): void => {
-      clearTimeout(timer)
-      reject(signal.reason)
-    }
-    signal.addEventListener('abort', onAbort, { once: true })
-  })
 }

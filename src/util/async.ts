@@ -1,14 +1,15 @@
 /** Small promise helpers shared by the parts. */
+import { setTimeout as sleep } from 'node:timers/promises'
 
 /** Waits until every promise settles, or `ms` passes, whichever is first. */
 export async function settleWithin(promises: Array<Promise<unknown>>, ms: number): Promise<void> {
   if (promises.length === 0) return
-  let timer: NodeJS.Timeout | undefined
-  const timeout = new Promise<void>((resolve) => {
-    timer = setTimeout(resolve, ms)
-  })
-  await Promise.race([Promise.allSettled(promises), timeout])
-  clearTimeout(timer)
+  const done = new AbortController()
+  await Promise.race([
+    Promise.allSettled(promises),
+    sleep(ms, undefined, { signal: done.signal }).catch(() => {}),
+  ])
+  done.abort()
 }
 
 /** Settles like `promise`, or rejects with the signal's reason when it aborts first. */

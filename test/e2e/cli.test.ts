@@ -8,7 +8,7 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { cord, type RunningDaemon, startDaemon } from '../helpers/cli.ts'
+import { cord, expectCli, type RunningDaemon, startDaemon } from '../helpers/cli.ts'
 
 const LOOPBACK = ['--listen', '/ip4/127.0.0.1/tcp/0']
 
@@ -38,13 +38,13 @@ describe('cord CLI end to end', () => {
     for (const addr of info.addrs)
       expect(addr).toMatch(new RegExp(`^/ip4/127\\.0\\.0\\.1/tcp/\\d+/p2p/${info.peerId}$`))
     const id = await cord(['id', '--dir', dir('a'), '--json'])
-    expect(id.code).toBe(0)
+    expectCli(id, { code: 0 })
     expect(JSON.parse(id.stdout)).toEqual({ peerId: info.peerId, alias: 'a', addrs: info.addrs })
   })
 
   it("lists a remote peer's tools with descriptions and input schemas", async () => {
     const res = await cord(['tools', '--dir', dir('b'), daemons.a!.info.peerId, '--json'])
-    expect(res.code).toBe(0)
+    expectCli(res, { code: 0 })
     const tools = JSON.parse(res.stdout) as Array<{
       name: string
       description: string
@@ -60,7 +60,7 @@ describe('cord CLI end to end', () => {
     const plain = await cord(['call', '--dir', dir('b'), a, 'echo', '{"text":"hello"}'])
     expect(plain).toMatchObject({ code: 0, stdout: 'hello\n' })
     const full = await cord(['call', '--dir', dir('c'), a, 'add', '{"a":2,"b":40}', '--json'])
-    expect(full.code).toBe(0)
+    expectCli(full, { code: 0 })
     expect(JSON.parse(full.stdout)).toEqual({
       content: [{ type: 'text', text: '42' }],
       structuredContent: { sum: 42 },
@@ -75,7 +75,7 @@ describe('cord CLI end to end', () => {
 
   it('lists peers with alias and connection state', async () => {
     const res = await cord(['peers', '--dir', dir('b'), '--json'])
-    expect(res.code).toBe(0)
+    expectCli(res, { code: 0 })
     const peers = JSON.parse(res.stdout) as Array<{
       peerId: string
       alias?: string
@@ -92,57 +92,84 @@ describe('cord CLI end to end', () => {
     )
   })
 
-  it('reports each kind of failure with a message and its exit code', async () => {
-    const a = daemons.a!.info.peerId
-    const cases: Array<[string[], number, RegExp]> = [
-      [['call', '--dir', dir('b'), a, 'no_such_tool', '{}'], 6, /unknown tool "no_such_tool"/],
-      [
-        ['call', '--dir', dir('b'), a, 'echo', '{"text":5}'],
-        6,
-        /invalid arguments for tool "echo".*text must be string/,
+  // Each case is a test of its own: a CLI command starts in about a second, and a busy machine must
+  // not make a dozen of them in a row time out together. `A` stands for daemon a's peer ID.
+  const FAILURES: Array<[string, (a: string) => string[], number, RegExp]> = [
+    [
+      'an unknown tool',
+      (a) => ['call', '--dir', dir('b'), a, 'no_such_tool', '{}'],
+      6,
+      /unknown tool "no_such_tool"/,
+    ],
+    [
+      'arguments that fail the schema',
+      (a) => ['call', '--dir', dir('b'), a, 'echo', '{"text":5}'],
+      6,
+      /invalid arguments for tool "echo".*text must be string/,
+    ],
+    [
+      'arguments that are not JSON',
+      (a) => ['call', '--dir', dir('b'), a, 'echo', '{not json'],
+      2,
+      /ARGS_JSON is not valid JSON/,
+    ],
+    [
+      'an unknown target',
+      () => ['call', '--dir', dir('b'), 'not-a-peer', 'echo', '{}'],
+      2,
+      /neither a peer ID nor the alias of a live peer/,
+    ],
+    [
+      'an unreachable peer',
+      () => [
+        'call',
+        '--dir',
+        dir('b'),
+        '12D3KooWQYhTNQdmr3ArTeUHRYzFg94BKyTkoWBDWez9kSCVe2Xo',
+        'echo',
+        '{"text":"x"}',
       ],
-      [['call', '--dir', dir('b'), a, 'echo', '{not json'], 2, /ARGS_JSON is not valid JSON/],
-      [
-        ['call', '--dir', dir('b'), 'not-a-peer', 'echo', '{}'],
-        2,
-        /neither a peer ID nor the alias of a live peer/,
-      ],
-      [
-        [
-          'call',
-          '--dir',
-          dir('b'),
-          '12D3KooWQYhTNQdmr3ArTeUHRYzFg94BKyTkoWBDWez9kSCVe2Xo',
-          'echo',
-          '{"text":"x"}',
-        ],
-        4,
-        /cannot reach peer/,
-      ],
-      [
-        ['call', '--dir', dir('b'), a, 'sleep', '{"ms":20000}', '--timeout', '500'],
-        5,
-        /within 500 ms|deadline of 500 ms at the serving node/,
-      ],
-      [['call', '--dir', dir('b')], 2, /missing required argument/],
-      [['frobnicate'], 2, /unknown command/],
-      [['tools', '--dir', dir('nobody-here')], 3, /no cord daemon is running for/],
-      [['start', '--dir', dir('x'), '--bootstrap', '/ip4/127.0.0.1/tcp/1'], 2, /ending in \/p2p\/<peer ID>/],
-      [
-        ['start', '--dir', dir('x'), '--listen', daemons.a!.info.addrs[0]!.replace(/\/p2p\/.*/, '')],
-        8,
-        /address already in use/,
-      ],
-      [['start', '--dir', dir('a'), '--listen', '/ip4/127.0.0.1/tcp/0'], 8, /already running/],
-    ]
-    for (const [args, code, message] of cases) {
-      const res = await cord(args)
-      expect({ args, code: res.code }).toEqual({ args, code })
-      expect(res.stderr).toMatch(message)
-    }
-    // the usage errors print the usage text
+      4,
+      /cannot reach peer/,
+    ],
+    [
+      'a call past its deadline',
+      (a) => ['call', '--dir', dir('b'), a, 'sleep', '{"ms":20000}', '--timeout', '500'],
+      5,
+      /within 500 ms|deadline of 500 ms at the serving node/,
+    ],
+    ['a missing argument', () => ['call', '--dir', dir('b')], 2, /missing required argument/],
+    ['an unknown command', () => ['frobnicate'], 2, /unknown command/],
+    ['no daemon', () => ['tools', '--dir', dir('nobody-here')], 3, /no cord daemon is running for/],
+    [
+      'a bootstrap address without /p2p/',
+      () => ['start', '--dir', dir('x'), '--bootstrap', '/ip4/127.0.0.1/tcp/1'],
+      2,
+      /ending in \/p2p\/<peer ID>/,
+    ],
+    [
+      'a listen address in use',
+      () => ['start', '--dir', dir('x'), '--listen', daemons.a!.info.addrs[0]!.replace(/\/p2p\/.*/, '')],
+      8,
+      /address already in use/,
+    ],
+    [
+      'a second daemon for one data dir',
+      () => ['start', '--dir', dir('a'), '--listen', '/ip4/127.0.0.1/tcp/0'],
+      8,
+      /already running/,
+    ],
+  ]
+
+  it.for(FAILURES)('reports %s with a message and its exit code', async ([, args, code, message]) => {
+    const res = await cord(args(daemons.a!.info.peerId))
+    expectCli(res, { code })
+    expect(res.stderr).toMatch(message)
+  })
+
+  it('prints the usage of a command used wrongly, and the daemon still serves after every failure', async () => {
     expect((await cord(['call', '--dir', dir('b')])).stderr).toMatch(/Usage: cord call/)
-    // and the daemon still serves
+    const a = daemons.a!.info.peerId
     expect(await cord(['call', '--dir', dir('b'), a, 'echo', '{"text":"still here"}'])).toMatchObject({
       code: 0,
       stdout: 'still here\n',
@@ -151,7 +178,7 @@ describe('cord CLI end to end', () => {
 
   it('cord init creates the data dir, and start flags override config.toml', async () => {
     const init = await cord(['init', '--dir', dir('i'), '--alias', 'from-init', '--json'])
-    expect(init.code).toBe(0)
+    expectCli(init, { code: 0 })
     const created = JSON.parse(init.stdout) as { peerId: string; created: boolean }
     expect(created.created).toBe(true)
     expect(JSON.parse((await cord(['init', '--dir', dir('i'), '--json'])).stdout)).toMatchObject({
@@ -172,7 +199,7 @@ describe('cord CLI end to end', () => {
       'listen = ["/ip4/127.0.0.1/tcp/0"]\n[mcp]\nmax_frame_bytes = "big"\n',
     )
     const res = await cord(['start', '--dir', dir('bad'), '--config', join(root, 'bad.toml')])
-    expect(res.code).toBe(8)
+    expectCli(res, { code: 8 })
     expect(res.stderr).toMatch(/mcp\.max_frame_bytes/)
   })
 
@@ -183,7 +210,7 @@ describe('cord CLI end to end', () => {
     expect(await daemons.c!.stop('SIGTERM')).toBe(0)
     expect(existsSync(control)).toBe(false)
     const res = await cord(['status', '--dir', dir('c')])
-    expect(res.code).toBe(3)
+    expectCli(res, { code: 3 })
   })
 
   it('hosts MCP servers from config.toml: their tools are listed and called from another node, status shows them', async () => {
@@ -199,7 +226,7 @@ describe('cord CLI end to end', () => {
     const d = daemons.d.info.peerId
     // a knows d's address because d joined through it (finding peers through others is discovery's job)
     const tools = await cord(['tools', '--dir', dir('a'), d, '--json'])
-    expect(tools.code).toBe(0)
+    expectCli(tools, { code: 0 })
     expect((JSON.parse(tools.stdout) as Array<{ name: string }>).map((t) => t.name)).toEqual(
       expect.arrayContaining(['echo', 'everything__get-sum', 'everything__echo']),
     )

@@ -4,6 +4,7 @@
  * The tools come from server-everything, hosted as a stdio child by another daemon.
  */
 import { execFile } from 'node:child_process'
+import { readFileSync } from 'node:fs'
 import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
@@ -12,15 +13,18 @@ import { Client } from '@modelcontextprotocol/sdk/client/index.js'
 import { StdioClientTransport } from '@modelcontextprotocol/sdk/client/stdio.js'
 import type { Progress } from '@modelcontextprotocol/sdk/types.js'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { CLI, cord, type RunningDaemon, startDaemon } from '../helpers/cli.ts'
+import { CLI, type CliResult, cord, expectCli, type RunningDaemon, startDaemon } from '../helpers/cli.ts'
+import { waitFor } from '../helpers/harness.ts'
 
 const modules = fileURLToPath(new URL('../../node_modules/', import.meta.url))
 const EVERYTHING = join(modules, '@modelcontextprotocol/server-everything/dist/index.js')
+/** A static document server-everything serves as demo://resource/static/document/features.md. */
+const FEATURES_DOC = join(modules, '@modelcontextprotocol/server-everything/dist/docs/features.md')
 const INSPECTOR = join(modules, '.bin/mcp-inspector')
 const LOOPBACK = ['--listen', '/ip4/127.0.0.1/tcp/0']
 
 /** Runs the MCP Inspector's CLI: `--cli ARGS…`. */
-function inspector(args: string[], home: string): Promise<{ code: number; stdout: string; stderr: string }> {
+function inspector(args: string[], home: string): Promise<CliResult> {
   return new Promise((resolve) => {
     execFile(
       INSPECTOR,
@@ -74,11 +78,10 @@ describe('MCP gateway end to end', () => {
       }),
     )
     // The agent's daemon learns the host's catalog from its heartbeats.
-    const deadline = Date.now() + 20_000
-    while (!(await client.listTools()).tools.some((t) => t.name === 'everything__get-sum')) {
-      if (Date.now() > deadline) throw new Error('everything__get-sum never reached the gateway')
-      await new Promise((r) => setTimeout(r, 200))
-    }
+    await waitFor(
+      async () => (await client.listTools()).tools.some((t) => t.name === 'everything__get-sum'),
+      20_000,
+    )
   })
 
   afterAll(async () => {
@@ -91,9 +94,10 @@ describe('MCP gateway end to end', () => {
     const url = daemons.agent!.info.gateway
     expect(url).toMatch(/^http:\/\/127\.0\.0\.1:\d+\/mcp$/)
     const status = await cord(['status', '--dir', join(root, 'agent'), '--json'])
+    expectCli(status, { code: 0 })
     expect(JSON.parse(status.stdout).gateway).toMatchObject({ url })
     const text = await cord(['status', '--dir', join(root, 'agent')])
-    expect(text.stdout).toContain(url!)
+    expectCli(text, { code: 0, stdout: expect.stringContaining(url!) })
   })
 
   it('serves a stdio MCP client through cord mcp: call, progress, cancel, resources', async () => {
@@ -123,17 +127,22 @@ describe('MCP gateway end to end', () => {
     await expect(long).rejects.toThrow('enough')
     expect(Date.now() - started).toBeLessThan(10_000)
 
+    const uri = `cord://${daemons.host!.info.peerId}/demo://resource/static/document/features.md`
     const { resources } = await client.listResources()
-    const doc = resources.find((r) => r.uri.includes('demo://resource/static/document/'))
-    const read = await client.readResource({ uri: doc!.uri })
-    expect(read.contents).toHaveLength(1)
+    expect(resources.map((r) => r.uri)).toContain(uri)
+    const read = await client.readResource({ uri })
+    expect(read.contents).toEqual([
+      { uri, mimeType: 'text/markdown', text: readFileSync(FEATURES_DOC, 'utf8') },
+    ])
   })
 
   it('says plainly when no daemon runs for the dir', async () => {
     const res = await cord(['mcp', '--dir', join(root, 'nobody')])
-    expect(res.code).toBe(3)
-    expect(res.stdout).toBe('')
-    expect(res.stderr).toMatch(/no cord daemon is running for .*nobody.*cord start --dir/)
+    expectCli(res, {
+      code: 3,
+      stdout: '',
+      stderr: expect.stringMatching(/no cord daemon is running for .*nobody.*cord start --dir/),
+    })
   })
 
   it('works for the MCP Inspector CLI over Streamable HTTP', async () => {
@@ -141,7 +150,7 @@ describe('MCP gateway end to end', () => {
     const home = join(root, 'inspector-home')
     await mkdir(home, { recursive: true })
     const list = await inspector(['-q', '--format', 'json', url, '--method', 'tools/list'], home)
-    expect(list.code).toBe(0)
+    expectCli(list, { code: 0 })
     const names = (JSON.parse(list.stdout).result?.tools ?? JSON.parse(list.stdout).tools).map(
       (t: { name: string }) => t.name,
     )
@@ -158,7 +167,6 @@ describe('MCP gateway end to end', () => {
       ],
       home,
     )
-    expect(call.code).toBe(0)
-    expect(call.stdout).toContain('The sum of 1 and 2 is 3.')
+    expectCli(call, { code: 0, stdout: expect.stringContaining('The sum of 1 and 2 is 3.') })
   })
 })

@@ -7,7 +7,7 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { cord, type RunningDaemon, startDaemon } from '../helpers/cli.ts'
+import { cord, cordOk, expectCli, type RunningDaemon, startDaemon } from '../helpers/cli.ts'
 import { waitFor } from '../helpers/harness.ts'
 
 const EVERYTHING = fileURLToPath(
@@ -26,11 +26,8 @@ describe('a mesh of five CLI daemons', () => {
   let root: string
   const d: Record<string, RunningDaemon> = {}
   const dir = (name: string): string => join(root, name)
-  const json = async <T>(args: string[]): Promise<T> => {
-    const res = await cord([...args, '--json'])
-    if (res.code !== 0) throw new Error(`cord ${args.join(' ')} → ${res.code}: ${res.stderr}`)
-    return JSON.parse(res.stdout) as T
-  }
+  const json = async <T>(args: string[]): Promise<T> =>
+    JSON.parse((await cordOk([...args, '--json'])).stdout) as T
   const peers = (name: string): Promise<PeerJson[]> => json<PeerJson[]>(['peers', '--dir', dir(name)])
 
   async function config(name: string, withServer: boolean): Promise<void> {
@@ -107,24 +104,24 @@ describe('a mesh of five CLI daemons', () => {
     }, 20_000)
     for (const name of ['a', 'b', 'c']) {
       await waitFor(
-        async () =>
-          (await cord(['call', '--dir', dir(name), 'everything__get-sum', '{"a":2,"b":3}'])).code === 0,
+        () => cordOk(['call', '--dir', dir(name), 'everything__get-sum', '{"a":2,"b":3}']),
         15_000,
       )
       const res = await cord(['call', '--dir', dir(name), 'everything__get-sum', '{"a":2,"b":3}'])
-      expect(res).toMatchObject({ code: 0, stdout: 'The sum of 2 and 3 is 5.\n' })
-      expect(res.stderr).toMatch(/served by 12D3Koo/)
+      expectCli(res, {
+        code: 0,
+        stdout: 'The sum of 2 and 3 is 5.\n',
+        stderr: expect.stringMatching(/served by 12D3Koo/),
+      })
     }
-    expect(await cord(['call', '--dir', dir('c'), 'd', 'echo', '{"text":"via alias"}'])).toMatchObject({
+    expectCli(await cord(['call', '--dir', dir('c'), 'd', 'echo', '{"text":"via alias"}']), {
       code: 0,
       stdout: 'via alias\n',
     })
     const unknown = await cord(['call', '--dir', dir('c'), 'zed', 'echo', '{}'])
-    expect(unknown.code).toBe(2)
-    expect(unknown.stderr).toMatch(/known aliases: /)
+    expectCli(unknown, { code: 2, stderr: expect.stringMatching(/known aliases: /) })
     const none = await cord(['call', '--dir', dir('c'), 'no_such_tool_anywhere', '{}'])
-    expect(none.code).toBe(6)
-    expect(none.stderr).toMatch(/no live node of the mesh serves/)
+    expectCli(none, { code: 6, stderr: expect.stringMatching(/no live node of the mesh serves/) })
   })
 
   it('fails over when a provider is killed, and marks it dead', async () => {
@@ -132,7 +129,7 @@ describe('a mesh of five CLI daemons', () => {
     await d.d!.stop('SIGKILL')
     for (let i = 0; i < 3; i++) {
       const res = await cord(['call', '--dir', dir('b'), 'everything__get-sum', '{"a":1,"b":1}', '--json'])
-      expect(res.code).toBe(0)
+      expectCli(res, { code: 0 })
       expect(JSON.parse(res.stdout)._meta['cord/servedBy']).toBe(d.e!.info.peerId)
     }
     await waitFor(async () => (await peers('b')).find((p) => p.peerId === killed)?.state === 'dead', 15_000)
@@ -140,8 +137,9 @@ describe('a mesh of five CLI daemons', () => {
 
   it('carries on without the bootstrap node, and takes a restarted node back on a new port', async () => {
     await d.a!.stop('SIGTERM')
-    expect(await cord(['call', '--dir', dir('c'), 'everything__get-sum', '{"a":4,"b":4}'])).toMatchObject({
+    expectCli(await cord(['call', '--dir', dir('c'), 'everything__get-sum', '{"a":4,"b":4}']), {
       code: 0,
+      stdout: 'The sum of 4 and 4 is 8.\n',
     })
     const before = (await peers('c')).find((p) => p.alias === 'd')!
     d.d = await startDaemon(['--dir', dir('d'), ...LOOPBACK, '--bootstrap', d.b!.info.addrs[0]!])
@@ -150,9 +148,7 @@ describe('a mesh of five CLI daemons', () => {
       const now = (await peers('c')).find((p) => p.peerId === before.peerId)
       return now?.state === 'alive' && now.addrs.some((a) => d.d!.info.addrs.includes(a))
     }, 15_000)
-    expect(
-      await cord(['call', '--dir', dir('c'), 'd', 'everything__get-sum', '{"a":20,"b":22}']),
-    ).toMatchObject({
+    expectCli(await cord(['call', '--dir', dir('c'), 'd', 'everything__get-sum', '{"a":20,"b":22}']), {
       code: 0,
       stdout: 'The sum of 20 and 22 is 42.\n',
     })

@@ -1,11 +1,11 @@
 /**
  * End to end: a private network made with `cord init --psk`, a malformed key, and a pinned call.
  */
-import { copyFile, mkdtemp, rm, stat, writeFile } from 'node:fs/promises'
+import { copyFile, mkdtemp, readFile, rm, stat, writeFile } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { cord, type RunningDaemon, startDaemon } from '../helpers/cli.ts'
+import { cord, cordOk, expectCli, type RunningDaemon, startDaemon } from '../helpers/cli.ts'
 
 const LOOPBACK = ['--listen', '/ip4/127.0.0.1/tcp/0']
 
@@ -24,15 +24,14 @@ describe('cord security end to end', () => {
 
   it('cord init --psk makes a private network: members call each other, a node without the key cannot', async () => {
     const init = await cord(['init', '--dir', dir('a'), '--psk', '--json'])
-    expect(init.code).toBe(0)
+    expectCli(init, { code: 0 })
     const { swarmKey } = JSON.parse(init.stdout) as { swarmKey: string }
     expect(swarmKey).toBe(join(dir('a'), 'swarm.key'))
     expect((await stat(swarmKey)).mode & 0o777).toBe(0o600)
-    const { readFile } = await import('node:fs/promises')
     expect(await readFile(swarmKey, 'utf8')).toMatch(
       /^\/key\/swarm\/psk\/1\.0\.0\/\n\/base16\/\n[0-9a-f]{64}\n$/,
     )
-    await cord(['init', '--dir', dir('b')])
+    expectCli(await cord(['init', '--dir', dir('b')]), { code: 0 })
     await copyFile(swarmKey, join(dir('b'), 'swarm.key'))
 
     const a = await startDaemon(['--dir', dir('a'), ...LOOPBACK])
@@ -40,11 +39,11 @@ describe('cord security end to end', () => {
     const b = await startDaemon(['--dir', dir('b'), ...LOOPBACK, '--bootstrap', a.info.addrs[0]!])
     daemons.push(b)
     const inside = await cord(['call', '--dir', dir('b'), a.info.peerId, 'echo', '{"text":"member"}'])
-    expect(inside).toMatchObject({ code: 0, stdout: 'member\n' })
+    expectCli(inside, { code: 0, stdout: 'member\n' })
     // both say they are in a private network, with the same key fingerprint (never the key)
     const statusOf = async (name: string): Promise<{ private: boolean; keyFingerprint?: string }> =>
       (
-        JSON.parse((await cord(['status', '--dir', dir(name), '--json'])).stdout) as {
+        JSON.parse((await cordOk(['status', '--dir', dir(name), '--json'])).stdout) as {
           network: { private: boolean; keyFingerprint?: string }
         }
       ).network
@@ -52,6 +51,7 @@ describe('cord security end to end', () => {
     expect(na).toEqual({ private: true, keyFingerprint: expect.stringMatching(/^[0-9a-f]{16}$/) })
     expect(nb).toEqual(na)
     const text = await cord(['status', '--dir', dir('b')])
+    expectCli(text, { code: 0 })
     expect(text.stdout).toMatch(new RegExp(`network\\s+private \\(swarm key ${na.keyFingerprint}\\)`))
     expect(text.stdout).not.toContain((await readFile(swarmKey, 'utf8')).split('\n')[2]!)
 
@@ -67,22 +67,27 @@ describe('cord security end to end', () => {
       '--timeout',
       '3000',
     ])
-    expect([4, 5]).toContain(outside.code)
-    expect(outside.stderr).toMatch(/cannot reach|no answer/)
+    expectCli(outside, {
+      code: expect.toBeOneOf([4, 5]),
+      stderr: expect.stringMatching(/cannot reach|no answer/),
+    })
     expect(await statusOf('c')).toEqual({ private: false })
   })
 
   it('a malformed swarm key stops start-up with exit 8 and names the file and line', async () => {
-    await cord(['init', '--dir', dir('bad')])
+    expectCli(await cord(['init', '--dir', dir('bad')]), { code: 0 })
     await writeFile(join(dir('bad'), 'swarm.key'), '/key/swarm/psk/1.0.0/\n/base16/\nnot-hex\n')
     const res = await cord(['start', '--dir', dir('bad'), ...LOOPBACK])
-    expect(res.code).toBe(8)
-    expect(res.stderr).toContain(`${join(dir('bad'), 'swarm.key')}:3: expected 64 hex digits`)
+    expectCli(res, {
+      code: 8,
+      stderr: expect.stringContaining(`${join(dir('bad'), 'swarm.key')}:3: expected 64 hex digits`),
+    })
   })
 
   it('cord tools --json shows definition hashes; cord call --pin refuses a changed definition', async () => {
-    const [a, b] = daemons
+    const [a] = daemons
     const tools = await cord(['tools', '--dir', dir('b'), a!.info.peerId, '--json'])
+    expectCli(tools, { code: 0 })
     const echo = (JSON.parse(tools.stdout) as Array<{ name: string; _meta: Record<string, string> }>).find(
       (t) => t.name === 'echo',
     )!
@@ -98,7 +103,7 @@ describe('cord security end to end', () => {
       '--pin',
       hash,
     ])
-    expect(pinned).toMatchObject({ code: 0, stdout: 'p\n' })
+    expectCli(pinned, { code: 0, stdout: 'p\n' })
     const stale = await cord([
       'call',
       '--dir',
@@ -109,11 +114,8 @@ describe('cord security end to end', () => {
       '--pin',
       '0'.repeat(64),
     ])
-    expect(stale.code).toBe(6)
-    expect(stale.stderr).toMatch(/changed since it was pinned/)
+    expectCli(stale, { code: 6, stderr: expect.stringMatching(/changed since it was pinned/) })
     const bad = await cord(['call', '--dir', dir('b'), a!.info.peerId, 'echo', '{}', '--pin', 'xyz'])
-    expect(bad.code).toBe(2)
-    expect(bad.stderr).toMatch(/64 hex digits/)
-    expect(b).toBeDefined()
+    expectCli(bad, { code: 2, stderr: expect.stringMatching(/64 hex digits/) })
   })
 })

@@ -5,6 +5,7 @@
 import { type ChildProcess, execFile, spawn } from 'node:child_process'
 import { existsSync } from 'node:fs'
 import { fileURLToPath } from 'node:url'
+import { expect } from 'vitest'
 
 /** The built CLI entry point. */
 export const CLI = fileURLToPath(new URL('../../dist/cli/main.js', import.meta.url))
@@ -35,6 +36,27 @@ export function cord(
     if (options.input != null) child.stdin?.end(options.input)
     else child.stdin?.end()
   })
+}
+
+/**
+ * Asserts what a command returned: its exit code and whatever else `expected` names (strings or
+ * asymmetric matchers). A failure shows the command's stderr, which says why it failed.
+ */
+export function expectCli(res: CliResult, expected: Partial<CliResult>): void {
+  expect(res, `exit code ${res.code}, stderr:\n${res.stderr || '(empty)'}\n`).toMatchObject(expected)
+}
+
+/**
+ * Runs `cord ARGS…` and resolves with its result when it exits 0, or rejects naming the exit code and
+ * stderr: a probe for `waitFor`, which reports the last rejection when it gives up.
+ */
+export async function cordOk(
+  args: string[],
+  options: { input?: string; timeoutMs?: number } = {},
+): Promise<CliResult> {
+  const res = await cord(args, options)
+  if (res.code !== 0) throw new Error(`cord ${args.join(' ')} exited with ${res.code}: ${res.stderr}`)
+  return res
 }
 
 /** What `cord start --json` prints when the daemon is ready. */

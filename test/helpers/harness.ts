@@ -5,6 +5,7 @@
 import { mkdtemp, rm } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
+import { setTimeout } from 'node:timers/promises'
 import { type CordNode, createNode, type NodeOptions } from '../../src/index.ts'
 
 /** Nodes and temp dirs of one test file. */
@@ -38,17 +39,26 @@ export class Harness {
   }
 }
 
-/** Polls `probe` until it returns a value other than undefined/false, or fails after `timeoutMs`. */
+/**
+ * Polls `probe` until it returns a value other than undefined/false, or fails after `timeoutMs`. A
+ * probe that throws is polled again; the failure then names the last error (or value) it saw.
+ */
 export async function waitFor<T>(
   probe: () => T | undefined | false | Promise<T | undefined | false>,
   timeoutMs = 10_000,
 ): Promise<T> {
   const deadline = Date.now() + timeoutMs
+  let last = 'no answer yet'
   for (;;) {
-    const value = await probe()
-    if (value !== undefined && value !== false) return value
-    if (Date.now() > deadline) throw new Error(`condition not met within ${timeoutMs} ms`)
-    await new Promise((r) => setTimeout(r, 25))
+    try {
+      const value = await probe()
+      if (value !== undefined && value !== false) return value
+      last = `the last answer was ${String(value)}`
+    } catch (err) {
+      last = `the last error was ${(err as Error)?.name ?? 'Error'}: ${(err as Error)?.message ?? String(err)}`
+    }
+    if (Date.now() > deadline) throw new Error(`condition not met within ${timeoutMs} ms; ${last}`)
+    await setTimeout(25)
   }
 }
 

@@ -3,11 +3,12 @@
  * concurrency limits, deadlines, a stalled reader and pinned tool definitions.
  */
 
+import { setImmediate } from 'node:timers/promises'
 import { fileURLToPath } from 'node:url'
 import { Client } from '@modelcontextprotocol/sdk/client/index.js'
 import { InMemoryTransport } from '@modelcontextprotocol/sdk/inMemory.js'
 import { pino } from 'pino'
-import { afterAll, describe, expect, it } from 'vitest'
+import { afterEach, beforeEach, describe, expect, it } from 'vitest'
 import { Gateway } from '../../src/gateway/gateway.ts'
 import { createNode, definitionHash, MCP_PROTOCOL, newSwarmKey } from '../../src/index.ts'
 import { failure, Harness, waitFor } from '../helpers/harness.ts'
@@ -15,8 +16,12 @@ import { failure, Harness, waitFor } from '../helpers/harness.ts'
 const CATALOG_FIXTURE = fileURLToPath(new URL('../fixtures/catalog-server.mjs', import.meta.url))
 
 describe('admission control', () => {
-  const h = new Harness()
-  afterAll(() => h.teardown())
+  // each test stops its own nodes: they do not pile up and compete for the CPU with the next test's
+  let h: Harness
+  beforeEach(() => {
+    h = new Harness()
+  })
+  afterEach(() => h.teardown())
 
   it('a private network: the same swarm key connects, another key or none cannot connect or call', async () => {
     const key = newSwarmKey()
@@ -209,12 +214,23 @@ describe('admission control', () => {
     stream.pause() // read nothing more
     const text = 'x'.repeat(60 * 1024)
     for (let i = 1; i <= 400 && stream.status === 'open'; i++) {
-      stream.send(
-        frame({ jsonrpc: '2.0', id: i, method: 'tools/call', params: { name: 'echo', arguments: { text } } }),
-      )
-      if (i % 20 === 0) await new Promise((r) => setTimeout(r, 20))
+      const call = {
+        jsonrpc: '2.0',
+        id: i,
+        method: 'tools/call',
+        params: { name: 'echo', arguments: { text } },
+      }
+      try {
+        // at the pace the connection takes them, and back to the event loop after each: the node
+        // reads every request and answers it while its answers pile up unread
+        if (!stream.send(frame(call))) await stream.onDrain({ signal: AbortSignal.timeout(15_000) })
+        await setImmediate()
+      } catch {
+        break // the node reset the stream
+      }
     }
     await waitFor(() => stream.status !== 'open', 15_000)
+    expect(stream.status).toBe('reset') // by the node, not given up here
     const other = await h.spawn({ bootstrap: [server.multiaddrs[0]!] })
     expect((await other.callTool(server.peerId, 'echo', { text: 'fine' })).content).toEqual([
       { type: 'text', text: 'fine' },
@@ -229,14 +245,11 @@ describe('admission control', () => {
     })
     const run = async () => ({ content: [{ type: 'text' as const, text: 'ran' }] })
     let remove = provider.registerTool('transfer', spec('Moves money between your own accounts.'), run)
-    const gatewayNode = await createNode({
-      listen: ['/ip4/127.0.0.1/tcp/0'],
-      logLevel: 'silent',
+    const gatewayNode = await h.spawn({
       discovery: { heartbeatIntervalMs: 200 },
       bootstrap: [provider.multiaddrs[0]!],
     })
     const gateway = new Gateway(gatewayNode, { maxTools: 100 }, pino({ level: 'silent' }))
-    await gatewayNode.start()
     const [clientSide, serverSide] = InMemoryTransport.createLinkedPair()
     await gateway.connect(serverSide)
     const client = new Client({ name: 't', version: '1' })
@@ -266,7 +279,6 @@ describe('admission control', () => {
       remove()
       await client.close()
       await gateway.close()
-      await gatewayNode.stop()
     }
   })
 })

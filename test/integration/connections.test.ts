@@ -83,3 +83,27 @@ describe('connections kept by discovery', () => {
     ])
   })
 })
+
+describe("libp2p's connection monitor", () => {
+  const h = new Harness()
+  afterAll(() => h.teardown())
+
+  // libp2p pings every connection every 10 s and aborts one whose ping fails. With the ping
+  // service's default of one outbound ping stream per connection, a second ping in flight (kad-dht
+  // pings its contacts through the same service) made the monitor's fail: the connection went,
+  // with the MCP session and its calls ("closed before the answer arrived").
+  it('leaves a call in flight alone while another ping stream is open on its connection', async () => {
+    const a = await h.spawn({ alias: 'a' })
+    const b = await h.spawn({ alias: 'b', bootstrap: [a.multiaddrs[0]!] })
+    expect((await b.callTool(a.peerId, 'echo', { text: 'hi' })).content).toHaveLength(1)
+    // a ping stream held open, as a kad-dht ping is while its peer is slow to answer
+    const held = await b.libp2p.dialProtocol(a.libp2p.peerId, '/ipfs/ping/1.0.0')
+    try {
+      // longer than the monitor's 10 s interval: its ping runs while the call is in flight
+      const result = await b.callTool(a.peerId, 'sleep', { ms: 12_000 }, { timeout: 30_000 })
+      expect(result.isError).toBeFalsy()
+    } finally {
+      held.abort(new Error('done'))
+    }
+  }, 40_000)
+})

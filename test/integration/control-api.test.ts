@@ -3,23 +3,23 @@
  * validated requests, one daemon per data dir.
  */
 import { existsSync } from 'node:fs'
-import { mkdtemp, readFile, rm } from 'node:fs/promises'
-import { tmpdir } from 'node:os'
+import { readFile } from 'node:fs/promises'
 import { join } from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { ControlClient } from '../../src/control/client.ts'
 import { type Daemon, startDaemon } from '../../src/control/daemon.ts'
-import { createNode } from '../../src/index.ts'
 import { createLogger } from '../../src/logger.ts'
+import { Harness } from '../helpers/harness.ts'
 
 describe('control API', () => {
+  const h = new Harness()
   let dir: string
   let daemon: Daemon
   let control: { url: string; token: string }
   const log = createLogger('silent')
 
   beforeAll(async () => {
-    dir = await mkdtemp(join(tmpdir(), 'cord-control-'))
+    dir = await h.tempDir()
     daemon = await startDaemon({
       dir,
       node: { listen: ['/ip4/127.0.0.1/tcp/0'] },
@@ -30,8 +30,8 @@ describe('control API', () => {
   })
 
   afterAll(async () => {
-    await daemon.stop()
-    await rm(dir, { recursive: true, force: true })
+    await daemon?.stop()
+    await h.teardown()
   })
 
   it('listens on loopback and answers nothing but 401 without the right token', async () => {
@@ -97,8 +97,7 @@ describe('control API', () => {
   })
 
   it('serves no demo tools when demo_tools is off', async () => {
-    const node = await createNode({ listen: ['/ip4/127.0.0.1/tcp/0'], demoTools: false, logLevel: 'silent' })
-    await node.start()
+    const node = await h.spawn({ demoTools: false })
     expect(await node.listTools()).toEqual([])
     // alone, with no address for a peer and nobody to ask, a call fails at once instead of waiting for a dial
     const started = Date.now()
@@ -107,11 +106,10 @@ describe('control API', () => {
       message: expect.stringMatching(/no connected peer to ask/),
     })
     expect(Date.now() - started).toBeLessThan(5_000)
-    await node.stop()
   })
 
   it('removes the control file when it stops, after which the CLI finds no daemon', async () => {
-    const other = await mkdtemp(join(tmpdir(), 'cord-control-'))
+    const other = await h.tempDir()
     const d = await startDaemon({
       dir: other,
       node: { listen: ['/ip4/127.0.0.1/tcp/0'] },
@@ -123,6 +121,5 @@ describe('control API', () => {
     await d.stop() // twice is fine
     expect(existsSync(join(other, 'control.json'))).toBe(false)
     await expect(ControlClient.open(other)).rejects.toMatchObject({ name: 'NoDaemonError' })
-    await rm(other, { recursive: true, force: true })
   })
 })

@@ -101,7 +101,7 @@ describe('a mesh of 12 nodes', () => {
     const stopped = Date.now()
     await a.stop()
     // dead after `deadAfter` missed intervals (plus one interval for the tick that notices)
-    await waitFor(() => caller.libp2p && caller.status() && peerState(caller, a.peerId) === 'dead', 30_000)
+    await waitFor(async () => (await peerState(caller, a.peerId)) === 'dead', 30_000)
     expect(Date.now() - stopped).toBeLessThanOrEqual((DEAD_AFTER + 2) * INTERVAL)
     for (let i = 0; i < 5; i++) {
       const result = await caller.callTool(undefined, 'shared_ro', {})
@@ -116,12 +116,12 @@ describe('a mesh of 12 nodes', () => {
     const caller = nodes[8]!
     await waitFor(() => caller.catalog().some((t) => t.name === 'phoenix_tool'), 30_000)
     await first.stop()
-    await waitFor(() => peerState(caller, first.peerId) !== 'alive', 30_000)
+    await waitFor(async () => (await peerState(caller, first.peerId)) !== 'alive', 30_000)
     const again = await h.spawn({ ...MESH, dir, alias: 'phoenix', bootstrap: [nodes[3]!.multiaddrs[0]!] })
     again.registerTool('phoenix_tool', {}, () => ({ content: [{ type: 'text', text: 'risen again' }] }))
     expect(again.peerId).toBe(first.peerId)
     expect(again.multiaddrs[0]).not.toBe(first.multiaddrs[0])
-    await waitFor(() => peerState(caller, again.peerId) === 'alive', 5 * INTERVAL + 5_000)
+    await waitFor(async () => (await peerState(caller, again.peerId)) === 'alive', 5 * INTERVAL + 5_000)
     await waitFor(async () => {
       const r = await caller
         .callTool('phoenix', 'phoenix_tool', {}, { timeout: 1_000 })
@@ -131,8 +131,7 @@ describe('a mesh of 12 nodes', () => {
   })
 
   it("rejects forged heartbeats: another peer's ID, or a bad schema", async () => {
-    const [forger, victim, watcher] = [nodes[10]!, nodes[3]!, nodes[2]!]
-    const before = watcher.status().discovery.rejected
+    const [forger, victim] = [nodes[10]!, nodes[3]!]
     const forged = encodeHeartbeat({
       v: 1,
       peerId: victim.peerId,
@@ -161,7 +160,6 @@ describe('a mesh of 12 nodes', () => {
     for (const n of nodes.filter((x) => x !== victim && x.status().state === 'running')) {
       expect((await n.peers()).find((p) => p.peerId === victim.peerId)?.alias).toBe('n3')
     }
-    expect(before).toBeDefined()
   })
 
   it('carries on when the bootstrap node dies: a tool added afterwards still spreads', async () => {
@@ -180,8 +178,7 @@ describe('a mesh of 12 nodes', () => {
   })
 })
 
-function peerState(node: CordNode, peerId: string): string | undefined {
-  return (
-    node as unknown as { discovery: { table: { get(id: string): { state: string } | undefined } } }
-  ).discovery.table.get(peerId)?.state
+/** A peer's state in `node`'s peer table, as `node.peers()` reports it. */
+async function peerState(node: CordNode, peerId: string): Promise<string | undefined> {
+  return (await node.peers()).find((p) => p.peerId === peerId)?.state
 }

@@ -92,20 +92,31 @@ describe('fuzzing /cord/mcp/1.0.0', () => {
     const heapBefore = process.memoryUsage().heapUsed
     let runs = 0
     await fc.assert(
-      fc.asyncProperty(fc.array(chunk, { minLength: 1, maxLength: 12 }), async (chunks) => {
-        const stream = await caller.libp2p.dialProtocol(server.libp2p.peerId, MCP_PROTOCOL)
-        for (const c of chunks) {
-          if (stream.status !== 'open') break
-          try {
-            if (!stream.send(c)) await stream.onDrain({ signal: AbortSignal.timeout(2_000) })
-          } catch {
-            break // the node reset the stream: that is an allowed answer
+      fc.asyncProperty(
+        fc.array(chunk, { minLength: 1, maxLength: 12 }),
+        fc.constantFrom('close', 'reset'),
+        async (chunks, ending) => {
+          const stream = await caller.libp2p.dialProtocol(server.libp2p.peerId, MCP_PROTOCOL)
+          for (const c of chunks) {
+            if (stream.status !== 'open') break
+            try {
+              if (!stream.send(c)) await stream.onDrain({ signal: AbortSignal.timeout(2_000) })
+            } catch {
+              break // the node reset the stream: that is an allowed answer
+            }
           }
-        }
-        await new Promise((r) => setTimeout(r, 5))
-        if (stream.status === 'open') stream.abort(new Error('fuzz run over'))
-        if (++runs % 10 === 0) await echo()
-      }),
+          if (ending === 'close') {
+            // the peer ends its side: the node ends the stream once it has dealt with all it was sent
+            await stream.close({ signal: AbortSignal.timeout(10_000) }).catch(() => undefined) // a reset by the node is an allowed answer
+            await waitFor(() => stream.status !== 'open', 10_000)
+          } else {
+            // the peer vanishes, once every chunk has left it (a reset drops what has not)
+            await waitFor(() => stream.status !== 'open' || stream.writeBufferLength === 0, 10_000)
+            stream.abort(new Error('fuzz run over'))
+          }
+          if (++runs % 10 === 0) await echo()
+        },
+      ),
       { numRuns: 80, seed: Number(process.env.FUZZ_SEED ?? Date.now() % 100_000), verbose: 1 },
     )
     await echo()

@@ -3,8 +3,6 @@
  * resources and prompts of a stdio server (server-everything) hosted on another node.
  */
 import { existsSync, readFileSync } from 'node:fs'
-import { mkdtemp, rm } from 'node:fs/promises'
-import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { Client } from '@modelcontextprotocol/sdk/client/index.js'
@@ -16,32 +14,32 @@ import {
   ToolListChangedNotificationSchema,
 } from '@modelcontextprotocol/sdk/types.js'
 import { pino } from 'pino'
-import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest'
 import { parseConfig } from '../../src/config/load.ts'
 import { type Daemon, startDaemon } from '../../src/control/daemon.ts'
 import type { GatewayHttpInit } from '../../src/gateway/http.ts'
 import { type CordNode, createNode } from '../../src/index.ts'
-import { waitFor } from '../helpers/harness.ts'
+import { Harness, waitFor } from '../helpers/harness.ts'
 
 const modules = fileURLToPath(new URL('../../node_modules/', import.meta.url))
 const EVERYTHING = join(modules, '@modelcontextprotocol/server-everything/dist/index.js')
+/** A static document server-everything serves as demo://resource/static/document/features.md. */
+const FEATURES_DOC = join(modules, '@modelcontextprotocol/server-everything/dist/docs/features.md')
 const CANCEL_FIXTURE = fileURLToPath(new URL('../fixtures/cancel-server.mjs', import.meta.url))
 
 describe('MCP gateway over Streamable HTTP', () => {
+  const h = new Harness()
   let dir: string
   let host: CordNode
   let daemon: Daemon
   let client: Client
-  const extra: CordNode[] = []
   const listChanged: number[] = []
   const sampled: string[] = []
 
   beforeAll(async () => {
-    dir = await mkdtemp(join(tmpdir(), 'cord-gateway-'))
-    host = await createNode({
+    dir = await h.tempDir()
+    host = await h.spawn({
       alias: 'tools-host',
-      listen: ['/ip4/127.0.0.1/tcp/0'],
-      logLevel: 'silent',
       discovery: { heartbeatIntervalMs: 200 },
       servers: [
         { name: 'everything', command: process.execPath, args: [EVERYTHING, 'stdio'] },
@@ -53,7 +51,6 @@ describe('MCP gateway over Streamable HTTP', () => {
         },
       ],
     })
-    await host.start()
     daemon = await startDaemon({
       dir: join(dir, 'gw'),
       node: {
@@ -78,8 +75,8 @@ describe('MCP gateway over Streamable HTTP', () => {
 
   afterAll(async () => {
     await client?.close()
-    await Promise.allSettled([daemon?.stop(), host?.stop(), ...extra.map((n) => n.stop())])
-    await rm(dir, { recursive: true, force: true })
+    await daemon?.stop()
+    await h.teardown()
   })
 
   it('lists the mesh tools with their providers and calls a bridged stdio tool on another node', async () => {
@@ -150,14 +147,13 @@ describe('MCP gateway over Streamable HTTP', () => {
   })
 
   it('lists and reads the resources and prompts of the mesh', async () => {
+    const uri = `cord://${host.peerId}/demo://resource/static/document/features.md`
     const { resources } = await client.listResources()
-    const doc = resources.find((r) =>
-      r.uri.startsWith(`cord://${host.peerId}/demo://resource/static/document/`),
-    )
-    expect(doc).toBeDefined()
-    const read = await client.readResource({ uri: doc!.uri })
-    expect(read.contents[0]?.uri).toBe(doc!.uri)
-    expect(JSON.stringify(read.contents[0])).not.toBe('{}')
+    expect(resources.find((r) => r.uri === uri)).toMatchObject({ mimeType: 'text/markdown' })
+    const read = await client.readResource({ uri })
+    expect(read.contents).toEqual([
+      { uri, mimeType: 'text/markdown', text: readFileSync(FEATURES_DOC, 'utf8') },
+    ])
     const { prompts } = await client.listPrompts()
     expect(prompts.map((p) => p.name)).toContain('everything__args-prompt')
     const prompt = await client.getPrompt({ name: 'everything__args-prompt', arguments: { city: 'Lyon' } })
@@ -166,6 +162,7 @@ describe('MCP gateway over Streamable HTTP', () => {
 
   it('tells the client when a node with new tools joins', async () => {
     const before = listChanged.length
+    // the joiner has its tool before it starts (h.spawn would start it at once); the harness stops it
     const joiner = await createNode({
       alias: 'joiner',
       listen: ['/ip4/127.0.0.1/tcp/0'],
@@ -174,7 +171,7 @@ describe('MCP gateway over Streamable HTTP', () => {
       discovery: { heartbeatIntervalMs: 200 },
       bootstrap: [host.multiaddrs[0]!],
     })
-    extra.push(joiner)
+    h.nodes.push(joiner)
     joiner.registerTool(
       'shout',
       {
@@ -222,12 +219,14 @@ describe('MCP gateway over Streamable HTTP', () => {
 })
 
 describe('MCP gateway on a catalog larger than max_tools', () => {
+  const h = new Harness()
+  afterAll(() => h.teardown())
+
   it('offers search, describe and call meta-tools instead of the catalog', async () => {
     const { InMemoryTransport } = await import('@modelcontextprotocol/sdk/inMemory.js')
     const { Gateway } = await import('../../src/gateway/gateway.ts')
-    const node = await createNode({ listen: ['/ip4/127.0.0.1/tcp/0'], logLevel: 'silent' })
+    const node = await h.spawn()
     const gateway = new Gateway(node, { maxTools: 2 }, pino({ level: 'silent' }))
-    await node.start()
     const [clientSide, serverSide] = InMemoryTransport.createLinkedPair()
     await gateway.connect(serverSide)
     const client = new Client({ name: 't', version: '1' })
@@ -235,7 +234,7 @@ describe('MCP gateway on a catalog larger than max_tools', () => {
     try {
       const { tools } = await client.listTools()
       expect(tools.map((t) => t.name)).toEqual(['cord_search_tools', 'cord_describe_tool', 'cord_call_tool'])
-      expect(tools[0]?.description).toContain(`${gateway.tools().length} tools`)
+      expect(tools[0]?.description).toContain(`${node.catalog().length} tools`)
       const found = await client.callTool({ name: 'cord_search_tools', arguments: { query: 'sum numbers' } })
       expect((found.structuredContent as { matches: Array<{ name: string }> }).matches[0]?.name).toBe('add')
       const described = await client.callTool({ name: 'cord_describe_tool', arguments: { name: 'add' } })
@@ -256,18 +255,16 @@ describe('MCP gateway on a catalog larger than max_tools', () => {
     } finally {
       await client.close()
       await gateway.close()
-      await node.stop()
     }
   })
 })
 
-/** A node with a gateway and its HTTP endpoint; `close()` stops all three. */
-async function gatewayStack(http: Partial<GatewayHttpInit>) {
+/** A node of `h` with a gateway and its HTTP endpoint; `close()` stops the endpoint and the gateway. */
+async function gatewayStack(h: Harness, http: Partial<GatewayHttpInit>) {
   const { Gateway } = await import('../../src/gateway/gateway.ts')
   const { GatewayHttpServer } = await import('../../src/gateway/http.ts')
-  const node = await createNode({ listen: ['/ip4/127.0.0.1/tcp/0'], logLevel: 'silent' })
+  const node = await h.spawn()
   const gateway = new Gateway(node, { maxTools: 100 }, pino({ level: 'silent' }))
-  await node.start()
   const server = new GatewayHttpServer(
     gateway,
     {
@@ -285,19 +282,24 @@ async function gatewayStack(http: Partial<GatewayHttpInit>) {
   const close = async (): Promise<void> => {
     await server.stop()
     await gateway.close()
-    await node.stop()
   }
   return { gateway, http: server, url, close }
 }
 
 describe('MCP gateway off loopback', () => {
+  let h: Harness
+  beforeEach(() => {
+    h = new Harness()
+  })
+  afterEach(() => h.teardown())
+
   it('needs allow_remote in config, and then a bearer token on every request', async () => {
     expect(() => parseConfig('[gateway]\nlisten = "0.0.0.0:0"\n', 'config.toml')).toThrow(/allow_remote/)
     expect(
       parseConfig('[gateway]\nlisten = "0.0.0.0:0"\nallow_remote = true\n', 'config.toml').gateway
         .allowRemote,
     ).toBe(true)
-    const { url, close } = await gatewayStack({
+    const { url, close } = await gatewayStack(h, {
       listen: '0.0.0.0:0',
       token: 't'.repeat(64),
       allowedHosts: ['127.0.0.1'],
@@ -323,10 +325,10 @@ describe('MCP gateway off loopback', () => {
   })
 
   it('closes sessions that see no request for idle_timeout_ms (an open event stream counts as a request)', async () => {
-    const { gateway, http, url, close } = await gatewayStack({ idleTimeoutMs: 300 })
-    try {
-      // a client that initializes and goes away without ending its session (no DELETE, no event stream)
-      const headers = { 'content-type': 'application/json', accept: 'application/json, text/event-stream' }
+    const { gateway, http, url, close } = await gatewayStack(h, { idleTimeoutMs: 300 })
+    const headers = { 'content-type': 'application/json', accept: 'application/json, text/event-stream' }
+    /** A client that initializes and goes away without ending its session (no DELETE, no event stream). */
+    const initialize = async (name: string): Promise<string> => {
       const init = await fetch(url, {
         method: 'POST',
         headers,
@@ -334,18 +336,13 @@ describe('MCP gateway off loopback', () => {
           jsonrpc: '2.0',
           id: 1,
           method: 'initialize',
-          params: {
-            protocolVersion: '2025-06-18',
-            capabilities: {},
-            clientInfo: { name: 'gone', version: '1' },
-          },
+          params: { protocolVersion: '2025-06-18', capabilities: {}, clientInfo: { name, version: '1' } },
         }),
       })
-      const session = init.headers.get('mcp-session-id')!
       await init.text()
-      expect(http.sessionCount).toBe(1)
-      await waitFor(() => http.sessionCount === 0, 5_000)
-      expect(gateway.sessionCount).toBe(0)
+      return init.headers.get('mcp-session-id')!
+    }
+    const expired = async (session: string): Promise<void> => {
       const late = await fetch(url, {
         method: 'POST',
         headers: { ...headers, 'mcp-session-id': session },
@@ -353,11 +350,36 @@ describe('MCP gateway off loopback', () => {
       })
       expect(late.status).toBe(404)
       expect(await late.text()).toMatch(/unknown or expired session/)
+    }
+    try {
+      const gone = await initialize('gone')
+      expect(http.sessionCount).toBe(1)
+      await waitFor(() => http.sessionCount === 0, 5_000)
+      expect(gateway.sessionCount).toBe(0)
+      await expired(gone)
+
       // a client holding its event stream open is not idle
+      let eventStreams = 0
       const live = new Client({ name: 't', version: '1' })
-      await live.connect(new StreamableHTTPClientTransport(url))
-      await new Promise((r) => setTimeout(r, 900))
+      await live.connect(
+        new StreamableHTTPClientTransport(url, {
+          fetch: async (input, init) => {
+            const res = await fetch(input, init)
+            if (init?.method === 'GET' && res.ok) eventStreams++
+            return res
+          },
+        }),
+      )
+      await waitFor(() => eventStreams === 1, 5_000)
+      // a session that sees its last request after the live one's: once the sweeper closes it, the
+      // live session has been idle for longer than idle_timeout_ms but for its open event stream
+      const idle = await initialize('idle')
+      expect(http.sessionCount).toBe(2)
+      await waitFor(() => http.sessionCount < 2, 5_000)
+      expect(http.sessionCount).toBe(1)
+      await expired(idle)
       expect((await live.listTools()).tools.length).toBeGreaterThan(0)
+      expect(eventStreams).toBe(1)
       await live.close()
     } finally {
       await close()

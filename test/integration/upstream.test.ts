@@ -4,9 +4,7 @@
  */
 import { type ChildProcess, spawn } from 'node:child_process'
 import { existsSync, readFileSync } from 'node:fs'
-import { mkdtemp, rm } from 'node:fs/promises'
 import { createServer } from 'node:net'
-import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { Writable } from 'node:stream'
 import { fileURLToPath } from 'node:url'
@@ -19,28 +17,17 @@ import {
 import { pino } from 'pino'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import type { ServerSettings } from '../../src/config/options.ts'
-import {
-  type CordNode,
-  createNode,
-  DEFAULT_MAX_FRAME_BYTES,
-  MCP_PROTOCOL,
-  StreamTransport,
-} from '../../src/index.ts'
+import { type CordNode, DEFAULT_MAX_FRAME_BYTES, MCP_PROTOCOL, StreamTransport } from '../../src/index.ts'
+import { Harness, waitFor } from '../helpers/harness.ts'
 
 const modules = fileURLToPath(new URL('../../node_modules/', import.meta.url))
 const EVERYTHING = join(modules, '@modelcontextprotocol/server-everything/dist/index.js')
 const MEMORY = join(modules, '@modelcontextprotocol/server-memory/dist/index.js')
+/** A static document server-everything serves as demo://resource/static/document/features.md. */
+const FEATURES_DOC = join(modules, '@modelcontextprotocol/server-everything/dist/docs/features.md')
 const CANCEL_FIXTURE = fileURLToPath(new URL('../fixtures/cancel-server.mjs', import.meta.url))
-
-async function waitFor<T>(probe: () => T | undefined | false, timeoutMs = 15_000): Promise<T> {
-  const deadline = Date.now() + timeoutMs
-  for (;;) {
-    const value = probe()
-    if (value !== undefined && value !== false) return value
-    if (Date.now() > deadline) throw new Error('condition not met in time')
-    await new Promise((r) => setTimeout(r, 50))
-  }
-}
+/** How long to wait for child processes and hosted servers to come up or go away. */
+const SLOW = 15_000
 
 function alive(pid: number): boolean {
   try {
@@ -69,20 +56,20 @@ async function startHttpServer(port: number): Promise<ChildProcess> {
   child.stderr?.on('data', (c) => {
     log += c
   })
-  await waitFor(() => log.includes('listening'))
+  await waitFor(() => log.includes('listening'), SLOW)
   return child
 }
 
 describe('hosted MCP servers across the mesh', () => {
+  const h = new Harness()
   let dir: string
   let host: CordNode
   let caller: CordNode
   let http: ChildProcess
   let httpPort: number
-  const nodes: CordNode[] = []
 
   beforeAll(async () => {
-    dir = await mkdtemp(join(tmpdir(), 'cord-upstream-'))
+    dir = await h.tempDir()
     httpPort = await freePort()
     http = await startHttpServer(httpPort)
     const port = httpPort
@@ -108,21 +95,13 @@ describe('hosted MCP servers across the mesh', () => {
         env: { CANCEL_LOG: join(dir, 'cancel.log') },
       },
     ]
-    host = await createNode({ listen: ['/ip4/127.0.0.1/tcp/0'], logLevel: 'silent', servers })
-    await host.start()
-    caller = await createNode({
-      listen: ['/ip4/127.0.0.1/tcp/0'],
-      logLevel: 'silent',
-      bootstrap: [host.multiaddrs[0]!],
-    })
-    await caller.start()
-    nodes.push(host, caller)
+    host = await h.spawn({ servers })
+    caller = await h.spawn({ bootstrap: [host.multiaddrs[0]!] })
   })
 
   afterAll(async () => {
-    await Promise.all(nodes.map((n) => n.stop()))
+    await h.teardown()
     http?.kill()
-    await rm(dir, { recursive: true, force: true })
   })
 
   it('lists the tools of every hosted server under <server>__<tool>, beside its own', async () => {
@@ -167,11 +146,13 @@ describe('hosted MCP servers across the mesh', () => {
   })
 
   it('lists and reads resources and templates, and gets prompts', async () => {
+    const uri = 'demo://resource/static/document/features.md'
     const resources = await caller.listResources(host.peerId)
-    const doc = resources.find((r) => r.uri.startsWith('demo://resource/static/document/'))
-    expect(doc).toBeDefined()
-    const read = await caller.readResource(host.peerId, doc!.uri)
-    expect(read.contents[0]).toMatchObject({ uri: doc!.uri })
+    expect(resources.find((r) => r.uri === uri)).toMatchObject({ mimeType: 'text/markdown' })
+    const read = await caller.readResource(host.peerId, uri)
+    expect(read.contents).toEqual([
+      { uri, mimeType: 'text/markdown', text: readFileSync(FEATURES_DOC, 'utf8') },
+    ])
     const templates = await caller.listResourceTemplates(host.peerId)
     expect(templates.map((t) => t.uriTemplate)).toContain('demo://resource/dynamic/text/{resourceId}')
     const dynamic = await caller.readResource(host.peerId, 'demo://resource/dynamic/text/7')
@@ -201,26 +182,25 @@ describe('hosted MCP servers across the mesh', () => {
   it('carries a cancel through the mesh to the hosted server', async () => {
     const controller = new AbortController()
     const call = caller.callTool(host.peerId, 'fixture__wait', { id: 'c1' }, { signal: controller.signal })
-    await waitFor(() => host.status().activeCalls.inbound > 0)
+    await waitFor(() => host.status().activeCalls.inbound > 0, SLOW)
     controller.abort(new Error('stop it'))
     await expect(call).rejects.toThrow('stop it')
     await waitFor(
       () =>
         existsSync(join(dir, 'cancel.log')) &&
         readFileSync(join(dir, 'cancel.log'), 'utf8').includes('cancelled c1'),
+      SLOW,
     )
     // and so does a timeout
     await expect(
       caller.callTool(host.peerId, 'fixture__wait', { id: 'c2' }, { timeout: 300 }),
     ).rejects.toMatchObject({ name: 'CallTimeoutError' })
-    await waitFor(() => readFileSync(join(dir, 'cancel.log'), 'utf8').includes('cancelled c2'))
+    await waitFor(() => readFileSync(join(dir, 'cancel.log'), 'utf8').includes('cancelled c2'), SLOW)
   })
 
   it('relays sampling and elicitation to a caller that declared them, and refuses them otherwise', async () => {
     const asked: string[] = []
-    const agent = await createNode({
-      listen: ['/ip4/127.0.0.1/tcp/0'],
-      logLevel: 'silent',
+    const agent = await h.spawn({
       bootstrap: [host.multiaddrs[0]!],
       clientHandlers: {
         sampling: async (params) => {
@@ -230,8 +210,6 @@ describe('hosted MCP servers across the mesh', () => {
         elicitation: async () => ({ action: 'accept', content: { name: 'Ada' } }),
       },
     })
-    nodes.push(agent)
-    await agent.start()
     const sampled = await agent.callTool(host.peerId, 'everything__trigger-sampling-request', {
       prompt: 'haiku',
       maxTokens: 10,
@@ -255,13 +233,14 @@ describe('hosted MCP servers across the mesh', () => {
       duration: 30,
       steps: 3,
     })
-    await waitFor(() => host.status().activeCalls.inbound > 0)
+    await waitFor(() => host.status().activeCalls.inbound > 0, SLOW)
     const started = Date.now()
     process.kill(pid, 'SIGKILL')
     await expect(call).rejects.toMatchObject({ name: 'UpstreamUnavailableError' })
     expect(Date.now() - started).toBeLessThan(5_000)
-    const after = await waitFor(() =>
-      host.status().upstreams.find((u) => u.name === 'everything' && u.state === 'ready'),
+    const after = await waitFor(
+      () => host.status().upstreams.find((u) => u.name === 'everything' && u.state === 'ready'),
+      SLOW,
     )
     expect(after.restarts).toBe(before.restarts + 1)
     expect(after.pid).not.toBe(pid)
@@ -270,9 +249,7 @@ describe('hosted MCP servers across the mesh', () => {
   })
 
   it('marks a server that keeps dying as failed, and its tools leave the catalog', async () => {
-    const node = await createNode({
-      listen: ['/ip4/127.0.0.1/tcp/0'],
-      logLevel: 'silent',
+    const node = await h.spawn({
       servers: [
         {
           name: 'broken',
@@ -284,9 +261,7 @@ describe('hosted MCP servers across the mesh', () => {
         },
       ],
     })
-    nodes.push(node)
-    await node.start()
-    const status = await waitFor(() => node.status().upstreams.find((u) => u.state === 'failed'))
+    const status = await waitFor(() => node.status().upstreams.find((u) => u.state === 'failed'), SLOW)
     expect(status).toMatchObject({ name: 'broken', restarts: 2 })
     expect(node.status().tools).toBe(4) // the demo tools only
   })
@@ -302,19 +277,30 @@ describe('hosted MCP servers across the mesh', () => {
     client.setNotificationHandler(ToolListChangedNotificationSchema, () => {
       toolsChanged++
     })
-    await client.connect(new StreamTransport(stream, { maxFrameBytes: DEFAULT_MAX_FRAME_BYTES }))
+    await client.connect(
+      new StreamTransport(stream, { maxFrameBytes: DEFAULT_MAX_FRAME_BYTES, role: 'client' }),
+    )
     await client.setLoggingLevel('debug')
     await client.callTool({ name: 'everything__toggle-simulated-logging', arguments: {} })
-    await waitFor(() => logs.length > 0)
+    await waitFor(() => logs.length > 0, SLOW)
     await client.callTool({ name: 'everything__toggle-simulated-logging', arguments: {} })
 
     const removers = Array.from({ length: 150 }, (_, i) =>
       host.registerTool(`bulk_${i}`, {}, () => ({ content: [] })),
     )
-    await waitFor(() => toolsChanged > 0)
+    await waitFor(() => toolsChanged > 0, SLOW)
     const first = await client.listTools()
     expect(first.tools).toHaveLength(100)
-    expect(first.nextCursor).toBeDefined()
+    expect(first.nextCursor).toEqual(expect.any(String))
+    // the pages after it hold the rest, each tool once
+    const paged = first.tools.map((t) => t.name)
+    for (let cursor = first.nextCursor; cursor != null; ) {
+      const page = await client.listTools({ cursor })
+      paged.push(...page.tools.map((t) => t.name))
+      cursor = page.nextCursor
+    }
+    expect(new Set(paged).size).toBe(paged.length)
+    expect(paged.filter((n) => n.startsWith('bulk_'))).toHaveLength(150)
     expect((await caller.listTools(host.peerId)).filter((t) => t.name.startsWith('bulk_'))).toHaveLength(150)
     for (const remove of removers) remove()
 
@@ -334,8 +320,9 @@ describe('hosted MCP servers across the mesh', () => {
       (e: Error) => e,
     )
     expect(failed?.name).toBe('UpstreamUnavailableError')
-    const down = await waitFor(() =>
-      host.status().upstreams.find((u) => u.name === 'web' && u.state === 'restarting'),
+    const down = await waitFor(
+      () => host.status().upstreams.find((u) => u.name === 'web' && u.state === 'restarting'),
+      SLOW,
     )
     expect(down.tools).toBe(0)
     expect((await caller.listTools(host.peerId)).some((t) => t.name.startsWith('web__'))).toBe(false)
@@ -353,8 +340,7 @@ describe('hosted MCP servers across the mesh', () => {
         done()
       },
     })
-    const node = await createNode({
-      listen: ['/ip4/127.0.0.1/tcp/0'],
+    const node = await h.spawn({
       logger: pino({ level: 'info' }, sink),
       servers: [
         {
@@ -365,9 +351,7 @@ describe('hosted MCP servers across the mesh', () => {
         },
       ],
     })
-    nodes.push(node)
-    await node.start()
-    await waitFor(() => node.status().upstreams[0]?.state === 'failed')
+    await waitFor(() => node.status().upstreams[0]?.state === 'failed', SLOW)
     expect(lines).toContainEqual(
       expect.objectContaining({ server: 'chatty', stream: 'stderr', msg: 'hello from the child' }),
     )

@@ -1,6 +1,7 @@
 /** `cord call TARGET TOOL [ARGS_JSON]`: calls a tool on a peer through the local daemon. */
 import { readFileSync } from 'node:fs'
 import type { CallToolResult } from '@modelcontextprotocol/sdk/types.js'
+import { DEFAULT_MAX_CALL_TIMEOUT_MS } from '../../constants.ts'
 import { InvalidArgumentError } from '../../errors.ts'
 import { EXIT } from '../exit-codes.ts'
 import { json, type Output, resultText } from '../output.ts'
@@ -63,7 +64,12 @@ export async function callCommand(words: string[], options: CallCommandOptions, 
     ...(options.timeout != null ? { timeout: options.timeout } : {}),
     ...(options.pin != null ? { pin: options.pin } : {}),
   }
-  const result = await client.request<CallToolResult>('POST', '/v1/call', body, options.timeout ?? 30_000)
+  const result = await client.request<CallToolResult>(
+    'POST',
+    '/v1/call',
+    body,
+    options.timeout ?? DEFAULT_MAX_CALL_TIMEOUT_MS,
+  )
   if (options.json === true) {
     io.out(json(result))
   } else if (result.isError === true) {

@@ -6,6 +6,7 @@
  * to is the long-lived one that holds the mesh, not one started and stopped with each client.
  */
 
+import { setTimeout as sleep } from 'node:timers/promises'
 import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/streamableHttp.js'
 import { StdioServerTransport } from '@modelcontextprotocol/sdk/server/stdio.js'
 import { isJSONRPCRequest, type JSONRPCMessage } from '@modelcontextprotocol/sdk/types.js'
@@ -25,10 +26,7 @@ export async function mcpCommand(options: DirOption): Promise<number> {
   const gateway = new StreamableHTTPClientTransport(new URL(url))
   const stdio = new StdioServerTransport()
   const pending = new Set<string | number>()
-  let done: (code: number) => void = () => {}
-  const finished = new Promise<number>((resolve) => {
-    done = resolve
-  })
+  const { promise: finished, resolve: done } = Promise.withResolvers<number>()
   const fail = (id: string | number, message: string): void =>
     void stdio.send({ jsonrpc: '2.0', id, error: { code: -32603, message } }).catch(() => {})
 
@@ -59,7 +57,7 @@ export async function mcpCommand(options: DirOption): Promise<number> {
     const notification = 'method' in message && !('id' in message)
     out = out
       .then(() => stdio.send(message))
-      .then(() => (notification ? new Promise<void>((r) => setTimeout(r, 1)) : undefined))
+      .then(() => (notification ? sleep(1) : undefined))
       .catch(() => {})
   }
   gateway.onerror = (err) => process.stderr.write(`cord mcp: ${err.message}\n`)

@@ -1,5 +1,6 @@
 /** `cord id`, `cord peers`, `cord tools`, `cord status`: read-only questions to the daemon. */
 import type { Tool } from '@modelcontextprotocol/sdk/types.js'
+import { DEFAULT_CALL_TIMEOUT_MS, FIND_TIMEOUT_MS } from '../../constants.ts'
 import type { NodeStatus, PeerInfo } from '../../node/types.ts'
 import { json, type Output, peersTable, statusText, table, toolsTable } from '../output.ts'
 import { type DirOption, daemon } from './daemon-client.ts'
@@ -43,7 +44,7 @@ export async function findCommand(
     'GET',
     `/v1/find?${query}`,
     undefined,
-    options.timeout ?? 15_000,
+    options.timeout ?? FIND_TIMEOUT_MS,
   )
   if (options.json === true) return io.out(json(found))
   if (found.length === 0) return io.out(`(no provider of "${tool}" found)`)
@@ -80,7 +81,7 @@ export async function toolsCommand(
     'GET',
     `/v1/tools?${query}`,
     undefined,
-    options.timeout ?? 30_000,
+    options.timeout ?? DEFAULT_CALL_TIMEOUT_MS,
   )
   io.out(options.json === true ? json(tools) : toolsTable(tools))
 }

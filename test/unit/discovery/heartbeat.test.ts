@@ -68,7 +68,7 @@ describe('heartbeats', () => {
 })
 
 describe('peer table', () => {
-  const table = () => new PeerTable({ intervalMs: 100, suspectAfter: 3, deadAfter: 6 })
+  const table = () => new PeerTable({ intervalMs: 100, suspectAfter: 3, deadAfter: 6, forgetAfterMs: 60_000 })
 
   it('moves a silent peer alive → suspect → dead, and back to alive on the next heartbeat', () => {
     const t = table()
@@ -84,6 +84,32 @@ describe('peer table', () => {
     t.onHeartbeat(heartbeat('p1', 2), 1_700)
     expect(t.get('p1')?.state).toBe('alive')
     expect(states).toEqual(['suspect', 'dead', 'alive'])
+  })
+
+  it('forgets a peer that stayed dead for forgetAfterMs, and takes it back when it returns', () => {
+    const t = table()
+    const forgotten: string[] = []
+    t.addEventListener('forget', (e) => forgotten.push(e.detail.peerId))
+    t.onHeartbeat(heartbeat('gone', 1), 1_000)
+    t.onHeartbeat(heartbeat('here', 1), 1_000)
+    t.tick(2_000)
+    expect(t.get('gone')?.state).toBe('dead')
+    t.onHeartbeat(heartbeat('here', 2), 60_900)
+    t.tick(60_999) // dead, but not yet for a minute
+    expect(t.get('gone')?.state).toBe('dead')
+    expect(forgotten).toEqual([])
+    t.tick(61_000)
+    expect(t.get('gone')).toBeUndefined()
+    expect(t.get('here')?.state).toBe('alive')
+    expect(forgotten).toEqual(['gone'])
+    expect(t.list().map((p) => p.peerId)).toEqual(['here'])
+    // a churning mesh: a thousand peers come and go, the table holds only the live one
+    for (let i = 0; i < 1_000; i++) t.onHeartbeat(heartbeat(`churn${i}`, 1), 61_000 + i)
+    t.onHeartbeat(heartbeat('here', 3), 200_000)
+    t.tick(200_000)
+    expect(t.list().map((p) => p.peerId)).toEqual(['here'])
+    t.onHeartbeat(heartbeat('gone', 1), 200_001)
+    expect(t.get('gone')?.state).toBe('alive')
   })
 
   it('judges a peer by the period it announces (a large mesh stretches periods)', () => {

@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest'
 import { searchTools } from '../../../src/gateway/meta-tools.ts'
-import { fitName, nameItems, peerLabels, stableJson } from '../../../src/gateway/names.ts'
+import { fitName, nameItems, peerLabels } from '../../../src/gateway/names.ts'
+import { canonicalJson } from '../../../src/util/canonical-json.ts'
 
 const A = {
   peerId: '12D3KooWAaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa1',
@@ -28,7 +29,7 @@ describe('gateway names', () => {
         { original: 'echo', item: tool('echo'), provider: B },
         { original: 'echo', item: tool('echo'), provider: A },
       ],
-      (t) => stableJson(t.inputSchema),
+      (t) => canonicalJson(t.inputSchema),
       labels,
     )
     expect(named).toHaveLength(1)
@@ -46,7 +47,7 @@ describe('gateway names', () => {
         { original: 'search', item: tool('search', schema({ q: { type: 'string' } })), provider: B },
         { original: 'search', item: tool('search', schema({ query: { type: 'string' } })), provider: C },
       ],
-      (t) => stableJson(t.inputSchema),
+      (t) => canonicalJson(t.inputSchema),
       labels,
     )
     expect(named.map((n) => n.name).sort()).toEqual(
@@ -55,7 +56,7 @@ describe('gateway names', () => {
     // the same input gives the same names, whatever the order
     const again = nameItems(
       [...named].reverse().map((n) => ({ original: 'search', item: n.item, provider: n.providers[0]! })),
-      (t) => stableJson(t.inputSchema),
+      (t) => canonicalJson(t.inputSchema),
       labels,
     )
     expect(again.map((n) => n.name).sort()).toEqual(named.map((n) => n.name).sort())
@@ -71,7 +72,7 @@ describe('gateway names', () => {
   })
 
   it('orders schema keys when comparing definitions', () => {
-    expect(stableJson({ b: 1, a: [{ d: 2, c: 3 }] })).toBe(stableJson({ a: [{ c: 3, d: 2 }], b: 1 }))
+    expect(canonicalJson({ b: 1, a: [{ d: 2, c: 3 }] })).toBe(canonicalJson({ a: [{ c: 3, d: 2 }], b: 1 }))
   })
 
   it('searches the catalog by keyword, name matches first', () => {

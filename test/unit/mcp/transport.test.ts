@@ -10,16 +10,9 @@ import { CallToolRequestSchema, ListToolsRequestSchema } from '@modelcontextprot
 import { describe, expect, it } from 'vitest'
 import { decodeFrame, encodeMessage } from '../../../src/mcp/frame.ts'
 import { StreamTransport } from '../../../src/mcp/stream-transport.ts'
+import { waitFor } from '../../helpers/harness.ts'
 
 const LIMIT = 1024
-
-async function waitFor(probe: () => boolean, timeoutMs = 5_000): Promise<void> {
-  const deadline = Date.now() + timeoutMs
-  while (!probe()) {
-    if (Date.now() > deadline) throw new Error('condition not met in time')
-    await new Promise((r) => setTimeout(r, 5))
-  }
-}
 
 function echoServer(): Server {
   const server = new Server({ name: 't', version: '1' }, { capabilities: { tools: {} } })
@@ -39,6 +32,7 @@ async function rawPair(maxProtocolErrors?: number) {
   const [local, remote] = await streamPair()
   const transport = new StreamTransport(local, {
     maxFrameBytes: LIMIT,
+    role: 'server',
     ...(maxProtocolErrors != null ? { maxProtocolErrors } : {}),
   })
   const received: unknown[] = []
@@ -82,9 +76,9 @@ describe('StreamTransport', () => {
   it('carries an SDK Client and Server, with concurrent requests on one stream', async () => {
     const [a, b] = await streamPair()
     const server = echoServer()
-    await server.connect(new StreamTransport(b, { maxFrameBytes: LIMIT }))
+    await server.connect(new StreamTransport(b, { maxFrameBytes: LIMIT, role: 'server' }))
     const client = new Client({ name: 'c', version: '1' })
-    await client.connect(new StreamTransport(a, { maxFrameBytes: LIMIT }))
+    await client.connect(new StreamTransport(a, { maxFrameBytes: LIMIT, role: 'client' }))
     expect((await client.listTools()).tools.map((t) => t.name)).toEqual(['echo'])
     // later requests finish first: responses are matched by id, not by order
     const results = await Promise.all(
@@ -103,7 +97,7 @@ describe('StreamTransport', () => {
 
   it('writes each message as an unsigned-varint length and UTF-8 JSON', async () => {
     const [local, remote] = await streamPair()
-    const transport = new StreamTransport(local, { maxFrameBytes: LIMIT })
+    const transport = new StreamTransport(local, { maxFrameBytes: LIMIT, role: 'client' })
     await transport.start()
     const chunks: Uint8Array[] = []
     remote.addEventListener('message', (evt) =>
@@ -157,9 +151,9 @@ describe('StreamTransport', () => {
   it('refuses to send an oversized request, and turns an oversized result into an error response', async () => {
     const [a, b] = await streamPair()
     const server = echoServer()
-    await server.connect(new StreamTransport(b, { maxFrameBytes: LIMIT }))
+    await server.connect(new StreamTransport(b, { maxFrameBytes: LIMIT, role: 'server' }))
     const client = new Client({ name: 'c', version: '1' })
-    await client.connect(new StreamTransport(a, { maxFrameBytes: LIMIT }))
+    await client.connect(new StreamTransport(a, { maxFrameBytes: LIMIT, role: 'client' }))
     await expect(
       client.callTool({ name: 'echo', arguments: { text: 'y'.repeat(LIMIT) } }),
     ).rejects.toMatchObject({

@@ -79,9 +79,15 @@ describe('ToolRegistry', () => {
   it('drains: a short call finishes, a long one is aborted, new calls are refused', async () => {
     const registry = new ToolRegistry()
     let aborted = false
-    registry.register('short', {}, async () => {
-      await new Promise((r) => setTimeout(r, 20))
-      return { content: [{ type: 'text', text: 'done' }] }
+    let finishShort!: () => void
+    const shortRunning = new Promise<void>((started) => {
+      registry.register('short', {}, async (_args, { signal }) => {
+        await new Promise<void>((finish) => {
+          finishShort = finish
+          started()
+        })
+        return { content: [{ type: 'text', text: signal.aborted ? 'aborted' : 'done' }] }
+      })
     })
     registry.register(
       'long',
@@ -100,10 +106,15 @@ describe('ToolRegistry', () => {
       () => 'resolved',
       (err: unknown) => err,
     )
-    await registry.drain(100, new NodeStoppingError('stopping'))
+    await shortRunning
+    expect(registry.activeCalls).toBe(2)
+    const drained = registry.drain(100, new NodeStoppingError('stopping'))
+    finishShort() // within the grace period, and before anything is aborted
+    await drained
     expect(await short).toMatchObject({ content: [{ text: 'done' }] })
     expect(await long).toBeInstanceOf(NodeStoppingError)
     expect(aborted).toBe(true)
+    expect(registry.activeCalls).toBe(0)
     await expect(registry.call('short', {}, ctx())).rejects.toMatchObject({ name: 'NodeStoppingError' })
   })
 })

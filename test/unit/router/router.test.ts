@@ -5,10 +5,13 @@ import {
   InvalidToolArgumentsError,
   NodeStoppingError,
   PeerUnreachableError,
+  RateLimitedError,
   SessionClosedError,
+  TransportClosedError,
   UnknownToolError,
 } from '../../../src/errors.ts'
 import { ToolRegistry } from '../../../src/registry/registry.ts'
+import { afterFailure, safeToRepeat } from '../../../src/router/policy.ts'
 import { Router } from '../../../src/router/router.ts'
 
 const ID = {
@@ -17,7 +20,7 @@ const ID = {
 }
 
 function setup(dht: string[] = []) {
-  const table = new PeerTable({ intervalMs: 100, suspectAfter: 3, deadAfter: 6 })
+  const table = new PeerTable({ intervalMs: 100, suspectAfter: 3, deadAfter: 6, forgetAfterMs: 60_000 })
   const registry = new ToolRegistry()
   const router = new Router({
     self: { peerId: 'self', alias: 'me' },
@@ -110,16 +113,25 @@ describe('router', () => {
   })
 
   it('fails over when the call surely did not run, or may have run on a read-only or idempotent tool', () => {
-    const { router } = setup()
-    const readOnly = { peerId: ID.a, annotations: { readOnlyHint: true } }
-    const writing = { peerId: ID.b, annotations: { readOnlyHint: false } }
+    const readOnly = safeToRepeat({ readOnlyHint: true })
+    const writing = safeToRepeat({ readOnlyHint: false })
+    expect(safeToRepeat({ idempotentHint: true })).toBe(true)
+    expect(writing).toBe(false)
     for (const err of [new PeerUnreachableError('x'), new UnknownToolError('x')]) {
-      expect(router.mayFailOver(err, writing)).toBe(true)
+      expect(afterFailure(err, 0, writing)).toBe('next')
     }
+    // never sent: once more on a new session, then the next provider, whatever the tool
+    expect(afterFailure(new TransportClosedError('x'), 0, writing)).toBe('again')
+    expect(afterFailure(new TransportClosedError('x'), 1, writing)).toBe('next')
+    // maybe ran: only a tool that may run twice goes on
+    expect(afterFailure(new SessionClosedError('x'), 0, readOnly)).toBe('again')
+    expect(afterFailure(new SessionClosedError('x'), 1, readOnly)).toBe('next')
     for (const err of [new CallTimeoutError('x'), new SessionClosedError('x'), new NodeStoppingError('x')]) {
-      expect(router.mayFailOver(err, readOnly)).toBe(true)
-      expect(router.mayFailOver(err, writing)).toBe(false)
+      expect(afterFailure(err, 1, readOnly)).toBe('next')
+      expect(afterFailure(err, 0, writing)).toBe('fail')
     }
-    expect(router.mayFailOver(new InvalidToolArgumentsError('x'), readOnly)).toBe(false)
+    // the tool's own answer, or a refusal, never goes on
+    for (const err of [new InvalidToolArgumentsError('x'), new RateLimitedError('x', 1), new Error('x')])
+      expect(afterFailure(err, 0, readOnly)).toBe('fail')
   })
 })

@@ -11,12 +11,15 @@ export interface CallDeadline {
   signal: AbortSignal
   /** Aborted at the deadline only. */
   deadline: AbortSignal
+  /** Milliseconds left until the deadline (at least 1). */
+  remainingMs: () => number
   /** Clears the timer and the listeners; call when the call ends. */
   dispose: () => void
 }
 
 /** A deadline of `timeoutMs` joined with `sources`. */
 export function callDeadline(timeoutMs: number, sources: AbortSignal[]): CallDeadline {
+  const end = performance.now() + timeoutMs
   const deadline = new AbortController()
   const controller = new AbortController()
   const timer = setTimeout(() => {
@@ -33,5 +36,6 @@ export function callDeadline(timeoutMs: number, sources: AbortSignal[]): CallDea
     clearTimeout(timer)
     for (const source of sources) source.removeEventListener('abort', onAbort)
   }
-  return { signal: controller.signal, deadline: deadline.signal, dispose }
+  const remainingMs = (): number => Math.max(1, Math.round(end - performance.now()))
+  return { signal: controller.signal, deadline: deadline.signal, remainingMs, dispose }
 }

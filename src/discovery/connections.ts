@@ -1,0 +1,104 @@
+/**
+ * Connection upkeep: a node keeps `targetConnections` connections to alive peers, so that gossip
+ * reaches it from the whole mesh, and closes the ones it opened beyond that which carry nothing but
+ * gossip (those of catalog pulls, mostly): gossipsub talks to every connected subscriber, so each
+ * extra connection adds to the heartbeat traffic of both ends.
+ */
+import { type Connection, KEEP_ALIVE, type Libp2p, type PeerStore } from '@libp2p/interface'
+import { peerIdFromString } from '@libp2p/peer-id'
+import type { PeerTable } from './peer-table.ts'
+
+/** Protocols whose streams stay open on a connection that is otherwise idle. */
+const IDLE_PROTOCOLS = ['/meshsub/', '/floodsub/', '/ipfs/id/', '/ipfs/ping/']
+
+/** What upkeep needs. */
+export interface ConnectionUpkeepComponents {
+  network: Pick<Libp2p, 'getConnections' | 'dial'>
+  peerStore: PeerStore
+  table: PeerTable
+}
+
+/** Settings of upkeep. */
+export interface ConnectionUpkeepInit {
+  intervalMs: number
+  targetConnections: number
+}
+
+/** Keeps the node's connections near the target. */
+export class ConnectionUpkeep {
+  /** Idle connections closed because the node had more than `targetConnections`. */
+  trimmed = 0
+  private readonly components: ConnectionUpkeepComponents
+  private readonly init: ConnectionUpkeepInit
+
+  constructor(components: ConnectionUpkeepComponents, init: ConnectionUpkeepInit) {
+    this.components = components
+    this.init = init
+  }
+
+  /** One round: dial when below the target, trim when above. */
+  async tick(now = Date.now()): Promise<void> {
+    await Promise.all([this.keepConnected(), this.trim(now)])
+  }
+
+  /**
+   * Closes connections this node opened beyond `targetConnections` that carry nothing but gossip.
+   * Newest first, so that the gossip mesh built on older connections stays. Never one with a stream
+   * at work (an MCP session, a DHT query), and never one to a peer tagged keep-alive: the bootstrap
+   * peers, and the peers kad-dht keeps as the closest to this node (it tags up to 20, and libp2p
+   * redials them).
+   */
+  private async trim(now: number): Promise<void> {
+    const { network, peerStore } = this.components
+    const connections = network.getConnections()
+    let excess = new Set(connections.map((c) => c.remotePeer.toString())).size - this.init.targetConnections
+    if (excess <= 0) return
+    const candidates = connections
+      .filter(
+        (c) =>
+          c.direction === 'outbound' &&
+          c.status === 'open' &&
+          now - c.timeline.open > this.init.intervalMs * 2 &&
+          idle(c),
+      )
+      .sort((a, b) => b.timeline.open - a.timeline.open)
+    for (const connection of candidates) {
+      if (excess <= 0) break
+      const tags = await peerStore.get(connection.remotePeer).then(
+        (p) => [...p.tags.keys()],
+        () => [],
+      )
+      // looked at again: a stream may have opened while the peer store answered
+      if (tags.some((t) => t.startsWith(KEEP_ALIVE)) || connection.status !== 'open' || !idle(connection))
+        continue
+      excess--
+      this.trimmed++
+      // Aborted, not closed: a graceful close shuts the muxer at once but leaves the connection
+      // "open" until the peer's gossip streams end, and a dial meanwhile would pick it and fail.
+      connection.abort(new Error('idle connection closed: more than target_connections'))
+    }
+  }
+
+  /** Dials alive peers until the node has `targetConnections` connections to mesh peers. */
+  private async keepConnected(): Promise<void> {
+    const { network, table } = this.components
+    const connected = new Set(network.getConnections().map((c) => c.remotePeer.toString()))
+    const missing = this.init.targetConnections - connected.size
+    if (missing <= 0) return
+    const candidates = table
+      .list()
+      .filter((p) => p.state === 'alive' && !connected.has(p.peerId))
+      .sort(() => Math.random() - 0.5)
+      .slice(0, missing)
+    await Promise.allSettled(
+      candidates.map((p) =>
+        network.dial(peerIdFromString(p.peerId), { signal: AbortSignal.timeout(this.init.intervalMs * 5) }),
+      ),
+    )
+  }
+}
+
+/** Whether a connection carries nothing but gossip, identify and ping. */
+function idle(c: Connection): boolean {
+  return c.streams.every((s) => IDLE_PROTOCOLS.some((p) => s.protocol?.startsWith(p) === true))
+}

@@ -1,0 +1,39 @@
+/** What the gateway asks of the node it serves: the mesh's catalog, calls, reads and log messages. */
+import type { TypedEventTarget } from '@libp2p/interface'
+import type { LoggingLevel } from '@modelcontextprotocol/sdk/types.js'
+import type { MeshTool } from '../node/mesh-catalog.ts'
+import type {
+  CallOptions,
+  CallToolResult,
+  CordNodeEvents,
+  GetPromptResult,
+  Prompt,
+  ReadResourceResult,
+  Resource,
+  ResourceTemplate,
+} from '../node/types.ts'
+
+/** The node as the gateway uses it (a `CordNode` is one). */
+export interface MeshClient extends TypedEventTarget<Pick<CordNodeEvents, 'catalog' | 'log-message'>> {
+  readonly alias: string
+  /** Every tool of the mesh with the peer that serves it. */
+  meshTools(): MeshTool[]
+  callTool(
+    target: string | undefined,
+    name: string,
+    args: Record<string, unknown>,
+    options: CallOptions,
+  ): Promise<CallToolResult>
+  listResources(target: string, options: CallOptions): Promise<Resource[]>
+  listResourceTemplates(target: string, options: CallOptions): Promise<ResourceTemplate[]>
+  readResource(target: string, uri: string, options: CallOptions): Promise<ReadResourceResult>
+  listPrompts(target: string, options: CallOptions): Promise<Prompt[]>
+  getPrompt(
+    target: string,
+    name: string,
+    args: Record<string, string>,
+    options: CallOptions,
+  ): Promise<GetPromptResult>
+  /** Asks the peers for their logging messages at `level` and above (`log-message` events). */
+  setRemoteLogLevel(level: LoggingLevel | undefined): void
+}

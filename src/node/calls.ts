@@ -1,0 +1,312 @@
+/**
+ * The node's outgoing requests: tool calls and the lists and reads of another peer's catalog. Every
+ * request has one deadline (its caller's, or the node's default), runs on the pooled session of the
+ * peer the router picks, and after a failed attempt follows the one retry policy (router/policy.ts):
+ * again on a new session, on to the next provider, or give up.
+ */
+import type { RequestOptions } from '@modelcontextprotocol/sdk/shared/protocol.js'
+import type {
+  CallToolResult,
+  GetPromptResult,
+  Prompt,
+  ReadResourceResult,
+  Resource,
+  ResourceTemplate,
+  Tool,
+} from '@modelcontextprotocol/sdk/types.js'
+import { DEADLINE_META } from '../admission/admission.ts'
+import { PIN_META, pinFor } from '../admission/pin.ts'
+import { NO_SDK_TIMEOUT } from '../constants.ts'
+import {
+  CallTimeoutError,
+  InvalidArgumentError,
+  NodeStoppingError,
+  NoProviderError,
+  NotStartedError,
+  SessionClosedError,
+  TransportClosedError,
+} from '../errors.ts'
+import type { Logger } from '../logger.ts'
+import { listAll } from '../mcp/paging.ts'
+import { ORIGIN_META } from '../mcp/related.ts'
+import type { Flight, RelayTable } from '../mcp/relay.ts'
+import { fromMcpError } from '../mcp/rpc-errors.ts'
+import type { Session, SessionPool } from '../mcp/session-pool.ts'
+import { afterFailure, safeToRepeat } from '../router/policy.ts'
+import type { Candidate, Router } from '../router/router.ts'
+import { settleWithin } from '../util/async.ts'
+import { type CallDeadline, callDeadline } from '../util/deadline.ts'
+import { parsePeerId } from './peer-ids.ts'
+import type { CallOptions } from './types.ts'
+
+/** `_meta` key of a call result that names the peer that served it. */
+export const SERVED_BY = 'cord/servedBy'
+
+/** What outgoing requests need. */
+export interface CallsComponents {
+  pool: SessionPool
+  router: Router
+  /** Calls in flight that carry a relay, for the requests their tools send back. */
+  relays: RelayTable
+  log: Logger
+}
+
+/** Settings of outgoing requests. */
+export interface CallsInit {
+  /** Deadline of a request whose caller gives none. */
+  callTimeoutMs: number
+}
+
+/** One request while it runs. */
+interface Request {
+  options: CallOptions
+  timeout: number
+  deadline: CallDeadline
+}
+
+/** The outgoing requests of one node. */
+export class Calls {
+  private readonly components: CallsComponents
+  private readonly init: CallsInit
+  private readonly inflight = new Set<Promise<unknown>>()
+  private readonly stopping = new AbortController()
+  private state: 'created' | 'open' | 'closed' = 'created'
+
+  constructor(components: CallsComponents, init: CallsInit) {
+    this.components = components
+    this.init = init
+  }
+
+  /** Takes requests from now on. */
+  open(): void {
+    if (this.state === 'created') this.state = 'open'
+  }
+
+  /** Refuses new requests; those in flight go on until `abort()`. */
+  close(): void {
+    this.state = 'closed'
+  }
+
+  /** Waits up to `ms` for the requests in flight. */
+  settle(ms: number): Promise<void> {
+    return settleWithin([...this.inflight], ms)
+  }
+
+  /** Fails every request in flight with `reason`. */
+  abort(reason: Error): void {
+    this.stopping.abort(reason)
+  }
+
+  /** Requests in flight. */
+  get size(): number {
+    return this.inflight.size
+  }
+
+  /**
+   * Calls tool `name` at `target` (a peer ID or alias), or at the best live provider of the tool. The
+   * result's `_meta["cord/servedBy"]` names the peer that served it.
+   */
+  async callTool(
+    target: string | undefined,
+    name: string,
+    args: Record<string, unknown>,
+    options: CallOptions,
+  ): Promise<CallToolResult> {
+    const { value, candidate } = await this.run(
+      target,
+      name,
+      options,
+      (c) => safeToRepeat(c.annotations),
+      (session, signal, flight, deadline, peer) => {
+        const pin = pinFor(options.pin, peer)
+        const _meta = {
+          [DEADLINE_META]: deadline.remainingMs(),
+          ...(pin != null ? { [PIN_META]: pin } : {}),
+          ...(options.relay != null ? { [ORIGIN_META]: options.relay.origin } : {}),
+        }
+        return session.client.callTool({ name, arguments: args, _meta }, undefined, {
+          signal,
+          timeout: NO_SDK_TIMEOUT,
+          ...(flight != null ? { relatedRequestId: flight.key } : {}),
+          ...(options.onprogress != null ? { onprogress: options.onprogress } : {}),
+        }) as Promise<CallToolResult>
+      },
+    )
+    return { ...value, _meta: { ...value._meta, [SERVED_BY]: candidate.peerId } }
+  }
+
+  /** The tools of `target`. */
+  listTools(target: string, options: CallOptions): Promise<Tool[]> {
+    return this.list(
+      target,
+      options,
+      (s, cursor, o) => s.client.listTools({ cursor }, o),
+      (p) => p.tools,
+    )
+  }
+
+  /** The resources of `target`'s hosted MCP servers. */
+  listResources(target: string, options: CallOptions): Promise<Resource[]> {
+    return this.list(
+      target,
+      options,
+      (s, cursor, o) => s.client.listResources({ cursor }, o),
+      (p) => p.resources,
+    )
+  }
+
+  /** The resource templates of `target`'s hosted MCP servers. */
+  listResourceTemplates(target: string, options: CallOptions): Promise<ResourceTemplate[]> {
+    return this.list(
+      target,
+      options,
+      (s, cursor, o) => s.client.listResourceTemplates({ cursor }, o),
+      (p) => p.resourceTemplates,
+    )
+  }
+
+  /** The prompts of `target`'s hosted MCP servers. */
+  listPrompts(target: string, options: CallOptions): Promise<Prompt[]> {
+    return this.list(
+      target,
+      options,
+      (s, cursor, o) => s.client.listPrompts({ cursor }, o),
+      (p) => p.prompts,
+    )
+  }
+
+  /** Reads resource `uri` from `target`. */
+  async readResource(target: string, uri: string, options: CallOptions): Promise<ReadResourceResult> {
+    return (await this.read(target, options, (s, o) => s.client.readResource({ uri }, o))).value
+  }
+
+  /** Gets prompt `name` from `target` with its arguments filled in. */
+  async getPrompt(
+    target: string,
+    name: string,
+    args: Record<string, string>,
+    options: CallOptions,
+  ): Promise<GetPromptResult> {
+    return (await this.read(target, options, (s, o) => s.client.getPrompt({ name, arguments: args }, o)))
+      .value
+  }
+
+  /** Every page of a list from `target`: a read, safe to repeat. */
+  private async list<P extends { nextCursor?: string }, T>(
+    target: string,
+    options: CallOptions,
+    page: (session: Session, cursor: string | undefined, o: RequestOptions) => Promise<P>,
+    pick: (page: P) => T[],
+  ): Promise<T[]> {
+    return (await this.read(target, options, (s, o) => listAll((cursor) => page(s, cursor, o), pick))).value
+  }
+
+  private read<T>(
+    target: string,
+    options: CallOptions,
+    fn: (session: Session, o: RequestOptions) => Promise<T>,
+  ): Promise<{ value: T; candidate: Candidate }> {
+    return this.run(
+      target,
+      '',
+      options,
+      () => true,
+      (session, signal) => fn(session, { signal, timeout: NO_SDK_TIMEOUT }),
+    )
+  }
+
+  /** Runs one request under its deadline, its relay's flight and the retry policy. */
+  private async run<T>(
+    target: string | undefined,
+    tool: string,
+    options: CallOptions,
+    safe: (candidate: Candidate) => boolean,
+    work: (
+      session: Session,
+      signal: AbortSignal,
+      flight: Flight | undefined,
+      deadline: CallDeadline,
+      peer: string,
+    ) => Promise<T>,
+  ): Promise<{ value: T; candidate: Candidate }> {
+    if (this.state === 'created') throw new NotStartedError('the node is not started: call start() first')
+    if (this.state === 'closed') throw new NodeStoppingError('the node is stopping or stopped')
+    const timeout = options.timeout ?? this.init.callTimeoutMs
+    if (!Number.isFinite(timeout) || timeout <= 0)
+      throw new InvalidArgumentError(`timeout must be a positive number of milliseconds, got ${timeout}`)
+    const deadline = callDeadline(timeout, [
+      this.stopping.signal,
+      ...(options.signal != null ? [options.signal] : []),
+    ])
+    const flight = options.relay != null ? this.components.relays.enter(options.relay) : undefined
+    const attempts = this.attempts(
+      target,
+      tool,
+      { options, timeout, deadline },
+      safe,
+      (session, signal, peer) => work(session, signal, flight, deadline, peer),
+    )
+    this.inflight.add(attempts)
+    try {
+      return await attempts
+    } finally {
+      this.inflight.delete(attempts)
+      flight?.leave()
+      deadline.dispose()
+    }
+  }
+
+  private async attempts<T>(
+    target: string | undefined,
+    tool: string,
+    request: Request,
+    safe: (candidate: Candidate) => boolean,
+    work: (session: Session, signal: AbortSignal, peer: string) => Promise<T>,
+  ): Promise<{ value: T; candidate: Candidate }> {
+    const { signal } = request.deadline
+    const where = target != null ? `peer ${target}` : `the providers of "${tool}"`
+    let candidates = await this.components.router
+      .candidates(target, tool, signal)
+      .catch((err: unknown) => Promise.reject(this.explain(err, where, request)))
+    const among = request.options.among
+    if (among != null) {
+      candidates = candidates.filter((c) => among.includes(c.peerId))
+      if (candidates.length === 0)
+        throw new NoProviderError(`none of the ${among.length} chosen providers of "${tool}" is live`)
+    }
+    let lastError: unknown
+    for (const candidate of candidates) {
+      for (let attempt = 0; ; attempt++) {
+        let session: Session | undefined
+        try {
+          session = await this.components.pool.get(parsePeerId(candidate.peerId), signal)
+          return { value: await work(session, signal, candidate.peerId), candidate }
+        } catch (raw) {
+          const err = this.explain(raw, `peer ${candidate.peerId}`, request)
+          lastError = err
+          if (signal.aborted) throw err
+          const verdict = afterFailure(err, attempt, safe(candidate))
+          if (verdict === 'fail') throw err
+          if (session != null && (err instanceof TransportClosedError || err instanceof SessionClosedError))
+            await this.components.pool.discard(session)
+          if (verdict === 'again') continue
+          this.components.log.info(
+            { tool, peer: candidate.peerId, err: (err as Error).message },
+            'failing over to the next provider',
+          )
+          break
+        }
+      }
+    }
+    throw lastError
+  }
+
+  /** What a failed attempt tells the caller: its deadline, the node's stop, its own abort, or the peer's error. */
+  private explain(err: unknown, where: string, request: Request): unknown {
+    if (request.deadline.deadline.aborted)
+      return new CallTimeoutError(`no answer from ${where} within ${request.timeout} ms`)
+    if (this.stopping.signal.aborted) return this.stopping.signal.reason
+    if (request.options.signal?.aborted) return request.options.signal.reason
+    return fromMcpError(err, where.replace(/^peer /, ''))
+  }
+}

@@ -1,0 +1,44 @@
+/**
+ * The one retry policy of outgoing calls: after an attempt fails, whether to try again on a new
+ * session to the same peer, to go on to the next provider, or to give up. A request that surely did
+ * not run may go anywhere; one that may have run goes on only when the tool says it is read-only or
+ * idempotent; the tool's own error (or a refusal) never goes on.
+ */
+import type { ToolAnnotations } from '@modelcontextprotocol/sdk/types.js'
+import {
+  CallTimeoutError,
+  NodeStoppingError,
+  PeerUnreachableError,
+  SessionClosedError,
+  TransportClosedError,
+  UnknownToolError,
+  UpstreamUnavailableError,
+} from '../errors.ts'
+
+/** What to do after a failed attempt. */
+export type Verdict = 'again' | 'next' | 'fail'
+
+/** Whether a tool may run twice without harm, by its annotations. */
+export function safeToRepeat(annotations: ToolAnnotations | undefined): boolean {
+  return annotations?.readOnlyHint === true || annotations?.idempotentHint === true
+}
+
+/**
+ * The verdict on attempt `attempt` (0 for the first on a peer) that failed with `err`:
+ * - never sent (the pooled session was already closed): once more on a new session, then the next peer;
+ * - not run (unreachable peer, a peer without the tool): the next peer;
+ * - maybe run (the session broke mid-call, the hosted server died, the peer stopped or timed out):
+ *   when `safe`, once more on a new session if the session broke, else the next peer; otherwise give up;
+ * - anything else (the tool's error, a refusal): give up.
+ */
+export function afterFailure(err: unknown, attempt: number, safe: boolean): Verdict {
+  if (err instanceof TransportClosedError) return attempt === 0 ? 'again' : 'next'
+  if (err instanceof PeerUnreachableError || err instanceof UnknownToolError) return 'next'
+  if (!safe) return 'fail'
+  if (err instanceof SessionClosedError) return attempt === 0 ? 'again' : 'next'
+  const maybeRan =
+    err instanceof CallTimeoutError ||
+    err instanceof UpstreamUnavailableError ||
+    err instanceof NodeStoppingError
+  return maybeRan ? 'next' : 'fail'
+}
