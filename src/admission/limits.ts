@@ -38,6 +38,15 @@ export class CallLimiter {
     this.limits = limits
   }
 
+  /**
+   * What one peer may do, as a serving node advertises it to callers (see mcp/flow.ts): the per-peer
+   * concurrency (never above the node's total), rate and burst.
+   */
+  get perPeer(): { maxConcurrent: number; ratePerSec: number; burst: number } {
+    const { ratePerSec, burst, maxConcurrentPerPeer, maxConcurrent } = this.limits
+    return { maxConcurrent: Math.min(maxConcurrentPerPeer, maxConcurrent), ratePerSec, burst }
+  }
+
   /** Calls in flight, all peers. */
   get active(): number {
     return this.inflight

@@ -26,6 +26,7 @@ import {
   passesLevel,
   type SessionInterest,
 } from './catalog-handlers.ts'
+import { flowCapability } from './flow.ts'
 import { page } from './paging.ts'
 import { ORIGIN_META, RelatedTransport } from './related.ts'
 import { serverRelay } from './relay.ts'
@@ -194,6 +195,7 @@ export class McpService {
           prompts: { listChanged: true },
           completions: {},
           logging: {},
+          experimental: flowCapability(this.components.admission.limiter.perPeer),
         },
       },
     )

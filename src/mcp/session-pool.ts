@@ -20,6 +20,7 @@ import type { Logger } from '../logger.ts'
 import { raceSignal } from '../util/async.ts'
 import { callDeadline } from '../util/deadline.ts'
 import { type BackRequests, CLIENT_CAPABILITIES } from './client-handlers.ts'
+import { advertisedFlow, CallWindow } from './flow.ts'
 import { listAll } from './paging.ts'
 import { RelatedTransport } from './related.ts'
 import { StreamTransport } from './stream-transport.ts'
@@ -28,6 +29,8 @@ import { StreamTransport } from './stream-transport.ts'
 export interface Session {
   peer: string
   client: Client
+  /** Keeps tool calls within the limits the peer advertised (see flow.ts). */
+  window: CallWindow
 }
 
 /** What the pool needs from the node. */
@@ -163,7 +166,7 @@ export class SessionPool extends TypedEventEmitter<SessionPoolEvents> {
     const client = this.newClient(key)
     await client.connect(new RelatedTransport(clientSide, 'client'))
     await this.applyLogLevel(client)
-    const session: Session = { peer: key, client }
+    const session: Session = { peer: key, client, window: windowOf(client) }
     client.onclose = () => void this.dropIfCurrent(key, session)
     return session
   }
@@ -194,7 +197,6 @@ export class SessionPool extends TypedEventEmitter<SessionPoolEvents> {
     }
     const client = this.newClient(key)
     client.onerror = (err) => log.debug({ err }, 'outbound MCP session error')
-    const session: Session = { peer: key, client }
     try {
       await client.connect(transport, { signal, timeout: DIAL_TIMEOUT_MS })
     } catch (err) {
@@ -203,6 +205,7 @@ export class SessionPool extends TypedEventEmitter<SessionPoolEvents> {
         `peer ${key} did not complete the MCP handshake: ${(err as Error).message}`,
       )
     }
+    const session: Session = { peer: key, client, window: windowOf(client) }
     await this.applyLogLevel(client)
     client.onclose = () => {
       log.debug('outbound MCP session closed')
@@ -236,6 +239,10 @@ export class SessionPool extends TypedEventEmitter<SessionPoolEvents> {
     const pending = this.sessions.get(key)
     if (pending != null && (await pending.catch(() => undefined)) === session) this.sessions.delete(key)
   }
+}
+
+function windowOf(client: Client): CallWindow {
+  return new CallWindow(advertisedFlow(client.getServerCapabilities()))
 }
 
 function describeDialError(err: Error): string {

@@ -4,6 +4,7 @@
  * peer the router picks, and after a failed attempt follows the one retry policy (router/policy.ts):
  * again on a new session, on to the next provider, or give up.
  */
+import { setTimeout as sleep } from 'node:timers/promises'
 import type { RequestOptions } from '@modelcontextprotocol/sdk/shared/protocol.js'
 import type {
   CallToolResult,
@@ -23,6 +24,7 @@ import {
   NodeStoppingError,
   NoProviderError,
   NotStartedError,
+  type RateLimitedError,
   SessionClosedError,
   TransportClosedError,
 } from '../errors.ts'
@@ -119,17 +121,21 @@ export class Calls {
       (c) => safeToRepeat(c.annotations),
       (session, signal, flight, deadline, peer) => {
         const pin = pinFor(options.pin, peer)
-        const _meta = {
+        const _meta: Record<string, unknown> = {
           [DEADLINE_META]: deadline.remainingMs(),
           ...(pin != null ? { [PIN_META]: pin } : {}),
           ...(options.relay != null ? { [ORIGIN_META]: options.relay.origin } : {}),
         }
-        return session.client.callTool({ name, arguments: args, _meta }, undefined, {
-          signal,
-          timeout: NO_SDK_TIMEOUT,
-          ...(flight != null ? { relatedRequestId: flight.key } : {}),
-          ...(options.onprogress != null ? { onprogress: options.onprogress } : {}),
-        }) as Promise<CallToolResult>
+        return session.window.run(signal, () => {
+          // The deadline is sent as it stands when the call leaves, not when it was queued.
+          _meta[DEADLINE_META] = deadline.remainingMs()
+          return session.client.callTool({ name, arguments: args, _meta }, undefined, {
+            signal,
+            timeout: NO_SDK_TIMEOUT,
+            ...(flight != null ? { relatedRequestId: flight.key } : {}),
+            ...(options.onprogress != null ? { onprogress: options.onprogress } : {}),
+          }) as Promise<CallToolResult>
+        })
       },
     )
     return { ...value, _meta: { ...value._meta, [SERVED_BY]: candidate.peerId } }
@@ -287,6 +293,17 @@ export class Calls {
           if (signal.aborted) throw err
           const verdict = afterFailure(err, attempt, safe(candidate))
           if (verdict === 'fail') throw err
+          if (verdict === 'wait') {
+            // Refused before it ran: wait as the peer asked (with jitter, so that refused calls do not
+            // come back at the same instant) when the deadline allows, else on to the next provider.
+            const ms = (err as RateLimitedError).retryAfterMs * (1 + Math.random() / 5)
+            if (request.deadline.remainingMs() > ms) {
+              await sleep(ms, undefined, { signal }).catch(() => {})
+              attempt--
+              continue
+            }
+            break
+          }
           if (session != null && (err instanceof TransportClosedError || err instanceof SessionClosedError))
             await this.components.pool.discard(session)
           if (verdict === 'again') continue

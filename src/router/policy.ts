@@ -9,14 +9,15 @@ import {
   CallTimeoutError,
   NodeStoppingError,
   PeerUnreachableError,
+  RateLimitedError,
   SessionClosedError,
   TransportClosedError,
   UnknownToolError,
   UpstreamUnavailableError,
 } from '../errors.ts'
 
-/** What to do after a failed attempt. */
-export type Verdict = 'again' | 'next' | 'fail'
+/** What to do after a failed attempt (`wait`: the same peer again after its `retryAfterMs`). */
+export type Verdict = 'again' | 'wait' | 'next' | 'fail'
 
 /** Whether a tool may run twice without harm, by its annotations. */
 export function safeToRepeat(annotations: ToolAnnotations | undefined): boolean {
@@ -29,10 +30,13 @@ export function safeToRepeat(annotations: ToolAnnotations | undefined): boolean 
  * - not run (unreachable peer, a peer without the tool): the next peer;
  * - maybe run (the session broke mid-call, the hosted server died, the peer stopped or timed out):
  *   when `safe`, once more on a new session if the session broke, else the next peer; otherwise give up;
+ * - refused by a rate or concurrency limit (the call never ran): the same peer again after the
+ *   refusal's `retryAfterMs` (the caller checks that its deadline allows the wait);
  * - anything else (the tool's error, a refusal): give up.
  */
 export function afterFailure(err: unknown, attempt: number, safe: boolean): Verdict {
   if (err instanceof TransportClosedError) return attempt === 0 ? 'again' : 'next'
+  if (err instanceof RateLimitedError) return 'wait'
   if (err instanceof PeerUnreachableError || err instanceof UnknownToolError) return 'next'
   if (!safe) return 'fail'
   if (err instanceof SessionClosedError) return attempt === 0 ? 'again' : 'next'

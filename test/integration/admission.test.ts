@@ -125,7 +125,7 @@ describe('admission control', () => {
     expect(prompt.error.name).toBe('AccessDeniedError')
   })
 
-  it('1,000 concurrent calls from 10 callers: each gets a result or a rate-limit error, none hangs', async () => {
+  it('1,000 concurrent calls from 10 callers: every one gets its result, none hangs, the node keeps serving others', async () => {
     const server = await h.spawn({
       limits: { ratePerSec: 100, burst: 60, maxConcurrentPerPeer: 20, maxConcurrent: 400 },
     })
@@ -135,7 +135,7 @@ describe('admission control', () => {
     const other = await h.spawn({ bootstrap: [server.multiaddrs[0]!] })
     await Promise.all([...callers, other].map((c) => c.callTool(server.peerId, 'echo', { text: 'warm' })))
     const started = Date.now()
-    // allSettled is attached at once: refusals come back while we wait for `other` below
+    // allSettled is attached at once: the callers queue within the limits the node advertised
     const all = Promise.allSettled(
       callers.flatMap((c) =>
         Array.from({ length: 100 }, () =>
@@ -147,15 +147,10 @@ describe('admission control', () => {
     const served = await other.callTool(server.peerId, 'echo', { text: 'still here' })
     expect(served.content).toEqual([{ type: 'text', text: 'still here' }])
     const settled = await all
+    const failed = settled.filter((s) => s.status === 'rejected') as PromiseRejectedResult[]
+    expect(failed.map((f) => (f.reason as Error).message).slice(0, 3)).toEqual([])
+    // 100 calls of 200 ms, 20 at a time, take each caller about a second
     expect(Date.now() - started).toBeLessThan(20_000)
-    const ok = settled.filter((s) => s.status === 'fulfilled').length
-    const limited = settled.filter(
-      (s) => s.status === 'rejected' && (s.reason as Error).name === 'RateLimitedError',
-    ) as PromiseRejectedResult[]
-    expect(ok + limited.length).toBe(1000)
-    expect(ok).toBeGreaterThanOrEqual(10 * 20)
-    expect(limited.length).toBeGreaterThan(0)
-    expect(limited.every((s) => (s.reason as { retryAfterMs: number }).retryAfterMs > 0)).toBe(true)
     expect(server.status().activeCalls.inbound).toBe(0)
   })
 

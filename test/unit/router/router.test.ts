@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest'
 import { PeerTable } from '../../../src/discovery/peer-table.ts'
 import {
+  AccessDeniedError,
   CallTimeoutError,
   InvalidToolArgumentsError,
   NodeStoppingError,
@@ -130,8 +131,11 @@ describe('router', () => {
       expect(afterFailure(err, 1, readOnly)).toBe('next')
       expect(afterFailure(err, 0, writing)).toBe('fail')
     }
-    // the tool's own answer, or a refusal, never goes on
-    for (const err of [new InvalidToolArgumentsError('x'), new RateLimitedError('x', 1), new Error('x')])
+    // a limit's refusal says the call never ran: wait and try the same peer, whatever the tool
+    for (const safe of [readOnly, writing])
+      expect(afterFailure(new RateLimitedError('x', 1), 3, safe)).toBe('wait')
+    // the tool's own answer, or any other refusal, never goes on
+    for (const err of [new InvalidToolArgumentsError('x'), new AccessDeniedError('x'), new Error('x')])
       expect(afterFailure(err, 0, readOnly)).toBe('fail')
   })
 })
