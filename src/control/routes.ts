@@ -20,6 +20,14 @@ const callBody = z.strictObject({
   pin: z.string().regex(DEFINITION_HASH_PATTERN, 'expected a definition hash: 64 hex digits').optional(),
 })
 
+const connectBody = z.strictObject({
+  addr: z.string().min(1),
+  keep: z.boolean().optional(),
+  timeout: z.number().int().positive().optional(),
+})
+
+const disconnectBody = z.strictObject({ peer: z.string().min(1) })
+
 function parseBody<T>(schema: z.ZodType<T>, body: unknown): T {
   const result = schema.safeParse(body)
   if (!result.success)
@@ -66,5 +74,16 @@ export function routes(node: CordNode, extra: () => Record<string, unknown>): Ma
         })
       },
     ],
+    [
+      'POST /v1/connect',
+      async (_query, body) => {
+        const { addr, keep, timeout } = parseBody(connectBody, body)
+        return node.connect(addr, {
+          ...(keep != null ? { keep } : {}),
+          ...(timeout != null ? { timeout } : {}),
+        })
+      },
+    ],
+    ['POST /v1/disconnect', async (_query, body) => node.disconnect(parseBody(disconnectBody, body).peer)],
   ])
 }

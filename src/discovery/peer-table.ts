@@ -37,7 +37,7 @@ export interface MeshPeer {
 export interface PeerTableEvents {
   /** A peer's catalog digest differs from the catalog we hold: pull it. */
   'catalog-stale': CustomEvent<MeshPeer>
-  /** A peer changed state. */
+  /** A peer changed state, or appeared (alive). */
   state: CustomEvent<MeshPeer>
   /** The mesh catalog changed (a catalog was pulled, or a provider changed state). */
   catalog: CustomEvent<void>
@@ -86,7 +86,8 @@ export class PeerTable extends TypedEventEmitter<PeerTableEvents> {
       periodMs: Math.max(hb.periodMs ?? this.init.intervalMs, this.init.intervalMs),
     }
     this.peers.set(hb.peerId, peer)
-    this.setState(peer, 'alive')
+    if (known == null) this.safeDispatchEvent('state', { detail: peer })
+    else this.setState(peer, 'alive')
     if (peer.toolsDigest !== hb.digest) this.safeDispatchEvent('catalog-stale', { detail: peer })
     return true
   }

@@ -39,6 +39,8 @@ export interface SessionPoolComponents {
   log: Logger
   /** Serves a session to this node itself (a call whose target is this node). */
   serveLocal: (transport: Transport) => Promise<void>
+  /** Settles when the dials the node made at start (its bootstrap peers) have ended. */
+  joining: () => Promise<void>
 }
 
 /** Settings of the pool. */
@@ -178,11 +180,13 @@ export class SessionPool extends TypedEventEmitter<SessionPoolEvents> {
     // A dial has its own bound so that a dead address cannot hold every later caller; each caller
     // still waits no longer than its own deadline (raceSignal in get()).
     const signal = AbortSignal.timeout(DIAL_TIMEOUT_MS)
-    // With no address for the peer and nobody connected to ask (DHT, heartbeats), a dial can only wait.
+    // With no address for the peer, the dial asks connected peers (the DHT): right after start, wait
+    // for the bootstrap dials first. With nobody connected even then, a dial can only wait: fail now.
     const known = await this.components.libp2p.peerStore.get(peer).then(
       (p) => p.addresses.length > 0,
       () => false,
     )
+    if (!known) await raceSignal(this.components.joining(), signal)
     if (!known && this.components.libp2p.getConnections().length === 0) {
       throw new PeerUnreachableError(
         `cannot reach peer ${key}: no known address, and no connected peer to ask for one (start with --bootstrap?)`,

@@ -15,6 +15,7 @@ import type {
   ResourceTemplate,
   Tool,
 } from '@modelcontextprotocol/sdk/types.js'
+import type { Multiaddr } from '@multiformats/multiaddr'
 import { DEADLINE_META } from '../admission/admission.ts'
 import { PIN_META, pinFor } from '../admission/pin.ts'
 import { NO_SDK_TIMEOUT } from '../constants.ts'
@@ -24,6 +25,7 @@ import {
   NodeStoppingError,
   NoProviderError,
   NotStartedError,
+  PeerUnreachableError,
   type RateLimitedError,
   SessionClosedError,
   TransportClosedError,
@@ -38,7 +40,7 @@ import { afterFailure, safeToRepeat } from '../router/policy.ts'
 import type { Candidate, Router } from '../router/router.ts'
 import { settleWithin } from '../util/async.ts'
 import { type CallDeadline, callDeadline } from '../util/deadline.ts'
-import { parsePeerId } from './peer-ids.ts'
+import { isAddressTarget, parsePeerAddress, parsePeerId } from './peer-ids.ts'
 import type { CallOptions } from './types.ts'
 
 /** `_meta` key of a call result that names the peer that served it. */
@@ -50,6 +52,8 @@ export interface CallsComponents {
   router: Router
   /** Calls in flight that carry a relay, for the requests their tools send back. */
   relays: RelayTable
+  /** Dials a full peer address (a target written as a multiaddr). */
+  dial: (addr: Multiaddr, signal: AbortSignal) => Promise<unknown>
   log: Logger
 }
 
@@ -105,7 +109,8 @@ export class Calls {
   }
 
   /**
-   * Calls tool `name` at `target` (a peer ID or alias), or at the best live provider of the tool. The
+   * Calls tool `name` at `target` (a peer ID, an alias or a full multiaddr ending in /p2p/<peer ID>,
+   * which is dialled first), or at the best live provider of the tool. The
    * result's `_meta["cord/servedBy"]` names the peer that served it.
    */
   async callTool(
@@ -270,6 +275,7 @@ export class Calls {
     work: (session: Session, signal: AbortSignal, peer: string) => Promise<T>,
   ): Promise<{ value: T; candidate: Candidate }> {
     const { signal } = request.deadline
+    if (target != null && isAddressTarget(target)) target = await this.reach(target, request)
     const where = target != null ? `peer ${target}` : `the providers of "${tool}"`
     let candidates = await this.components.router
       .candidates(target, tool, signal)
@@ -316,6 +322,19 @@ export class Calls {
       }
     }
     throw lastError
+  }
+
+  /** Dials a target written as a full multiaddr; the call then goes to its peer ID. */
+  private async reach(text: string, request: Request): Promise<string> {
+    const { addr, peer } = parsePeerAddress(text)
+    try {
+      await this.components.dial(addr, request.deadline.signal)
+    } catch (err) {
+      const explained = this.explain(err, `peer ${peer}`, request)
+      if (explained !== err) throw explained
+      throw new PeerUnreachableError(`cannot reach ${text}: ${(err as Error).message}`)
+    }
+    return peer.toString()
   }
 
   /** What a failed attempt tells the caller: its deadline, the node's stop, its own abort, or the peer's error. */

@@ -106,8 +106,17 @@ function assemble(
   )
   const relays = new RelayTable()
   const answers = new BackRequests(relays, extra.clientHandlers)
+  const keepAlive = new KeepAlive(
+    { libp2p: host, log: part('keep-alive') },
+    { peers: options.bootstrap, minMs: options.redial.minMs, maxMs: options.redial.maxMs },
+  )
   const pool = new SessionPool(
-    { libp2p: host, log: part('sessions'), serveLocal: (t) => mcp.serveLocal(t) },
+    {
+      libp2p: host,
+      log: part('sessions'),
+      serveLocal: (t) => mcp.serveLocal(t),
+      joining: () => keepAlive.firstDials(),
+    },
     { alias, maxFrameBytes: mcpSettings.maxFrameBytes, answers },
   )
   const discovery = new Discovery(
@@ -134,12 +143,8 @@ function assemble(
     rtt: (peerId) => host.getConnections(parsePeerId(peerId)).find((c) => c.rtt != null)?.rtt,
   })
   const calls = new Calls(
-    { pool, router, relays, log: part('calls') },
+    { pool, router, relays, dial: (addr, signal) => host.dial(addr, { signal }), log: part('calls') },
     { callTimeoutMs: mcpSettings.callTimeoutMs },
-  )
-  const keepAlive = new KeepAlive(
-    { libp2p: host, log: part('keep-alive') },
-    { peers: options.bootstrap, minMs: options.redial.minMs, maxMs: options.redial.maxMs },
   )
   return {
     options,

@@ -1,5 +1,6 @@
 /**
- * Keeps the node connected to its bootstrap peers for as long as it runs. libp2p redials peers
+ * Keeps the node connected to its bootstrap peers (and those `cord connect --keep` adds) for as long
+ * as it runs. libp2p redials peers
  * tagged keep-alive, but gives up after a few tries; this part never does: it redials a lost
  * bootstrap peer with exponential backoff and jitter, from `minMs` up to `maxMs`.
  */
@@ -30,6 +31,8 @@ interface Kept {
   failures: number
   timer?: NodeJS.Timeout
   dialing: boolean
+  /** Settles when the first dial has ended, connected or not. */
+  first: PromiseWithResolvers<void>
 }
 
 /** Dials the bootstrap peers and redials them whenever they are lost. */
@@ -52,30 +55,70 @@ export class KeepAlive {
   async start(): Promise<void> {
     if (this.running) return
     this.running = true
-    const self = this.components.libp2p.peerId.toString()
-    for (const text of this.init.peers) {
-      const addr = multiaddr(text)
-      const id = addr.getComponents().findLast((c) => c.name === 'p2p')?.value
-      if (id == null || id === self || this.kept.has(id)) continue
-      const peer = parsePeerIdSafe(id)
-      if (peer == null) continue
-      await this.components.libp2p.peerStore.merge(peer, {
-        multiaddrs: [addr.decapsulateCode(421)],
-        tags: { [KEEP_ALIVE]: { value: 1 } },
-      })
-      const kept: Kept = { peer, addr, failures: 0, dialing: false }
-      this.kept.set(id, kept)
-      this.schedule(kept, 0)
-    }
+    for (const text of this.init.peers) await this.keep(multiaddr(text))
     this.components.libp2p.addEventListener('peer:disconnect', this.onDisconnect)
+  }
+
+  /**
+   * Keeps `addr` (a full multiaddr, with /p2p/<id>) connected from now on, like a bootstrap peer;
+   * resolves once its first dial has ended (see `firstDials`). False for this node itself.
+   */
+  async keep(addr: Multiaddr): Promise<boolean> {
+    const id = addr.getComponents().findLast((c) => c.name === 'p2p')?.value
+    const peer = id != null ? parsePeerIdSafe(id) : undefined
+    if (id == null || peer == null || id === this.components.libp2p.peerId.toString()) return false
+    const existing = this.kept.get(id)
+    if (existing?.addr.equals(addr) === true) return true
+    if (existing != null) clearTimeout(existing.timer)
+    await this.components.libp2p.peerStore.merge(peer, {
+      multiaddrs: [addr.decapsulateCode(421)],
+      tags: { [KEEP_ALIVE]: { value: 1 } },
+    })
+    const kept: Kept = { peer, addr, failures: 0, dialing: false, first: Promise.withResolvers() }
+    this.kept.set(id, kept)
+    if (this.running) this.schedule(kept, 0)
+    return true
+  }
+
+  /** Stops keeping `peerId` connected (its keep-alive tag goes too). False when it was not kept. */
+  async release(peerId: PeerId): Promise<boolean> {
+    const kept = this.kept.get(peerId.toString())
+    if (kept == null) return false
+    clearTimeout(kept.timer)
+    kept.first.resolve()
+    this.kept.delete(peerId.toString())
+    await this.components.libp2p.peerStore
+      .merge(peerId, { tags: { [KEEP_ALIVE]: undefined } })
+      .catch(() => {})
+    return true
+  }
+
+  /** Peer IDs kept connected. */
+  ids(): string[] {
+    return [...this.kept.keys()]
+  }
+
+  /**
+   * Settles once the first dial to every kept peer has ended (at once when there is none, or they
+   * all have): what a call to a peer with no known address waits for right after start.
+   */
+  async firstDials(): Promise<void> {
+    await Promise.all([...this.kept.values()].map((k) => k.first.promise))
   }
 
   async stop(): Promise<void> {
     if (!this.running) return
     this.running = false
     this.components.libp2p.removeEventListener('peer:disconnect', this.onDisconnect)
-    for (const kept of this.kept.values()) clearTimeout(kept.timer)
+    for (const kept of this.kept.values()) {
+      clearTimeout(kept.timer)
+      kept.first.resolve()
+    }
     this.kept.clear()
+  }
+
+  private isKept(kept: Kept): boolean {
+    return this.kept.get(kept.peer.toString()) === kept
   }
 
   private schedule(kept: Kept, delay: number): void {
@@ -85,10 +128,11 @@ export class KeepAlive {
   }
 
   private async dial(kept: Kept): Promise<void> {
-    if (!this.running || kept.dialing) return
+    if (!this.running || kept.dialing || !this.isKept(kept)) return
     const { libp2p, log } = this.components
     if (libp2p.getConnections(kept.peer).length > 0) {
       kept.failures = 0
+      kept.first.resolve()
       return
     }
     kept.dialing = true
@@ -106,7 +150,7 @@ export class KeepAlive {
       if (kept.failures > 0) log.info({ peer: kept.peer.toString() }, 'reconnected to bootstrap peer')
       kept.failures = 0
     } catch (err) {
-      if (!this.running) return
+      if (!this.running || !this.isKept(kept)) return
       const delay = backoffDelay(kept.failures, this.init.minMs, this.init.maxMs)
       kept.failures++
       log.debug(
@@ -116,6 +160,7 @@ export class KeepAlive {
       this.schedule(kept, delay)
     } finally {
       kept.dialing = false
+      kept.first.resolve()
     }
   }
 }

@@ -16,6 +16,7 @@ import type { UpstreamHub } from '../upstream/hub.ts'
 import type { Calls } from './calls.ts'
 import { listenError } from './errors.ts'
 import type { Host } from './host.ts'
+import { connectTo, disconnectFrom, waitForAlive } from './joining.ts'
 import type { KeepAlive } from './keep-alive.ts'
 import { collectMeshTools, type MeshCatalogEntry, type MeshTool, mergeCatalog } from './mesh-catalog.ts'
 import type { ResolvedNodeOptions } from './options.ts'
@@ -100,7 +101,10 @@ export class CordNode extends TypedEventEmitter<CordNodeEvents> {
 
   /**
    * Starts listening, serving tools (the hosted MCP servers get up to 15 s to come up) and dialling
-   * the bootstrap peers; resolves once the node listens. Safe to call twice.
+   * the bootstrap peers; resolves once the node listens, without waiting for the bootstrap dials.
+   * Calls made at once still work: a call to a peer with no known address waits for the bootstrap
+   * dials (within its deadline) and then asks the connected peers. To wait for the mesh explicitly,
+   * use `waitForPeers()`. Safe to call twice.
    */
   async start(): Promise<void> {
     if (this.state === 'running') return
@@ -154,12 +158,44 @@ export class CordNode extends TypedEventEmitter<CordNodeEvents> {
     this.log.info('node stopped')
   }
 
+  /**
+   * Resolves once at least `count` other Cord nodes are alive in this node's peer table (their
+   * heartbeats arrived, so their catalogs are on the way). Rejects with `CallTimeoutError` after
+   * `options.timeout` ms, or with the reason of `options.signal`.
+   */
+  async waitForPeers(count = 1, options: { signal?: AbortSignal; timeout?: number } = {}): Promise<void> {
+    this.assertRunning()
+    await waitForAlive(this.parts.discovery.table, count, { ...options, bootstrap: this.options.bootstrap })
+  }
+
+  /**
+   * Connects to the node at `addr` (a full multiaddr ending in /p2p/<peer ID>), like
+   * `ipfs swarm connect`. With `keep`, the node keeps it connected from now on, as it does its
+   * bootstrap peers.
+   */
+  async connect(
+    addr: string,
+    options: { keep?: boolean; signal?: AbortSignal; timeout?: number } = {},
+  ): Promise<{ peerId: string; keep: boolean }> {
+    this.assertRunning()
+    return connectTo(this.parts, addr, options)
+  }
+
+  /**
+   * Closes the connections to `peer` (a peer ID or a full multiaddr) and stops keeping it connected.
+   * The peer may connect again, and gossip may bring it back; an access rule keeps it out for good.
+   */
+  async disconnect(peer: string): Promise<{ peerId: string; wasConnected: boolean; wasKept: boolean }> {
+    this.assertRunning()
+    return disconnectFrom(this.parts, peer)
+  }
+
   /** Registers a tool served to the mesh. Returns a function that removes it. */
   registerTool(name: string, spec: ToolSpec, handler: ToolHandler): () => void {
     return this.parts.registry.register(name, spec, handler)
   }
 
-  /** The tools of `target` (a peer ID or alias), or of this node when `target` is omitted or is this node. */
+  /** The tools of `target` (a peer ID, alias or full multiaddr), or of this node when `target` is omitted or is this node. */
   async listTools(target?: string, options: CallOptions = {}): Promise<Tool[]> {
     if (target == null || target === this.peerId) return this.parts.registry.list()
     return this.parts.calls.listTools(target, options)
@@ -248,7 +284,11 @@ export class CordNode extends TypedEventEmitter<CordNodeEvents> {
   async peers(): Promise<PeerInfo[]> {
     this.assertRunning()
     const { host, discovery, pool } = this.parts
-    return listPeers(host, discovery.table, { bootstrap: this.options.bootstrap, sessions: pool.peers() })
+    return listPeers(host, discovery.table, {
+      bootstrap: this.options.bootstrap,
+      kept: this.parts.keepAlive.ids(),
+      sessions: pool.peers(),
+    })
   }
 
   /** The node's state and counters. */

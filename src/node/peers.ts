@@ -7,9 +7,10 @@ import type { PeerInfo } from './types.ts'
 export async function listPeers(
   host: Host,
   table: PeerTable,
-  init: { bootstrap: string[]; sessions: string[] },
+  init: { bootstrap: string[]; kept: string[]; sessions: string[] },
 ): Promise<PeerInfo[]> {
   const bootstrap = new Set(init.bootstrap.map((a) => a.slice(a.lastIndexOf('/p2p/') + 5)))
+  const kept = new Set(init.kept)
   const sessions = new Set(init.sessions)
   const stored = await host.peerStore.all()
   return stored
@@ -33,6 +34,7 @@ export async function listPeers(
         ...(rtt != null ? { rttMs: rtt } : {}),
         session: sessions.has(id),
         bootstrap: bootstrap.has(id),
+        keep: kept.has(id),
       }
     })
     .sort((a, b) => rank(a) - rank(b) || a.peerId.localeCompare(b.peerId))

@@ -63,6 +63,8 @@ export interface PeerInfo {
   session: boolean
   /** Whether the peer is one of this node's bootstrap peers. */
   bootstrap: boolean
+  /** Whether the node keeps the peer connected (its bootstrap peers, and `connect(…, { keep })`). */
+  keep: boolean
   /** Liveness from heartbeats (Cord nodes only). */
   state?: 'alive' | 'suspect' | 'dead'
   /** When its last heartbeat arrived (ISO 8601). */

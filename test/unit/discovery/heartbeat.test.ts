@@ -70,7 +70,7 @@ describe('heartbeats', () => {
 describe('peer table', () => {
   const table = () => new PeerTable({ intervalMs: 100, suspectAfter: 3, deadAfter: 6, forgetAfterMs: 60_000 })
 
-  it('moves a silent peer alive → suspect → dead, and back to alive on the next heartbeat', () => {
+  it('a new peer appears alive; a silent one goes suspect → dead, and back to alive on the next heartbeat', () => {
     const t = table()
     const states: string[] = []
     t.addEventListener('state', (e) => states.push(e.detail.state))
@@ -83,7 +83,7 @@ describe('peer table', () => {
     expect(t.get('p1')?.state).toBe('dead')
     t.onHeartbeat(heartbeat('p1', 2), 1_700)
     expect(t.get('p1')?.state).toBe('alive')
-    expect(states).toEqual(['suspect', 'dead', 'alive'])
+    expect(states).toEqual(['alive', 'suspect', 'dead', 'alive']) // appeared, went silent, came back
   })
 
   it('forgets a peer that stayed dead for forgetAfterMs, and takes it back when it returns', () => {
