@@ -55,8 +55,8 @@ export async function disconnectFrom(
   peer: string,
 ): Promise<{ peerId: string; wasConnected: boolean; wasKept: boolean }> {
   const id = isAddressTarget(peer) ? parsePeerAddress(peer).peer : parsePeerId(peer)
+  const wasConnected = host.getConnections(id).some((c) => c.status === 'open')
   const wasKept = await keepAlive.release(id)
-  const wasConnected = host.getConnections(id).length > 0
   if (!wasConnected && !wasKept)
     throw new UnknownTargetError(`not connected to peer ${id.toString()}, and not keeping it connected`)
   await host.hangUp(id)

@@ -83,8 +83,12 @@ describe('joining', () => {
     await e.waitForPeers(2, { timeout: 30_000 })
 
     // kept: when the connection drops, e dials again
+    const before = new Set(e.libp2p.getConnections(a.libp2p.peerId).map((c) => c.id))
     await a.libp2p.hangUp(e.libp2p.peerId)
-    await waitFor(() => e.libp2p.getConnections(a.libp2p.peerId).length > 0, 30_000)
+    await waitFor(
+      () => e.libp2p.getConnections(a.libp2p.peerId).some((c) => c.status === 'open' && !before.has(c.id)),
+      30_000,
+    )
 
     const left = await e.disconnect(a.peerId)
     expect(left).toEqual({ peerId: a.peerId, wasConnected: true, wasKept: true })
