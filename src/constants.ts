@@ -134,3 +134,9 @@ export const DIAL_TIMEOUT_MS = 15_000
 
 /** The SDK's own request timeout (60 s default) is replaced by our deadline signal. */
 export const NO_SDK_TIMEOUT = 2_147_483_647
+
+/** Log levels, quietest last; `silent` turns logging off. */
+export const LOG_LEVELS = ['trace', 'debug', 'info', 'warn', 'error', 'fatal', 'silent'] as const
+
+/** A log level name. */
+export type LogLevel = (typeof LOG_LEVELS)[number]

@@ -3,12 +3,10 @@
  * `cord mcp`, for MCP JSON-RPC.
  */
 import { type Logger, pino } from 'pino'
+import type { LogLevel } from './constants.ts'
 
 export type { Logger } from 'pino'
-
-/** Log levels accepted in config and on the command line. */
-export const LOG_LEVELS = ['trace', 'debug', 'info', 'warn', 'error', 'fatal', 'silent'] as const
-export type LogLevel = (typeof LOG_LEVELS)[number]
+export { LOG_LEVELS, type LogLevel } from './constants.ts'
 
 /** A JSON-lines logger writing to stderr (fd 2), synchronously so nothing is lost at exit. */
 export function createLogger(level: LogLevel = 'info', bindings: Record<string, unknown> = {}): Logger {

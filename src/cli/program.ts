@@ -1,35 +1,24 @@
 /**
  * The `cord` command line: parses arguments with commander, runs a command, and turns every failure
  * into a message on stderr and an exit code that says what failed (see exit-codes.ts).
+ *
+ * Commands are imported when they run, not before: the commands that only talk to a running daemon
+ * (`id`, `peers`, `tools`, `call`, `find`, `status`, `connect`, `disconnect`, `mcp`) load the control
+ * client and nothing of libp2p, the settings schema or the logger, so they start about as fast as
+ * `node` itself. `start` and `init` load the rest. A guard test (test/e2e/cli-load.test.ts) keeps it so.
  */
 import { Command, CommanderError, InvalidArgumentError as InvalidOptionError, Option } from 'commander'
-import { z } from 'zod'
-import { alias, listenAddr, peerAddr } from '../config/fields.ts'
-import { DEFAULT_CALL_TIMEOUT_MS, DEFINITION_HASH_PATTERN, FIND_TIMEOUT_MS, VERSION } from '../constants.ts'
+import {
+  DEFAULT_CALL_TIMEOUT_MS,
+  DEFINITION_HASH_PATTERN,
+  DIAL_TIMEOUT_MS,
+  FIND_TIMEOUT_MS,
+  LOG_LEVELS,
+  VERSION,
+} from '../constants.ts'
 import { CordError } from '../errors.ts'
-import { LOG_LEVELS } from '../logger.ts'
-import { callCommand } from './commands/call.ts'
-import { initCommand } from './commands/init.ts'
-import { mcpCommand } from './commands/mcp.ts'
-import { findCommand, idCommand, peersCommand, statusCommand, toolsCommand } from './commands/query.ts'
-import { startCommand } from './commands/start.ts'
 import { EXIT, exitCodeOf } from './exit-codes.ts'
 import type { Output } from './output.ts'
-
-/** A repeatable option whose every value must pass `schema` (the same check as in config.toml). */
-function collectValid(schema: z.ZodType<string>): (value: string, previous: string[]) => string[] {
-  return (value, previous) => [...previous, valid(schema)(value)]
-}
-
-/** An option value that must pass `schema`; commander prints the usage on failure. */
-function valid(schema: z.ZodType<string>): (value: string) => string {
-  return (value) => {
-    const result = schema.safeParse(value)
-    if (!result.success)
-      throw new InvalidOptionError(`${result.error.issues[0]?.message ?? 'invalid value'}.`)
-    return result.data
-  }
-}
 
 function positiveInt(value: string): number {
   const n = Number(value)
@@ -38,79 +27,119 @@ function positiveInt(value: string): number {
   return n
 }
 
+function definitionHash(value: string): string {
+  if (!DEFINITION_HASH_PATTERN.test(value))
+    throw new InvalidOptionError('expected a definition hash: 64 hex digits.')
+  return value
+}
+
+const collect = (value: string, previous: string[]): string[] => [...previous, value]
+
+/**
+ * Checks the flags of `start` and `init` that the settings schema checks in config.toml (listen and
+ * bootstrap addresses, alias) with the same field validators; loaded only for those two commands.
+ */
+async function checkNodeFlags(cmd: Command): Promise<void> {
+  const fields = await import('../config/fields.ts')
+  const checks: Array<[flag: string, schema: typeof fields.alias, values: unknown]> = [
+    ['--listen <multiaddr>', fields.listenAddr, cmd.opts().listen],
+    ['--bootstrap <multiaddr>', fields.peerAddr, cmd.opts().bootstrap],
+    ['--alias <name>', fields.alias, cmd.opts().alias],
+  ]
+  for (const [flag, schema, values] of checks) {
+    for (const value of [values ?? []].flat() as string[]) {
+      const result = schema.safeParse(value)
+      if (!result.success) {
+        const why = result.error.issues[0]?.message ?? 'invalid value'
+        cmd.error(`error: option '${flag}' argument '${value}' is invalid. ${why}.`, {
+          exitCode: EXIT.usage,
+          code: 'commander.invalidArgument',
+        })
+      }
+    }
+  }
+}
+
 const dirOption = (): Option => new Option('--dir <dir>', 'data directory (default: $CORD_HOME or ~/.cord)')
 const jsonOption = (): Option => new Option('--json', 'print JSON for scripts')
+
+/** The one line printed after a usage error: where to read the usage. */
+const usageHint = (cmd: Command): string =>
+  `(run 'cord${cmd.parent != null ? ` ${cmd.name()}` : ''} --help' for usage)`
 
 /** Builds the program. `run` sets the exit code of commands that decide their own. */
 export function buildProgram(io: Output, setExit: (code: number) => void): Command {
   const program = new Command('cord')
     .description('A peer-to-peer mesh for AI agents and their MCP tools, on libp2p.')
     .version(VERSION)
-    .showHelpAfterError()
     .exitOverride()
     .configureOutput({ writeOut: (s) => io.out(s.trimEnd()), writeErr: (s) => io.err(s.trimEnd()) })
+  program.showHelpAfterError(usageHint(program))
+  /** A subcommand whose usage errors print one line and a hint, not the whole help. */
+  const command = (name: string): Command => {
+    const cmd = program.command(name)
+    return cmd.showHelpAfterError(usageHint(cmd))
+  }
 
-  program
-    .command('init')
+  command('init')
     .description('create a data directory: config.toml and identity key')
     .addOption(dirOption())
-    .option('--alias <name>', "this node's short name", valid(alias))
+    .option('--alias <name>', "this node's short name")
     .option('--psk', 'also create a private network key, <dir>/swarm.key (copy it to the other nodes)')
     .addOption(jsonOption())
-    .action((opts) => initCommand(opts, io))
+    .hook('preAction', checkNodeFlags)
+    .action(async (opts) => (await import('./commands/init.ts')).initCommand(opts, io))
 
-  program
-    .command('start')
+  command('start')
     .description('run a node in the foreground until SIGINT or SIGTERM')
     .addOption(dirOption())
     .option('--config <file>', 'config file (default: <dir>/config.toml)')
     .option(
       '--listen <multiaddr>',
       'listen address, repeatable (default: /ip4/0.0.0.0/tcp/4001)',
-      collectValid(listenAddr),
+      collect,
       [],
     )
     .option(
       '--bootstrap <multiaddr>',
       'full address of a node to join, with /p2p/<id>; repeatable',
-      collectValid(peerAddr),
+      collect,
       [],
     )
-    .option('--alias <name>', "this node's short name (default: host name)", valid(alias))
+    .option('--alias <name>', "this node's short name (default: host name)")
     .addOption(new Option('--log-level <level>', 'log level (logs go to stderr)').choices(LOG_LEVELS))
     .addOption(jsonOption())
-    .action(async (opts) => setExit(await startCommand(opts, io)))
+    .hook('preAction', checkNodeFlags)
+    .action(async (opts) => setExit(await (await import('./commands/start.ts')).startCommand(opts, io)))
 
-  program
-    .command('id')
+  command('id')
     .description("this node's peer ID, alias and listen addresses")
     .addOption(dirOption())
     .addOption(jsonOption())
-    .action((opts) => idCommand(opts, io))
+    .action(async (opts) => (await import('./commands/query.ts')).idCommand(opts, io))
 
-  program
-    .command('peers')
-    .description('known peers: ID, alias, state, addresses')
+  command('peers')
+    .description('known peers: ID, alias, state, addresses, whether kept connected')
     .addOption(dirOption())
     .addOption(jsonOption())
-    .action((opts) => peersCommand(opts, io))
+    .action(async (opts) => (await import('./commands/query.ts')).peersCommand(opts, io))
 
-  program
-    .command('tools')
+  command('tools')
     .description("the mesh catalog (every tool with its providers), or one peer's tools")
-    .argument('[peer]', 'peer ID or alias')
+    .argument('[peer]', 'peer ID, alias, or full multiaddr ending in /p2p/<peer ID>')
     .addOption(dirOption())
     .option('--timeout <ms>', 'how long to wait for the peer', positiveInt)
     .addOption(jsonOption())
-    .action((peer, opts) => toolsCommand(peer, opts, io))
+    .action(async (peer, opts) => (await import('./commands/query.ts')).toolsCommand(peer, opts, io))
 
-  program
-    .command('call')
-    .description('call a tool: on a peer (by peer ID or alias), or on any live provider (by tool name alone)')
+  command('call')
+    .description(
+      'call a tool: on a peer (by peer ID, alias or multiaddr), or on any live provider (by tool name alone)',
+    )
     .usage('[options] [target] <tool> [args_json]')
     .argument(
       '<words...>',
-      '[target] tool [args_json]: target is a peer ID or alias; args_json a JSON object, or - for stdin',
+      '[target] tool [args_json]: target is a peer ID, alias or full multiaddr (/.../p2p/<peer ID>); args_json a JSON object, or - for stdin',
     )
     .addOption(dirOption())
     .option(
@@ -121,7 +150,7 @@ export function buildProgram(io: Output, setExit: (code: number) => void): Comma
     .option(
       '--pin <hash>',
       'refuse the call if the tool\'s definition hash (cord tools --json: _meta["cord/definitionHash"]) changed',
-      valid(z.string().regex(DEFINITION_HASH_PATTERN, 'expected a definition hash: 64 hex digits')),
+      definitionHash,
     )
     .option('--json', 'print the whole MCP CallToolResult')
     .action(async (words: string[], opts, cmd: Command) => {
@@ -130,39 +159,45 @@ export function buildProgram(io: Output, setExit: (code: number) => void): Comma
           exitCode: EXIT.usage,
           code: 'cord.usage',
         })
-      try {
-        setExit(await callCommand(words, opts, io))
-      } catch (err) {
-        if (err instanceof CordError && err.kind === 'usage') {
-          cmd.error(`error: ${err.message}`, { exitCode: EXIT.usage, code: 'cord.usage' })
-        }
-        throw err
-      }
+      setExit(await (await import('./commands/call.ts')).callCommand(words, opts, io))
     })
 
-  program
-    .command('find')
+  command('connect')
+    .description('join the running daemon to another node (like ipfs swarm connect)')
+    .argument('<multiaddr>', 'full address of the node, ending in /p2p/<peer ID>')
+    .addOption(dirOption())
+    .option('--keep', 'keep it connected: redial whenever the connection drops, as for bootstrap peers')
+    .option('--timeout <ms>', `how long to try (default: ${DIAL_TIMEOUT_MS})`, positiveInt)
+    .addOption(jsonOption())
+    .action(async (addr, opts) => (await import('./commands/join.ts')).connectCommand(addr, opts, io))
+
+  command('disconnect')
+    .description('hang up on a peer and stop keeping it connected')
+    .argument('<peer>', 'peer ID or full multiaddr ending in /p2p/<peer ID>')
+    .addOption(dirOption())
+    .addOption(jsonOption())
+    .action(async (peer, opts) => (await import('./commands/join.ts')).disconnectCommand(peer, opts, io))
+
+  command('find')
     .description('providers of a tool, from the DHT')
     .argument('<tool>', 'tool name')
     .addOption(dirOption())
     .option('--timeout <ms>', `how long to look (default: ${FIND_TIMEOUT_MS})`, positiveInt)
     .addOption(jsonOption())
-    .action((tool, opts) => findCommand(tool, opts, io))
+    .action(async (tool, opts) => (await import('./commands/query.ts')).findCommand(tool, opts, io))
 
-  program
-    .command('mcp')
+  command('mcp')
     .description(
       "a stdio MCP server for local agents: the whole mesh's tools, resources and prompts, through this dir's running daemon",
     )
     .addOption(dirOption())
-    .action(async (opts) => setExit(await mcpCommand(opts)))
+    .action(async (opts) => setExit(await (await import('./commands/mcp.ts')).mcpCommand(opts)))
 
-  program
-    .command('status')
+  command('status')
     .description("the daemon's state: connections, sessions, calls in flight")
     .addOption(dirOption())
     .addOption(jsonOption())
-    .action((opts) => statusCommand(opts, io))
+    .action(async (opts) => (await import('./commands/query.ts')).statusCommand(opts, io))
 
   return program
 }
@@ -172,6 +207,10 @@ export async function run(argv: string[], io: Output): Promise<number> {
   let code: number = EXIT.ok
   const program = buildProgram(io, (c) => {
     code = c
+  })
+  let running: Command = program
+  program.hook('preAction', (_program, cmd) => {
+    running = cmd
   })
   if (argv.length === 0) {
     program.outputHelp({ error: true })
@@ -186,6 +225,8 @@ export async function run(argv: string[], io: Output): Promise<number> {
     }
     if (err instanceof CordError) {
       io.err(`error: ${err.message}`)
+      // a wrong argument found by the command or the daemon: point at the usage, as commander does
+      if (err.kind === 'usage') io.err(usageHint(running))
       return exitCodeOf(err.kind)
     }
     io.err(`error: ${(err as Error)?.stack ?? String(err)}`)

@@ -5,8 +5,7 @@
 import { peerIdFromString } from '@libp2p/peer-id'
 import { multiaddr } from '@multiformats/multiaddr'
 import { z } from 'zod'
-import { ALIAS_PATTERN } from '../constants.ts'
-import { LOG_LEVELS } from '../logger.ts'
+import { ALIAS_PATTERN, LOG_LEVELS } from '../constants.ts'
 
 function isMultiaddr(value: string): boolean {
   try {

@@ -6,6 +6,7 @@
 import { ControlRequestError, NoDaemonError } from '../errors.ts'
 import { dataDirPaths } from '../node/data-dir.ts'
 import { type ControlFile, readControlFile } from './files.ts'
+import { type Http1Response, request } from './http1.ts'
 
 /** Slack on top of a call's own timeout before the CLI stops waiting for the daemon. */
 const REQUEST_SLACK_MS = 5_000
@@ -44,9 +45,9 @@ export class ControlClient {
 
   /** Sends a request; `timeoutMs` bounds the wait. */
   async request<T>(method: 'GET' | 'POST', path: string, body?: unknown, timeoutMs = 60_000): Promise<T> {
-    let res: Response
+    let res: Http1Response
     try {
-      res = await fetch(new URL(path, this.control.url), {
+      res = await request(new URL(path, this.control.url), {
         method,
         headers: { authorization: `Bearer ${this.control.token}`, 'content-type': 'application/json' },
         ...(body !== undefined ? { body: JSON.stringify(body) } : {}),
@@ -60,14 +61,22 @@ export class ControlClient {
           'timeout',
         )
       }
+      if ((err as NodeJS.ErrnoException).code == null) {
+        throw new ControlRequestError(
+          `the daemon for ${this.dir} sent a malformed answer: ${(err as Error).message}`,
+          'Error',
+          'internal',
+        )
+      }
       throw new NoDaemonError(
         `no cord daemon is running for ${this.dir} (its control file names pid ${this.control.pid}, which does not answer; start one with: cord start --dir ${this.dir})`,
       )
     }
-    const payload = (await res.json().catch(() => undefined)) as
-      | { error?: { name: string; kind: ControlRequestError['kind']; message: string } }
-      | undefined
-    if (!res.ok) {
+    let payload: { error?: { name: string; kind: ControlRequestError['kind']; message: string } } | undefined
+    try {
+      payload = JSON.parse(res.body)
+    } catch {}
+    if (res.status < 200 || res.status > 299) {
       const error = payload?.error
       throw new ControlRequestError(
         error?.message ?? `HTTP ${res.status}`,

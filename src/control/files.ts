@@ -4,20 +4,40 @@
  */
 import { randomBytes } from 'node:crypto'
 import { readFile, rename, rm, writeFile } from 'node:fs/promises'
-import { z } from 'zod'
 
 /** Contents of the control file. */
-export const controlFileSchema = z.object({
-  url: z.url(),
-  token: z.string().min(32),
-  pid: z.number().int(),
-  peerId: z.string(),
+export interface ControlFile {
+  /** The control API's base URL. */
+  url: string
+  /** Its bearer token. */
+  token: string
+  /** The daemon's process ID. */
+  pid: number
+  /** The daemon's peer ID. */
+  peerId: string
   /** The MCP gateway's Streamable HTTP URL, when it is on. */
-  gateway: z.url().optional(),
-})
+  gateway?: string
+}
 
-/** Contents of the control file. */
-export type ControlFile = z.infer<typeof controlFileSchema>
+/**
+ * Checks a parsed control file by hand: every CLI command reads it, and a schema library would cost
+ * each of them its load time (`cord id` should start about as fast as `node` itself).
+ */
+export function asControlFile(value: unknown): ControlFile | undefined {
+  if (typeof value !== 'object' || value == null) return undefined
+  const v = value as Record<string, unknown>
+  const isUrl = (u: unknown): u is string => typeof u === 'string' && URL.canParse(u)
+  if (!isUrl(v.url) || typeof v.token !== 'string' || v.token.length < 32) return undefined
+  if (!Number.isInteger(v.pid) || typeof v.peerId !== 'string') return undefined
+  if (v.gateway !== undefined && !isUrl(v.gateway)) return undefined
+  return {
+    url: v.url,
+    token: v.token,
+    pid: v.pid as number,
+    peerId: v.peerId,
+    ...(v.gateway !== undefined ? { gateway: v.gateway } : {}),
+  }
+}
 
 /** A new random bearer token: 32 bytes, hex. */
 export function newToken(): string {
@@ -45,8 +65,7 @@ export async function writeControlFile(path: string, contents: ControlFile): Pro
 /** Reads the control file; `undefined` when there is none or it is unreadable. */
 export async function readControlFile(path: string): Promise<ControlFile | undefined> {
   try {
-    const parsed = controlFileSchema.safeParse(JSON.parse(await readFile(path, 'utf8')))
-    return parsed.success ? parsed.data : undefined
+    return asControlFile(JSON.parse(await readFile(path, 'utf8')))
   } catch {
     return undefined
   }

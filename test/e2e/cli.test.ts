@@ -167,8 +167,14 @@ describe('cord CLI end to end', () => {
     expect(res.stderr).toMatch(message)
   })
 
-  it('prints the usage of a command used wrongly, and the daemon still serves after every failure', async () => {
-    expect((await cord(['call', '--dir', dir('b')])).stderr).toMatch(/Usage: cord call/)
+  it('says what is wrong with a command used wrongly, and the daemon still serves after every failure', async () => {
+    const wrong = await cord(['call', '--dir', dir('b')])
+    expect(wrong.stderr).toBe(
+      "error: missing required argument 'words'\n(run 'cord call --help' for usage)\n",
+    )
+    const badPeer = await cord(['call', '--dir', dir('b'), 'not-a-peer', 'echo'])
+    expect(badPeer.stderr).toMatch(/\n\(run 'cord call --help' for usage\)\n$/)
+    expect(badPeer.stderr.split('\n')).toHaveLength(3)
     const a = daemons.a!.info.peerId
     expect(await cord(['call', '--dir', dir('b'), a, 'echo', '{"text":"still here"}'])).toMatchObject({
       code: 0,

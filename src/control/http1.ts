@@ -1,0 +1,95 @@
+/**
+ * One HTTP/1.1 request over a plain TCP socket, for the CLI's control client. The control API is
+ * Cord's own `node:http` server on loopback; `fetch` (undici, its WASM parser and web streams) and
+ * `node:http` each cost a short command more load time than the whole rest of it, so the client
+ * speaks the few lines of HTTP/1.1 it needs itself: one request, `Connection: close`, a body with
+ * `Content-Length` or chunked, read to the end.
+ */
+import { connect } from 'node:net'
+
+/** A response: status and body text. */
+export interface Http1Response {
+  status: number
+  body: string
+}
+
+/** The largest response the client reads (a catalog of many tools fits easily). */
+const MAX_RESPONSE_BYTES = 64 * 1024 * 1024
+
+/** Sends one request to `url`; rejects on connection errors, a malformed response or `signal`. */
+export function request(
+  url: URL,
+  init: { method: string; headers: Record<string, string>; body?: string; signal: AbortSignal },
+): Promise<Http1Response> {
+  const body = init.body != null ? Buffer.from(init.body) : undefined
+  const head = [
+    `${init.method} ${url.pathname}${url.search} HTTP/1.1`,
+    `host: ${url.host}`,
+    'connection: close',
+    ...Object.entries(init.headers).map(([k, v]) => `${k}: ${v}`),
+    ...(body != null ? [`content-length: ${body.length}`] : []),
+  ]
+  const { promise, resolve, reject } = Promise.withResolvers<Http1Response>()
+  const socket = connect({ host: url.hostname.replace(/^\[|\]$/g, ''), port: Number(url.port || 80) })
+  const chunks: Buffer[] = []
+  let size = 0
+  const abort = (): void => {
+    socket.destroy()
+    reject(init.signal.reason)
+  }
+  init.signal.addEventListener('abort', abort, { once: true })
+  socket.on('connect', () => {
+    socket.write(`${head.join('\r\n')}\r\n\r\n`)
+    if (body != null) socket.write(body)
+  })
+  socket.on('data', (chunk: Buffer) => {
+    size += chunk.length
+    if (size > MAX_RESPONSE_BYTES) socket.destroy(new Error(`response over ${MAX_RESPONSE_BYTES} bytes`))
+    else chunks.push(chunk)
+  })
+  socket.on('error', reject)
+  socket.on('close', () => {
+    init.signal.removeEventListener('abort', abort)
+    try {
+      resolve(parseResponse(Buffer.concat(chunks)))
+    } catch (err) {
+      reject(err)
+    }
+  })
+  return promise
+}
+
+/** Parses a whole HTTP/1.1 response read until the server closed the connection. */
+export function parseResponse(raw: Buffer): Http1Response {
+  const end = raw.indexOf('\r\n\r\n')
+  if (end < 0) throw new Error('the connection closed before a whole HTTP response arrived')
+  const [statusLine = '', ...headerLines] = raw.subarray(0, end).toString('latin1').split('\r\n')
+  const status = /^HTTP\/1\.[01] (\d{3})/.exec(statusLine)?.[1]
+  if (status == null) throw new Error(`not an HTTP response: ${JSON.stringify(statusLine.slice(0, 80))}`)
+  const headers = new Map(
+    headerLines.map((line) => {
+      const colon = line.indexOf(':')
+      return [line.slice(0, colon).trim().toLowerCase(), line.slice(colon + 1).trim()] as const
+    }),
+  )
+  let rest = raw.subarray(end + 4)
+  if (/\bchunked\b/i.test(headers.get('transfer-encoding') ?? '')) rest = unchunk(rest)
+  else if (headers.has('content-length')) rest = rest.subarray(0, Number(headers.get('content-length')))
+  return { status: Number(status), body: rest.toString('utf8') }
+}
+
+/** Decodes a chunked body. */
+function unchunk(data: Buffer): Buffer {
+  const parts: Buffer[] = []
+  let at = 0
+  for (;;) {
+    const eol = data.indexOf('\r\n', at)
+    if (eol < 0) throw new Error('truncated chunked HTTP body')
+    const length = Number.parseInt(data.subarray(at, eol).toString('latin1'), 16)
+    if (!Number.isFinite(length)) throw new Error('malformed chunk size in HTTP body')
+    if (length === 0) return Buffer.concat(parts)
+    if (eol + 2 + length > data.length) throw new Error('truncated chunked HTTP body')
+    parts.push(data.subarray(eol + 2, eol + 2 + length))
+    at = eol + 2 + length + 2
+  }
+}
