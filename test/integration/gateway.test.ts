@@ -17,8 +17,8 @@ import { pino } from 'pino'
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest'
 import { parseConfig } from '../../src/config/load.ts'
 import { type Daemon, startDaemon } from '../../src/control/daemon.ts'
-import type { GatewayHttpInit } from '../../src/gateway/http.ts'
 import { type CordNode, createNode } from '../../src/index.ts'
+import { gatewayStack } from '../helpers/gateway-stack.ts'
 import { Harness, waitFor } from '../helpers/harness.ts'
 
 const modules = fileURLToPath(new URL('../../node_modules/', import.meta.url))
@@ -258,33 +258,6 @@ describe('MCP gateway on a catalog larger than max_tools', () => {
     }
   })
 })
-
-/** A node of `h` with a gateway and its HTTP endpoint; `close()` stops the endpoint and the gateway. */
-async function gatewayStack(h: Harness, http: Partial<GatewayHttpInit>) {
-  const { Gateway } = await import('../../src/gateway/gateway.ts')
-  const { GatewayHttpServer } = await import('../../src/gateway/http.ts')
-  const node = await h.spawn()
-  const gateway = new Gateway(node, { maxTools: 100 }, pino({ level: 'silent' }))
-  const server = new GatewayHttpServer(
-    gateway,
-    {
-      listen: '127.0.0.1:0',
-      allowedHosts: [],
-      allowedOrigins: [],
-      idleTimeoutMs: 60_000,
-      maxSessions: 4,
-      maxBodyBytes: 1 << 20,
-      ...http,
-    },
-    pino({ level: 'silent' }),
-  )
-  const url = new URL((await server.start()).replace('0.0.0.0', '127.0.0.1'))
-  const close = async (): Promise<void> => {
-    await server.stop()
-    await gateway.close()
-  }
-  return { gateway, http: server, url, close }
-}
 
 describe('MCP gateway off loopback', () => {
   let h: Harness
