@@ -64,6 +64,8 @@ export class GatewaySubscriptions {
     const uris = sub.clients.get(client) ?? new Set<string>()
     uris.add(clientUri)
     sub.clients.set(client, uris)
+    // The client's session may have ended meanwhile (it aborts its requests): let go again.
+    if (signal.aborted) this.unsubscribe(client, clientUri)
   }
 
   /** Ends `client`'s subscription to the resource it knows as `clientUri`; whether it had one. */
