@@ -99,10 +99,20 @@ export const DEFAULT_MAX_CONNECTIONS = 100
 export const DEFAULT_GATEWAY_LISTEN = '127.0.0.1:0'
 /** Above this many tools, gateway clients get the meta-tools instead of the whole catalog. */
 export const DEFAULT_GATEWAY_MAX_TOOLS = 100
-/** A gateway session with no request for this long is closed. */
-export const DEFAULT_GATEWAY_IDLE_TIMEOUT_MS = 30 * 60_000
-/** Most gateway sessions open at once. */
+/**
+ * A gateway session with no request in flight, no event stream open and no request for this long is
+ * closed. Short: most clients go away without ending their session, and a client that comes back
+ * later is told to initialize a new one (HTTP 404), which SDK clients do.
+ */
+export const DEFAULT_GATEWAY_IDLE_TIMEOUT_MS = 5 * 60_000
+/** Most gateway sessions open at once (above it the least recently used idle one is closed). */
 export const DEFAULT_GATEWAY_MAX_SESSIONS = 32
+/** Events each gateway session keeps for clients that resume a broken event stream (Last-Event-ID)… */
+export const GATEWAY_EVENT_STORE_MAX_EVENTS = 1_000
+/** …and at most this many bytes of them (1 MiB): 32 sessions hold at most 32 MiB. */
+export const GATEWAY_EVENT_STORE_MAX_BYTES = 1 << 20
+/** The `retry` the gateway's event streams advise: how long a client waits before it reconnects. */
+export const GATEWAY_SSE_RETRY_MS = 1_000
 
 /** Calls per second each peer may start (token bucket), and its burst. */
 export const DEFAULT_RATE_PER_SEC = 1000

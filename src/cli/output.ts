@@ -86,9 +86,19 @@ function meshLine(d: NodeStatus['discovery']): string {
   return `${d.peers} peers known; heartbeats ${d.published} sent, ${d.received} received, ${rejected} rejected`
 }
 
+/** How a client authenticates at the gateway: the header to send, or that none is needed. */
+export function gatewayAuth(tokenFile: string | undefined): string {
+  return tokenFile != null
+    ? `clients send "Authorization: Bearer <token>", the token in ${tokenFile} (\`cord mcp\` does)`
+    : 'no token needed (require_token = false): any local process may use it'
+}
+
 /** The daemon's status. */
 export function statusText(
-  status: NodeStatus & { control?: { url?: string }; gateway?: { url?: string; sessions: number } | null },
+  status: NodeStatus & {
+    control?: { url?: string }
+    gateway?: { url?: string; sessions: number; tokenFile?: string | null } | null
+  },
 ): string {
   const lines = [
     ['peer ID', status.peerId],
@@ -102,6 +112,7 @@ export function statusText(
       'gateway',
       status.gateway?.url != null ? `${status.gateway.url} (${status.gateway.sessions} sessions)` : 'off',
     ],
+    ...(status.gateway?.url != null ? [['', gatewayAuth(status.gateway.tokenFile ?? undefined)]] : []),
     [
       'network',
       status.network.private

@@ -130,11 +130,16 @@ export interface GatewaySettingsInput {
   listen?: string
   /** A non-loopback `listen` is refused unless this is set (clients then need the token). @default false */
   allowRemote?: boolean
+  /**
+   * Every request needs `Authorization: Bearer <token>` with the token in `<dir>/gateway.token`; false
+   * lets any local process in without it (loopback only). @default true
+   */
+  requireToken?: boolean
   /** Above this many tools clients get the meta-tools instead of the catalog. @default 100 */
   maxTools?: number
-  /** A session with no request for this long is closed. @default 1800000 */
+  /** A session with no request in flight, no event stream open and no request for this long is closed. @default 300000 */
   idleTimeoutMs?: number
-  /** Most sessions open at once. @default 32 */
+  /** Most sessions open at once; beyond it the least recently used idle one is closed. @default 32 */
   maxSessions?: number
   /** Host names clients may use besides the bound address. @default [] */
   allowedHosts?: string[]

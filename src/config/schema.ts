@@ -150,6 +150,7 @@ const gatewaySchema = section({
   enabled: z.boolean().default(true),
   listen: hostPort.default(DEFAULT_GATEWAY_LISTEN),
   allowRemote: z.boolean().default(false),
+  requireToken: z.boolean().default(true),
   maxTools: positiveInt.default(DEFAULT_GATEWAY_MAX_TOOLS),
   idleTimeoutMs: positiveInt.default(DEFAULT_GATEWAY_IDLE_TIMEOUT_MS),
   maxSessions: positiveInt.default(DEFAULT_GATEWAY_MAX_SESSIONS),
@@ -166,6 +167,13 @@ export const configSchema = z
   })
   .superRefine(checkNode)
   .superRefine((c, ctx) => {
+    if (!isLoopbackListen(c.gateway.listen) && !c.gateway.requireToken)
+      ctx.addIssue({
+        code: 'custom',
+        message:
+          'a gateway on a non-loopback address always needs its token: remove require_token = false, or listen on loopback',
+        path: ['gateway', 'requireToken'],
+      })
     if (!isLoopbackListen(c.gateway.listen) && !c.gateway.allowRemote)
       ctx.addIssue({
         code: 'custom',

@@ -32,6 +32,9 @@ export interface Daemon {
   controlUrl: string
   /** The MCP gateway's Streamable HTTP URL, when it is on. */
   gatewayUrl?: string
+  /** The bearer token the gateway needs, when it needs one (kept in `gatewayTokenFile`). */
+  gatewayToken?: string
+  gatewayTokenFile?: string
   /** Stops the control API and the node (gracefully), and removes the control file. Safe to call twice. */
   stop(): Promise<void>
 }
@@ -65,24 +68,33 @@ export async function startDaemon(init: DaemonInit): Promise<Daemon> {
   await node.start()
   const token = newToken()
   let http: GatewayHttpServer | undefined
+  // Off loopback the token is always needed (the config refuses require_token = false there).
+  const needsToken = settings != null && (settings.requireToken || !isLoopbackListen(settings.listen))
+  const gatewayTokenFile = gateway != null && needsToken ? paths.gatewayToken : undefined
   const control = new ControlServer(
     { node, log: init.log.child({ part: 'control' }) },
     {
       listen: init.controlListen,
       token,
-      extra: () => ({ gateway: http != null ? { url: http.url, sessions: http.sessionCount } : null }),
+      extra: () => ({
+        gateway:
+          http != null
+            ? { url: http.url, sessions: http.sessionCount, tokenFile: gatewayTokenFile ?? null }
+            : null,
+      }),
     },
   )
   let controlUrl: string
   let gatewayUrl: string | undefined
+  let gatewayToken: string | undefined
   try {
     if (gateway != null && settings != null) {
-      const remote = !isLoopbackListen(settings.listen)
+      if (gatewayTokenFile != null) gatewayToken = await readOrCreateToken(gatewayTokenFile)
       http = new GatewayHttpServer(
         gateway,
         {
           listen: settings.listen,
-          ...(remote ? { token: await readOrCreateToken(paths.gatewayToken) } : {}),
+          ...(gatewayToken != null ? { token: gatewayToken, tokenFile: gatewayTokenFile } : {}),
           allowedHosts: settings.allowedHosts,
           allowedOrigins: settings.allowedOrigins,
           idleTimeoutMs: settings.idleTimeoutMs,
@@ -118,5 +130,11 @@ export async function startDaemon(init: DaemonInit): Promise<Daemon> {
     })()
     return stopping
   }
-  return { node, controlUrl, ...(gatewayUrl != null ? { gatewayUrl } : {}), stop }
+  return {
+    node,
+    controlUrl,
+    ...(gatewayUrl != null ? { gatewayUrl } : {}),
+    ...(gatewayUrl != null && gatewayToken != null ? { gatewayToken, gatewayTokenFile } : {}),
+    stop,
+  }
 }

@@ -11,6 +11,7 @@ import { passesLevel, SEVERITY } from '../mcp/catalog-handlers.ts'
 import { GatewayCatalog } from './catalog.ts'
 import type { MeshClient } from './mesh.ts'
 import { GatewaySession } from './session.ts'
+import { GatewaySubscriptions } from './subscriptions.ts'
 
 export type { MeshClient } from './mesh.ts'
 export type { GatewaySession } from './session.ts'
@@ -29,18 +30,24 @@ export class Gateway {
   private readonly mesh: MeshClient
   private readonly log: Logger
   private readonly catalog: GatewayCatalog
+  private readonly subscriptions: GatewaySubscriptions
   private readonly sessions = new Set<GatewaySession>()
   private debounce?: ReturnType<typeof setTimeout>
+  /** The live peers, as of the last catalog change: when they change, so may resources and prompts. */
+  private peers = ''
 
   constructor(mesh: MeshClient, init: GatewayInit, log: Logger) {
     this.mesh = mesh
     this.log = log
     this.catalog = new GatewayCatalog(mesh, init.maxTools)
+    this.subscriptions = new GatewaySubscriptions(mesh, log)
+    this.peers = this.livePeers()
     this.catalog.addEventListener('change', () => {
       for (const s of this.sessions) void s.server.sendToolListChanged().catch(() => {})
     })
     mesh.addEventListener('catalog', this.onCatalog)
     mesh.addEventListener('log-message', this.onLogMessage)
+    mesh.addEventListener('list-changed', this.onListChanged)
   }
 
   /** Serves one client over `transport`. */
@@ -48,10 +55,12 @@ export class Gateway {
     const session = new GatewaySession({
       mesh: this.mesh,
       catalog: this.catalog,
+      subscriptions: this.subscriptions,
       onLogLevel: () => this.applyLogLevel(),
     })
     session.server.onclose = () => {
       this.sessions.delete(session)
+      this.subscriptions.drop(session)
       this.applyLogLevel()
     }
     session.server.onerror = (err) => this.log.debug({ err }, 'gateway session error')
@@ -70,13 +79,39 @@ export class Gateway {
     clearTimeout(this.debounce)
     this.mesh.removeEventListener('catalog', this.onCatalog)
     this.mesh.removeEventListener('log-message', this.onLogMessage)
+    this.mesh.removeEventListener('list-changed', this.onListChanged)
+    this.subscriptions.close()
     await Promise.allSettled([...this.sessions].map((s) => s.server.close()))
   }
 
   /** Catalog changes within a moment are looked at together; clients hear of those they see. */
   private readonly onCatalog = (): void => {
     clearTimeout(this.debounce)
-    this.debounce = setTimeout(() => this.catalog.refresh(), CATALOG_DEBOUNCE_MS)
+    this.debounce = setTimeout(() => {
+      this.catalog.refresh()
+      const peers = this.livePeers()
+      if (peers === this.peers) return
+      this.peers = peers
+      this.listChanged('resources')
+      this.listChanged('prompts')
+    }, CATALOG_DEBOUNCE_MS)
+  }
+
+  private readonly onListChanged = (evt: CustomEvent<{ list: 'resources' | 'prompts' }>): void => {
+    this.listChanged(evt.detail.list)
+  }
+
+  /** Tells every client that the mesh's resources or prompts changed. */
+  private listChanged(list: 'resources' | 'prompts'): void {
+    for (const s of this.sessions) {
+      const sent =
+        list === 'resources' ? s.server.sendResourceListChanged() : s.server.sendPromptListChanged()
+      void sent.catch(() => {})
+    }
+  }
+
+  private livePeers(): string {
+    return [...new Set(this.mesh.meshTools().map((t) => t.provider.peerId))].sort().join(',')
   }
 
   private readonly onLogMessage = (

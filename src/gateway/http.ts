@@ -1,17 +1,25 @@
 /**
  * The gateway's Streamable HTTP endpoint (`/mcp`). Loopback by default. Every request's Host header
  * must name this server (and an Origin header, when a browser sends one, must be local or allowed):
- * a web page cannot reach the gateway through DNS rebinding. Bound to a non-loopback address it
- * requires a bearer token. Sessions that see no request for `idleTimeoutMs` are closed.
+ * a web page cannot reach the gateway through DNS rebinding. With a token (the daemon's default, and
+ * always off loopback) every request must carry it. Sessions are closed when idle (http-sessions.ts);
+ * their event streams can be resumed with `Last-Event-ID` (event-store.ts).
  */
 import { randomUUID, timingSafeEqual } from 'node:crypto'
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http'
 import type { AddressInfo } from 'node:net'
 import { StreamableHTTPServerTransport } from '@modelcontextprotocol/sdk/server/streamableHttp.js'
 import { isInitializeRequest } from '@modelcontextprotocol/sdk/types.js'
+import {
+  GATEWAY_EVENT_STORE_MAX_BYTES,
+  GATEWAY_EVENT_STORE_MAX_EVENTS,
+  GATEWAY_SSE_RETRY_MS,
+} from '../constants.ts'
 import type { Logger } from '../logger.ts'
 import { isLoopbackHost, listenOn } from '../util/http-listen.ts'
+import { type EventStoreLimits, SessionEventStore } from './event-store.ts'
 import type { Gateway, GatewaySession } from './gateway.ts'
+import { InflightTransport, idleSessions, leastRecentlyUsedIdle, type SessionUse } from './http-sessions.ts'
 
 /** Settings of the endpoint. */
 export interface GatewayHttpInit {
@@ -19,20 +27,27 @@ export interface GatewayHttpInit {
   listen: string
   /** Bearer token clients must send; required when `listen` is not loopback. */
   token?: string
+  /** Where a client finds the token, for the 401 answer (the daemon's `<dir>/gateway.token`). */
+  tokenFile?: string
   /** Host names besides the bound address (and, on loopback, localhost) that clients may use. */
   allowedHosts: string[]
   /** Origins (`scheme://host[:port]`) besides local ones that browsers may send. */
   allowedOrigins: string[]
+  /** A session with no request in flight, no event stream open and no request for this long is closed. */
   idleTimeoutMs: number
+  /** Most sessions open at once: above it the least recently used idle one is closed. */
   maxSessions: number
   maxBodyBytes: number
+  /** Bounds of each session's event store. */
+  eventStore?: EventStoreLimits
 }
 
-interface HttpSession {
+interface HttpSession extends SessionUse {
   transport: StreamableHTTPServerTransport
+  /** What the session's MCP server runs on: the transport, counting requests in flight. */
+  tracked: InflightTransport
+  events: SessionEventStore
   session?: GatewaySession
-  lastActive: number
-  open: number
 }
 
 const LOOPBACK_NAMES = ['localhost', '127.0.0.1', '[::1]']
@@ -114,8 +129,12 @@ export class GatewayHttpServer {
       if ('error' in body) return reply(res, body.status, body.error, body.code)
       if (!isInitializeRequest(body.value))
         return reply(res, 400, 'no Mcp-Session-Id header: the first request of a session must be initialize')
-      if (this.sessions.size >= this.init.maxSessions)
-        return reply(res, 503, `too many sessions (${this.init.maxSessions}); close one or retry later`)
+      if (!this.makeRoom())
+        return reply(
+          res,
+          503,
+          `all ${this.init.maxSessions} gateway sessions are busy (a request in flight or an event stream open); retry later`,
+        )
       await this.openSession(req, res, body.value)
     } catch (err) {
       this.log.warn({ err }, 'gateway request failed')
@@ -124,20 +143,58 @@ export class GatewayHttpServer {
     }
   }
 
+  /**
+   * Whether a new session may open: below the limit, or once the least recently used idle session is
+   * closed. False when every session is busy.
+   */
+  private makeRoom(): boolean {
+    if (this.sessions.size < this.init.maxSessions) return true
+    const victim = leastRecentlyUsedIdle(this.sessions.values())
+    if (victim == null) return false
+    this.log.info(
+      { session: victim.transport.sessionId, idleMs: Date.now() - victim.lastActive },
+      'closing the least recently used idle gateway session to make room for a new client',
+    )
+    this.close(victim)
+    return true
+  }
+
+  private close(entry: HttpSession): void {
+    const sid = entry.transport.sessionId
+    if (sid != null && this.sessions.get(sid) === entry) this.sessions.delete(sid)
+    void entry.transport.close().catch(() => {})
+  }
+
   private async openSession(req: IncomingMessage, res: ServerResponse, body: unknown): Promise<void> {
+    const events = new SessionEventStore(
+      this.init.eventStore ?? {
+        maxEvents: GATEWAY_EVENT_STORE_MAX_EVENTS,
+        maxBytes: GATEWAY_EVENT_STORE_MAX_BYTES,
+      },
+    )
+    const transport = new StreamableHTTPServerTransport({
+      sessionIdGenerator: () => randomUUID(),
+      onsessioninitialized: (sid) => void this.sessions.set(sid, entry),
+      eventStore: events,
+      retryInterval: GATEWAY_SSE_RETRY_MS,
+    })
+    const tracked = new InflightTransport(transport)
     const entry: HttpSession = {
-      transport: new StreamableHTTPServerTransport({
-        sessionIdGenerator: () => randomUUID(),
-        onsessioninitialized: (sid) => void this.sessions.set(sid, entry),
-      }),
+      transport,
+      tracked,
+      events,
       lastActive: Date.now(),
       open: 0,
+      inflight: tracked.inflight,
     }
-    entry.transport.onclose = () => {
-      const sid = entry.transport.sessionId
+    entry.session = await this.gateway.connect(tracked)
+    // After connect: the MCP server's close handler is in place; this one runs after it.
+    const onclose = tracked.onclose
+    tracked.onclose = () => {
+      onclose?.()
+      const sid = transport.sessionId
       if (sid != null && this.sessions.get(sid) === entry) this.sessions.delete(sid)
     }
-    entry.session = await this.gateway.connect(entry.transport)
     await this.serve(entry, req, res, body)
   }
 
@@ -158,6 +215,13 @@ export class GatewayHttpServer {
       if ('error' in parsed) return reply(res, parsed.status, parsed.error, parsed.code)
       body = parsed.value
     }
+    const resume = req.method === 'GET' ? header(req, 'last-event-id') : undefined
+    if (resume != null && !entry.events.has(resume))
+      return reply(
+        res,
+        400,
+        `cannot resume after event ${resume}: this session no longer holds it (it keeps its last events, up to a bound); open the event stream again without Last-Event-ID`,
+      )
     await entry.transport.handleRequest(req, res, body)
   }
 
@@ -179,11 +243,14 @@ export class GatewayHttpServer {
     if (this.init.token != null) {
       const got = Buffer.from(header(req, 'authorization') ?? '')
       const want = Buffer.from(`Bearer ${this.init.token}`)
-      if (got.length !== want.length || !timingSafeEqual(got, want))
+      if (got.length !== want.length || !timingSafeEqual(got, want)) {
+        const where =
+          this.init.tokenFile != null ? `the token in ${this.init.tokenFile}` : 'the gateway token'
         return {
           status: 401,
-          message: 'missing or wrong bearer token (Authorization: Bearer <gateway token>)',
+          message: `${got.length === 0 ? 'no' : 'wrong'} bearer token: this gateway needs the header "Authorization: Bearer <token>" with ${where} on every request (\`cord mcp\` sends it for stdio clients)`,
         }
+      }
     }
     return undefined
   }
@@ -199,12 +266,9 @@ export class GatewayHttpServer {
   }
 
   private sweep(): void {
-    const now = Date.now()
-    for (const [sid, entry] of this.sessions) {
-      if (entry.open > 0 || now - entry.lastActive < this.init.idleTimeoutMs) continue
-      this.log.info({ session: sid }, 'closing an idle gateway session')
-      this.sessions.delete(sid)
-      void entry.transport.close().catch(() => {})
+    for (const entry of idleSessions(this.sessions.values(), Date.now(), this.init.idleTimeoutMs)) {
+      this.log.info({ session: entry.transport.sessionId }, 'closing an idle gateway session')
+      this.close(entry)
     }
   }
 }

@@ -5,6 +5,8 @@
  * peers serve different prompts of one name).
  */
 import {
+  type CompleteRequest,
+  type CompleteResult,
   ErrorCode,
   type GetPromptResult,
   McpError,
@@ -80,29 +82,52 @@ export class MeshListings {
   /** Reads a gateway URI, or a bare URI from a peer that has it. */
   async read(uri: string, signal: AbortSignal): Promise<ReadResourceResult> {
     const mesh = parseMeshUri(uri)
+    return this.onResource(uri, signal, async (peerId, inner) => {
+      const result = await this.mesh.readResource(peerId, inner, { signal })
+      return {
+        ...result,
+        contents: result.contents.map((c) => ({ ...c, uri: mesh != null ? meshUri(peerId, c.uri) : c.uri })),
+      }
+    })
+  }
+
+  /**
+   * Runs `fn` with the peer and the peer's URI of a gateway URI, or of a bare URI with each peer that
+   * may have it (those that listed it, else every live peer) until one succeeds.
+   */
+  async onResource<T>(
+    uri: string,
+    signal: AbortSignal,
+    fn: (peerId: string, inner: string) => Promise<T>,
+  ): Promise<T> {
+    const mesh = parseMeshUri(uri)
     const targets =
       mesh != null ? [mesh.peerId] : (this.owners.get(uri) ?? this.livePeers().map((p) => p.peerId))
-    const inner = mesh?.uri ?? uri
     let lastError: unknown = new McpError(
       ErrorCode.InvalidParams,
       `no live peer of the mesh has resource ${uri}`,
     )
     for (const peerId of targets) {
       try {
-        const result = await this.mesh.readResource(peerId, inner, { signal })
-        return {
-          ...result,
-          contents: result.contents.map((c) => ({
-            ...c,
-            uri: mesh != null ? meshUri(peerId, c.uri) : c.uri,
-          })),
-        }
+        return await fn(peerId, mesh?.uri ?? uri)
       } catch (err) {
         lastError = err
         if (signal.aborted) break
       }
     }
     throw toMcpError(lastError)
+  }
+
+  /** Completions of an argument of a prompt (by its gateway name) or a resource template, from its peer. */
+  async complete(params: CompleteRequest['params'], signal: AbortSignal): Promise<CompleteResult> {
+    const ref = params.ref
+    if (ref.type === 'ref/resource')
+      return this.onResource(ref.uri, signal, (peerId, uri) =>
+        this.mesh.complete(peerId, { ...params, ref: { ...ref, uri } }, { signal }),
+      )
+    return this.onPrompt(ref.name, signal, (peerId, name) =>
+      this.mesh.complete(peerId, { ...params, ref: { ...ref, name } }, { signal }),
+    )
   }
 
   async prompts(): Promise<Prompt[]> {
@@ -122,17 +147,28 @@ export class MeshListings {
   }
 
   async getPrompt(name: string, args: Record<string, string>, signal: AbortSignal): Promise<GetPromptResult> {
+    return this.onPrompt(name, signal, (peerId, original) =>
+      this.mesh.getPrompt(peerId, original, args, { signal }),
+    )
+  }
+
+  /** Runs `fn` with each provider of the prompt the client knows as `name` until one succeeds. */
+  private async onPrompt<T>(
+    name: string,
+    signal: AbortSignal,
+    fn: (peerId: string, original: string) => Promise<T>,
+  ): Promise<T> {
     if (!this.prompted.some((p) => p.name === name)) await this.prompts()
     const entry = this.prompted.find((p) => p.name === name)
     if (entry == null)
       throw new McpError(
         ErrorCode.InvalidParams,
-        `unknown prompt "${name}": no live node of the mesh serves it`,
+        `unknown prompt "${name}": no live node of the mesh serves it (prompts/list shows the mesh's prompts)`,
       )
     let lastError: unknown
     for (const provider of entry.providers) {
       try {
-        return await this.mesh.getPrompt(provider.peerId, entry.original, args, { signal })
+        return await fn(provider.peerId, entry.original)
       } catch (err) {
         lastError = err
         if (signal.aborted) break

@@ -5,6 +5,8 @@ import type { MeshTool } from '../node/mesh-catalog.ts'
 import type {
   CallOptions,
   CallToolResult,
+  CompleteRequest,
+  CompleteResult,
   CordNodeEvents,
   GetPromptResult,
   Prompt,
@@ -14,7 +16,10 @@ import type {
 } from '../node/types.ts'
 
 /** The node as the gateway uses it (a `CordNode` is one). */
-export interface MeshClient extends TypedEventTarget<Pick<CordNodeEvents, 'catalog' | 'log-message'>> {
+export interface MeshClient
+  extends TypedEventTarget<
+    Pick<CordNodeEvents, 'catalog' | 'log-message' | 'resource-updated' | 'list-changed'>
+  > {
   readonly alias: string
   /** Every tool of the mesh with the peer that serves it. */
   meshTools(): MeshTool[]
@@ -34,6 +39,10 @@ export interface MeshClient extends TypedEventTarget<Pick<CordNodeEvents, 'catal
     args: Record<string, string>,
     options: CallOptions,
   ): Promise<GetPromptResult>
+  complete(target: string, params: CompleteRequest['params'], options: CallOptions): Promise<CompleteResult>
+  /** Subscribes to a resource of `target` (`resource-updated` events); resolves with the peer ID. */
+  subscribeResource(target: string, uri: string, options: CallOptions): Promise<string>
+  unsubscribeResource(target: string, uri: string, options: CallOptions): Promise<void>
   /** Asks the peers for their logging messages at `level` and above (`log-message` events). */
   setRemoteLogLevel(level: LoggingLevel | undefined): void
 }

@@ -10,6 +10,7 @@ import type { Transport } from '@modelcontextprotocol/sdk/shared/transport.js'
 import {
   CallToolRequestSchema,
   type CallToolResult,
+  CompleteRequestSchema,
   ErrorCode,
   GetPromptRequestSchema,
   ListPromptsRequestSchema,
@@ -22,6 +23,8 @@ import {
   ReadResourceRequestSchema,
   type RequestId,
   SetLevelRequestSchema,
+  SubscribeRequestSchema,
+  UnsubscribeRequestSchema,
 } from '@modelcontextprotocol/sdk/types.js'
 import { VERSION } from '../constants.ts'
 import { page } from '../mcp/paging.ts'
@@ -39,11 +42,13 @@ import {
   searchTools,
   stringArg,
 } from './meta-tools.ts'
+import type { GatewaySubscriptions, Subscriber } from './subscriptions.ts'
 
 /** What a session shares with the gateway. */
 export interface SessionContext {
   mesh: MeshClient
   catalog: GatewayCatalog
+  subscriptions: GatewaySubscriptions
   /** Called when the session's logging level changes. */
   onLogLevel: () => void
 }
@@ -57,7 +62,7 @@ interface CallExtra {
 }
 
 /** One client's session. */
-export class GatewaySession {
+export class GatewaySession implements Subscriber {
   readonly server: Server
   /** The level of logging messages this client asked for. */
   logLevel?: LoggingLevel
@@ -74,7 +79,13 @@ export class GatewaySession {
     this.server = new Server(
       { name: 'cord-gateway', version: VERSION, title: `Cord mesh (${context.mesh.alias})` },
       {
-        capabilities: { tools: { listChanged: true }, resources: {}, prompts: {}, logging: {} },
+        capabilities: {
+          tools: { listChanged: true },
+          resources: { subscribe: true, listChanged: true },
+          prompts: { listChanged: true },
+          completions: {},
+          logging: {},
+        },
         instructions:
           'The tools, resources and prompts of a Cord peer-to-peer mesh. Each tool runs on the peer its description names.',
       },
@@ -86,6 +97,11 @@ export class GatewaySession {
   /** Serves the client over `transport`. */
   connect(transport: Transport): Promise<void> {
     return this.server.connect(transport)
+  }
+
+  /** Tells the client that a resource it subscribed to changed. */
+  resourceUpdated(uri: string): void {
+    void this.server.sendResourceUpdated({ uri }).catch(() => {})
   }
 
   /** Sends the client a logging message of a peer, when it passes the client's level. */
@@ -204,6 +220,21 @@ export class GatewaySession {
     server.setRequestHandler(GetPromptRequestSchema, (req, extra) =>
       listings.getPrompt(req.params.name, req.params.arguments ?? {}, extra.signal),
     )
+    server.setRequestHandler(CompleteRequestSchema, (req, extra) =>
+      listings.complete(req.params, extra.signal),
+    )
+    const { subscriptions } = this.context
+    server.setRequestHandler(SubscribeRequestSchema, async (req, extra) => {
+      const uri = req.params.uri
+      await listings.onResource(uri, extra.signal, (peer, inner) =>
+        subscriptions.subscribe(this, uri, peer, inner, extra.signal),
+      )
+      return {}
+    })
+    server.setRequestHandler(UnsubscribeRequestSchema, (req) => {
+      subscriptions.unsubscribe(this, req.params.uri)
+      return {}
+    })
     server.setRequestHandler(SetLevelRequestSchema, (req) => {
       this.logLevel = req.params.level
       this.context.onLogLevel()

@@ -59,6 +59,8 @@ export interface HostedCatalog extends TypedEventTarget<HostedCatalogEvents> {
 export interface SessionInterest {
   subscriptions: Set<string>
   logLevel?: LoggingLevel
+  /** Called when the session unsubscribes from `uri` (the hosted server may then be told). */
+  released?: (uri: string) => void
 }
 
 /** Installs the resource, prompt, completion and logging handlers on an inbound session's server. */
@@ -118,8 +120,8 @@ export function installCatalogHandlers(
     return {}
   })
   server.setRequestHandler(UnsubscribeRequestSchema, async (req) => {
-    // The hosted server keeps the subscription for other sessions; this session stops hearing about it.
-    interest.subscriptions.delete(req.params.uri)
+    // The hosted server keeps the subscription while other sessions want it (see `released`).
+    if (interest.subscriptions.delete(req.params.uri)) interest.released?.(req.params.uri)
     return {}
   })
   server.setRequestHandler(ListPromptsRequestSchema, (req) => {

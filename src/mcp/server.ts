@@ -133,6 +133,21 @@ export class McpService {
     }
   }
 
+  /** Unsubscribes the hosted server from resource `uri` once no session wants to hear about it. */
+  private release(uri: string): void {
+    if ([...this.sessions].some((s) => s.interest.subscriptions.has(uri))) return
+    try {
+      const upstream = this.components.hub?.routeResource(uri)
+      if (upstream?.capabilities?.resources?.subscribe !== true) return
+      void upstream
+        .connected()
+        .unsubscribeResource({ uri })
+        .catch(() => {})
+    } catch {
+      // The resource or its server is gone: nothing to unsubscribe.
+    }
+  }
+
   /** Serves a session to this node itself, over an in-memory transport (calls with this node as target). */
   async serveLocal(transport: Transport): Promise<void> {
     await this.serve(
@@ -165,7 +180,7 @@ export class McpService {
   private async serve(transport: Transport, caller: string, log: Logger): Promise<void> {
     const session: InboundSession = {
       server: this.createServer(caller),
-      interest: { subscriptions: new Set() },
+      interest: { subscriptions: new Set(), released: (uri) => this.release(uri) },
     }
     const { policy } = this.components.admission
     installCatalogHandlers(session.server, this.components.hub, session.interest, {
@@ -180,7 +195,10 @@ export class McpService {
       },
     })
     session.server.onerror = (err) => log.debug({ err }, 'inbound MCP session error')
-    session.server.onclose = () => this.sessions.delete(session)
+    session.server.onclose = () => {
+      this.sessions.delete(session)
+      for (const uri of session.interest.subscriptions) this.release(uri)
+    }
     this.sessions.add(session)
     await session.server.connect(transport)
   }

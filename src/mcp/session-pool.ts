@@ -11,6 +11,9 @@ import {
   type LoggingLevel,
   type LoggingMessageNotification,
   LoggingMessageNotificationSchema,
+  PromptListChangedNotificationSchema,
+  ResourceListChangedNotificationSchema,
+  ResourceUpdatedNotificationSchema,
   type Tool,
   ToolListChangedNotificationSchema,
 } from '@modelcontextprotocol/sdk/types.js'
@@ -57,6 +60,10 @@ export interface SessionPoolEvents {
   'tools-changed': CustomEvent<string>
   /** A peer sent a logging message (see `setLogLevel`). */
   'log-message': CustomEvent<{ peer: string; params: LoggingMessageNotification['params'] }>
+  /** A resource this node subscribed to at a peer changed (see `subscribed`). */
+  'resource-updated': CustomEvent<{ peer: string; uri: string }>
+  /** A peer says its resources or prompts changed. */
+  'list-changed': CustomEvent<{ peer: string; list: 'resources' | 'prompts' }>
 }
 
 /** One MCP client session per remote peer, opened on first use and reopened after it breaks. */
@@ -64,6 +71,8 @@ export class SessionPool extends TypedEventEmitter<SessionPoolEvents> {
   private readonly components: SessionPoolComponents
   private readonly init: SessionPoolInit
   private readonly sessions = new Map<string, Promise<Session>>()
+  /** Resources this node subscribed to, by peer: subscribed again on each new session to the peer. */
+  private readonly subscriptions = new Map<string, Set<string>>()
   private logLevel?: LoggingLevel
 
   constructor(components: SessionPoolComponents, init: SessionPoolInit) {
@@ -150,6 +159,15 @@ export class SessionPool extends TypedEventEmitter<SessionPoolEvents> {
     }
   }
 
+  /** Notes that resource `uri` of `peer` is subscribed to (true) or no longer (false). */
+  subscribed(peer: string, uri: string, on: boolean): void {
+    const uris = this.subscriptions.get(peer) ?? new Set<string>()
+    if (on) uris.add(uri)
+    else uris.delete(uri)
+    if (uris.size > 0) this.subscriptions.set(peer, uris)
+    else this.subscriptions.delete(peer)
+  }
+
   /** Peer IDs with an open session. */
   peers(): string[] {
     return [...this.sessions.keys()]
@@ -168,6 +186,7 @@ export class SessionPool extends TypedEventEmitter<SessionPoolEvents> {
     const client = this.newClient(key)
     await client.connect(new RelatedTransport(clientSide, 'client'))
     await this.applyLogLevel(client)
+    this.resubscribe(key, client)
     const session: Session = { peer: key, client, window: windowOf(client) }
     client.onclose = () => void this.dropIfCurrent(key, session)
     return session
@@ -211,6 +230,7 @@ export class SessionPool extends TypedEventEmitter<SessionPoolEvents> {
     }
     const session: Session = { peer: key, client, window: windowOf(client) }
     await this.applyLogLevel(client)
+    this.resubscribe(key, client)
     client.onclose = () => {
       log.debug('outbound MCP session closed')
       void this.dropIfCurrent(key, session)
@@ -231,7 +251,23 @@ export class SessionPool extends TypedEventEmitter<SessionPoolEvents> {
     client.setNotificationHandler(LoggingMessageNotificationSchema, (n) => {
       this.safeDispatchEvent('log-message', { detail: { peer, params: n.params } })
     })
+    client.setNotificationHandler(ResourceUpdatedNotificationSchema, (n) => {
+      this.safeDispatchEvent('resource-updated', { detail: { peer, uri: n.params.uri } })
+    })
+    client.setNotificationHandler(ResourceListChangedNotificationSchema, () => {
+      this.safeDispatchEvent('list-changed', { detail: { peer, list: 'resources' } })
+    })
+    client.setNotificationHandler(PromptListChangedNotificationSchema, () => {
+      this.safeDispatchEvent('list-changed', { detail: { peer, list: 'prompts' } })
+    })
     return client
+  }
+
+  /** A new session to a peer carries the subscriptions of the one before (best effort). */
+  private resubscribe(peer: string, client: Client): void {
+    for (const uri of this.subscriptions.get(peer) ?? []) {
+      void client.subscribeResource({ uri }, { timeout: DIAL_TIMEOUT_MS }).catch(() => {})
+    }
   }
 
   private async applyLogLevel(client: Client): Promise<void> {

@@ -8,6 +8,8 @@ import { setTimeout as sleep } from 'node:timers/promises'
 import type { RequestOptions } from '@modelcontextprotocol/sdk/shared/protocol.js'
 import type {
   CallToolResult,
+  CompleteRequest,
+  CompleteResult,
   GetPromptResult,
   Prompt,
   ReadResourceResult,
@@ -200,6 +202,34 @@ export class Calls {
   ): Promise<GetPromptResult> {
     return (await this.read(target, options, (s, o) => s.client.getPrompt({ name, arguments: args }, o)))
       .value
+  }
+
+  /** Completions of a prompt's or resource template's argument, from `target`. */
+  async complete(
+    target: string,
+    params: CompleteRequest['params'],
+    options: CallOptions,
+  ): Promise<CompleteResult> {
+    return (await this.read(target, options, (s, o) => s.client.complete(params, o))).value
+  }
+
+  /**
+   * Subscribes to resource `uri` of `target` (kept on every new session to it until unsubscribed);
+   * the node then emits `resource-updated` when the resource changes. Resolves with the peer ID.
+   */
+  async subscribeResource(target: string, uri: string, options: CallOptions): Promise<string> {
+    const { candidate } = await this.read(target, options, (s, o) => s.client.subscribeResource({ uri }, o))
+    this.components.pool.subscribed(candidate.peerId, uri, true)
+    return candidate.peerId
+  }
+
+  /** Ends the subscription to resource `uri` of `target`. */
+  async unsubscribeResource(target: string, uri: string, options: CallOptions): Promise<void> {
+    const { candidate } = await this.read(target, options, async (s, o) => {
+      this.components.pool.subscribed(s.peer, uri, false)
+      return s.client.unsubscribeResource({ uri }, o)
+    })
+    this.components.pool.subscribed(candidate.peerId, uri, false)
   }
 
   /** Every page of a list from `target`: a read, safe to repeat. */

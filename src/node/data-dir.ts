@@ -17,7 +17,7 @@ export interface DataDirPaths {
   control: string
   /** The private network's pre-shared key, when the node is in one. */
   swarmKey: string
-  /** Bearer token of a gateway bound to a non-loopback address (0600). */
+  /** Bearer token of the MCP gateway (0600), which its clients send. */
   gatewayToken: string
 }
 

@@ -24,6 +24,8 @@ import { listPeers } from './peers.ts'
 import type {
   CallOptions,
   CallToolResult,
+  CompleteRequest,
+  CompleteResult,
   CordNodeEvents,
   GetPromptResult,
   NodeStatus,
@@ -77,6 +79,8 @@ export class CordNode extends TypedEventEmitter<CordNodeEvents> {
     parts.registry.addEventListener('change', onCatalog)
     parts.discovery.table.addEventListener('catalog', onCatalog)
     parts.pool.addEventListener('log-message', (evt) => this.safeDispatchEvent('log-message', evt))
+    parts.pool.addEventListener('resource-updated', (evt) => this.safeDispatchEvent('resource-updated', evt))
+    parts.pool.addEventListener('list-changed', (evt) => this.safeDispatchEvent('list-changed', evt))
   }
 
   /** This node's peer ID. */
@@ -278,6 +282,28 @@ export class CordNode extends TypedEventEmitter<CordNodeEvents> {
     options: CallOptions = {},
   ): Promise<GetPromptResult> {
     return this.parts.calls.getPrompt(target, name, args, options)
+  }
+
+  /** Completions of an argument of a prompt or resource template of `target`'s hosted MCP servers. */
+  complete(
+    target: string,
+    params: CompleteRequest['params'],
+    options: CallOptions = {},
+  ): Promise<CompleteResult> {
+    return this.parts.calls.complete(target, params, options)
+  }
+
+  /**
+   * Subscribes to resource `uri` of `target`: the node emits `resource-updated` when it changes, until
+   * `unsubscribeResource`. Resolves with the serving peer's ID.
+   */
+  subscribeResource(target: string, uri: string, options: CallOptions = {}): Promise<string> {
+    return this.parts.calls.subscribeResource(target, uri, options)
+  }
+
+  /** Ends a subscription of `subscribeResource`. */
+  unsubscribeResource(target: string, uri: string, options: CallOptions = {}): Promise<void> {
+    return this.parts.calls.unsubscribeResource(target, uri, options)
   }
 
   /** The peers this node knows: connected ones and those in its peer store. */

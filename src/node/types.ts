@@ -1,5 +1,7 @@
 import type {
   CallToolResult,
+  CompleteRequest,
+  CompleteResult,
   GetPromptResult,
   LoggingMessageNotification,
   Progress,
@@ -15,6 +17,8 @@ import type { UpstreamStatus } from '../upstream/upstream.ts'
 
 export type {
   CallToolResult,
+  CompleteRequest,
+  CompleteResult,
   GetPromptResult,
   Prompt,
   ReadResourceResult,
@@ -101,4 +105,8 @@ export interface CordNodeEvents {
   catalog: CustomEvent<void>
   /** A peer sent a logging message (see `setRemoteLogLevel`). */
   'log-message': CustomEvent<{ peer: string; params: LoggingMessageNotification['params'] }>
+  /** A resource this node subscribed to (`subscribeResource`) changed at `peer`. */
+  'resource-updated': CustomEvent<{ peer: string; uri: string }>
+  /** A peer this node has a session with says its resources or prompts changed. */
+  'list-changed': CustomEvent<{ peer: string; list: 'resources' | 'prompts' }>
 }

@@ -90,14 +90,25 @@ describe('MCP gateway end to end', () => {
     await rm(root, { recursive: true, force: true })
   })
 
-  it('prints the gateway URL at start and in cord status', async () => {
+  it('prints the gateway URL and where its token is at start and in cord status', async () => {
     const url = daemons.agent!.info.gateway
+    const tokenFile = join(root, 'agent', 'gateway.token')
     expect(url).toMatch(/^http:\/\/127\.0\.0\.1:\d+\/mcp$/)
+    expect(daemons.agent!.info).toMatchObject({ gatewayTokenFile: tokenFile })
     const status = await cord(['status', '--dir', join(root, 'agent'), '--json'])
     expectCli(status, { code: 0 })
-    expect(JSON.parse(status.stdout).gateway).toMatchObject({ url })
+    expect(JSON.parse(status.stdout).gateway).toMatchObject({ url, tokenFile })
     const text = await cord(['status', '--dir', join(root, 'agent')])
     expectCli(text, { code: 0, stdout: expect.stringContaining(url!) })
+    expect(text.stdout).toContain(`clients send "Authorization: Bearer <token>", the token in ${tokenFile}`)
+    // without the token a client is turned away, and told what to send
+    const anonymous = await fetch(url!, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', accept: 'application/json, text/event-stream' },
+      body: '{}',
+    })
+    expect(anonymous.status).toBe(401)
+    expect(await anonymous.text()).toContain(tokenFile)
   })
 
   it('serves a stdio MCP client through cord mcp: call, progress, cancel, resources', async () => {
@@ -149,7 +160,11 @@ describe('MCP gateway end to end', () => {
     const url = daemons.agent!.info.gateway!
     const home = join(root, 'inspector-home')
     await mkdir(home, { recursive: true })
-    const list = await inspector(['-q', '--format', 'json', url, '--method', 'tools/list'], home)
+    const auth = `Authorization: Bearer ${readFileSync(join(root, 'agent', 'gateway.token'), 'utf8').trim()}`
+    const list = await inspector(
+      ['-q', '--format', 'json', url, '--header', auth, '--method', 'tools/list'],
+      home,
+    )
     expectCli(list, { code: 0 })
     const names = (JSON.parse(list.stdout).result?.tools ?? JSON.parse(list.stdout).tools).map(
       (t: { name: string }) => t.name,
@@ -158,6 +173,8 @@ describe('MCP gateway end to end', () => {
     const call = await inspector(
       [
         url,
+        '--header',
+        auth,
         '--method',
         'tools/call',
         '--tool-name',

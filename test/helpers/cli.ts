@@ -67,6 +67,8 @@ export interface DaemonInfo {
   control: string
   /** The MCP gateway's Streamable HTTP URL (null when it is off). */
   gateway: string | null
+  /** The file with the token gateway clients send (null when none is needed or the gateway is off). */
+  gatewayTokenFile: string | null
   dir: string
 }
 

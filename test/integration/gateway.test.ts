@@ -17,8 +17,8 @@ import { pino } from 'pino'
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest'
 import { parseConfig } from '../../src/config/load.ts'
 import { type Daemon, startDaemon } from '../../src/control/daemon.ts'
-import type { GatewayHttpInit } from '../../src/gateway/http.ts'
 import { type CordNode, createNode } from '../../src/index.ts'
+import { gatewayStack } from '../helpers/gateway-stack.ts'
 import { Harness, waitFor } from '../helpers/harness.ts'
 
 const modules = fileURLToPath(new URL('../../node_modules/', import.meta.url))
@@ -70,7 +70,11 @@ describe('MCP gateway over Streamable HTTP', () => {
       sampled.push(JSON.stringify(req.params.messages))
       return { role: 'assistant', model: 'test', content: { type: 'text', text: 'from the agent' } }
     })
-    await client.connect(new StreamableHTTPClientTransport(new URL(daemon.gatewayUrl!)))
+    await client.connect(
+      new StreamableHTTPClientTransport(new URL(daemon.gatewayUrl!), {
+        requestInit: { headers: { authorization: `Bearer ${daemon.gatewayToken}` } },
+      }),
+    )
   })
 
   afterAll(async () => {
@@ -216,6 +220,60 @@ describe('MCP gateway over Streamable HTTP', () => {
     })
     expect(origin.status).toBe(403)
   })
+
+  it('needs the gateway token on loopback too, and says how to send it', async () => {
+    const initialize = JSON.stringify({
+      jsonrpc: '2.0',
+      id: 0,
+      method: 'initialize',
+      params: { protocolVersion: '2025-06-18', capabilities: {}, clientInfo: { name: 'x', version: '1' } },
+    })
+    const headers = { 'content-type': 'application/json', accept: 'application/json, text/event-stream' }
+    const anonymous = await fetch(daemon.gatewayUrl!, { method: 'POST', headers, body: initialize })
+    expect(anonymous.status).toBe(401)
+    const { error } = (await anonymous.json()) as { error: { message: string } }
+    expect(error.message).toContain('no bearer token')
+    expect(error.message).toContain('"Authorization: Bearer <token>"')
+    expect(error.message).toContain(join(dir, 'gw', 'gateway.token'))
+    expect(readFileSync(join(dir, 'gw', 'gateway.token'), 'utf8').trim()).toBe(daemon.gatewayToken)
+    const wrong = await fetch(daemon.gatewayUrl!, {
+      method: 'POST',
+      headers: { ...headers, authorization: `Bearer ${'0'.repeat(64)}` },
+      body: initialize,
+    })
+    expect(wrong.status).toBe(401)
+    expect(await wrong.text()).toContain('wrong bearer token')
+  })
+})
+
+describe('MCP gateway with require_token = false', () => {
+  const h = new Harness()
+  afterAll(() => h.teardown())
+
+  it('lets local clients in without a token, and only on loopback', async () => {
+    expect(() =>
+      parseConfig(
+        '[gateway]\nlisten = "0.0.0.0:0"\nallow_remote = true\nrequire_token = false\n',
+        'config.toml',
+      ),
+    ).toThrow(/always needs its token/)
+    const daemon = await startDaemon({
+      dir: join(await h.tempDir(), 'open'),
+      node: { listen: ['/ip4/127.0.0.1/tcp/0'] },
+      controlListen: '127.0.0.1:0',
+      gateway: parseConfig('[gateway]\nrequire_token = false\n', 'config.toml').gateway,
+      log: pino({ level: 'silent' }),
+    })
+    try {
+      expect(daemon.gatewayToken).toBeUndefined()
+      const client = new Client({ name: 't', version: '1' })
+      await client.connect(new StreamableHTTPClientTransport(new URL(daemon.gatewayUrl!)))
+      expect((await client.listTools()).tools.map((t) => t.name)).toContain('echo')
+      await client.close()
+    } finally {
+      await daemon.stop()
+    }
+  })
 })
 
 describe('MCP gateway on a catalog larger than max_tools', () => {
@@ -258,33 +316,6 @@ describe('MCP gateway on a catalog larger than max_tools', () => {
     }
   })
 })
-
-/** A node of `h` with a gateway and its HTTP endpoint; `close()` stops the endpoint and the gateway. */
-async function gatewayStack(h: Harness, http: Partial<GatewayHttpInit>) {
-  const { Gateway } = await import('../../src/gateway/gateway.ts')
-  const { GatewayHttpServer } = await import('../../src/gateway/http.ts')
-  const node = await h.spawn()
-  const gateway = new Gateway(node, { maxTools: 100 }, pino({ level: 'silent' }))
-  const server = new GatewayHttpServer(
-    gateway,
-    {
-      listen: '127.0.0.1:0',
-      allowedHosts: [],
-      allowedOrigins: [],
-      idleTimeoutMs: 60_000,
-      maxSessions: 4,
-      maxBodyBytes: 1 << 20,
-      ...http,
-    },
-    pino({ level: 'silent' }),
-  )
-  const url = new URL((await server.start()).replace('0.0.0.0', '127.0.0.1'))
-  const close = async (): Promise<void> => {
-    await server.stop()
-    await gateway.close()
-  }
-  return { gateway, http: server, url, close }
-}
 
 describe('MCP gateway off loopback', () => {
   let h: Harness

@@ -6,11 +6,13 @@
  * to is the long-lived one that holds the mesh, not one started and stopped with each client.
  */
 
+import { readFile } from 'node:fs/promises'
 import { setTimeout as sleep } from 'node:timers/promises'
 import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/streamableHttp.js'
 import { StdioServerTransport } from '@modelcontextprotocol/sdk/server/stdio.js'
 import { isJSONRPCRequest, type JSONRPCMessage } from '@modelcontextprotocol/sdk/types.js'
 import { NoDaemonError, NoGatewayError } from '../../errors.ts'
+import { dataDirPaths } from '../../node/data-dir.ts'
 import { type DirOption, daemon } from './daemon-client.ts'
 
 /** Runs the stdio bridge until stdin closes or the gateway goes away. */
@@ -23,7 +25,15 @@ export async function mcpCommand(options: DirOption): Promise<number> {
       `the cord daemon for ${client.dir} runs without its MCP gateway: set gateway.enabled = true in its config.toml and restart it`,
     )
   }
-  const gateway = new StreamableHTTPClientTransport(new URL(url))
+  // The gateway's bearer token, unless the daemon runs it with require_token = false (no file then).
+  const token = await readFile(dataDirPaths(client.dir).gatewayToken, 'utf8').then(
+    (t) => t.trim(),
+    () => undefined,
+  )
+  const gateway = new StreamableHTTPClientTransport(
+    new URL(url),
+    token ? { requestInit: { headers: { authorization: `Bearer ${token}` } } } : undefined,
+  )
   const stdio = new StdioServerTransport()
   const pending = new Set<string | number>()
   const { promise: finished, resolve: done } = Promise.withResolvers<number>()

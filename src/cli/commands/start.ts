@@ -4,7 +4,7 @@ import type { NodeSettings } from '../../config/options.ts'
 import { startDaemon } from '../../control/daemon.ts'
 import { createLogger, type Logger, type LogLevel } from '../../logger.ts'
 import { dataDirPaths, defaultDataDir, ensureDataDir } from '../../node/data-dir.ts'
-import type { Output } from '../output.ts'
+import { gatewayAuth, type Output } from '../output.ts'
 
 /** Options of `cord start`. */
 export interface StartOptions {
@@ -58,6 +58,7 @@ export async function startCommand(options: StartOptions, io: Output): Promise<n
       addrs: node.multiaddrs,
       control: daemon.controlUrl,
       gateway: daemon.gatewayUrl ?? null,
+      gatewayTokenFile: daemon.gatewayTokenFile ?? null,
       dir: paths.dir,
     }
     io.out(JSON.stringify(ready))
@@ -65,7 +66,7 @@ export async function startCommand(options: StartOptions, io: Output): Promise<n
     io.out(`cord node started\npeer ID  ${node.peerId}\nalias    ${node.alias}`)
     for (const addr of node.multiaddrs) io.out(`listen   ${addr}`)
     io.out(
-      `control  ${daemon.controlUrl} (token in ${paths.control})\ngateway  ${daemon.gatewayUrl ?? 'off'} (MCP Streamable HTTP; \`cord mcp\` for stdio)\ndata dir ${paths.dir}\nPress Ctrl+C to stop.`,
+      `control  ${daemon.controlUrl} (token in ${paths.control})\ngateway  ${daemon.gatewayUrl ?? 'off'} (MCP Streamable HTTP; \`cord mcp\` for stdio)${daemon.gatewayUrl != null ? `\n         ${gatewayAuth(daemon.gatewayTokenFile)}` : ''}\ndata dir ${paths.dir}\nPress Ctrl+C to stop.`,
     )
   }
   const signal = await signalled
