@@ -101,6 +101,8 @@ describe('cord publish / subscribe / send / messages / topics', () => {
         data: 'second',
       },
     ])
+    const status = await cordOk(['status', '--dir', dir('b')])
+    expect(status.stdout).toMatch(/^topics\s+1 subscribed; 0 published, 2 delivered, 0 rejected, 0 missed;/m)
     sub.child.kill('SIGINT')
     expect(await sub.exit).toBe(0)
     await waitFor(async () => {
