@@ -25,6 +25,9 @@ import type {
   TopicsStatus,
 } from './types.ts'
 
+/** Topic names of peers remembered before the ones nobody subscribes to any more are dropped. */
+const MAX_SEEN_TOPICS = 4096
+
 /** What the topics part needs. */
 export interface TopicsComponents {
   peerId: PeerId
@@ -218,6 +221,8 @@ export class Topics {
       const name = topicName(topic)
       if (name == null || !subscribe) continue
       this.seen.add(name)
+      // Pruned when listed; a node that is never asked still keeps the set bounded.
+      if (this.seen.size > MAX_SEEN_TOPICS) this.list()
       const peer = evt.detail.peerId.toString()
       if (!this.c.policy.allows(peer, 'subscribe', name)) {
         this.counters.deniedSubscriptions++

@@ -100,6 +100,33 @@ describe('topics and direct messages on three nodes', () => {
     mine()
   })
 
+  it('rejects and counts invalid messages before delivering or forwarding them', async () => {
+    const got: TopicMessage[] = []
+    c.subscribe('checked', (m) => got.push(m))
+    await seen([a], c, 'checked')
+    const raw = (text: string): Promise<unknown> =>
+      a.libp2p.services.pubsub.publish('cord/topic/1/checked', new TextEncoder().encode(text))
+    const envelope = { v: 1, topic: 'checked', from: a.peerId, session: '0123456789abcdef', seq: 1, ts: 1 }
+    await raw('{not json')
+    await raw(JSON.stringify({ ...envelope, extra: 1, data: 1 }))
+    await raw(JSON.stringify({ ...envelope, from: b.peerId, data: 'forged' }))
+    await raw(JSON.stringify({ ...envelope, topic: 'other', data: 1 }))
+    await raw(JSON.stringify({ ...envelope, data: 'z'.repeat(66 * 1024) }))
+    await raw(JSON.stringify({ ...envelope, data: 'fine' }))
+    await waitFor(() => got.length === 1)
+    expect(got[0]).toMatchObject({ from: a.peerId, data: 'fine', seq: 1 })
+    await waitFor(() => Object.values(c.status().topics.rejected).reduce((x, y) => x + y) >= 5)
+    expect(c.status().topics.rejected).toEqual({
+      size: 1,
+      json: 1,
+      schema: 1,
+      signer: 1,
+      topic: 1,
+      forbidden: 0,
+    })
+    c.unsubscribe('checked')
+  })
+
   it('sends a direct message that is acknowledged once the receiver took it, by peer ID or alias', async () => {
     const got: Array<{ from: string; data: unknown; seq: number }> = []
     const off = b.onMessage((m) => void got.push(m))
