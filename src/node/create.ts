@@ -159,24 +159,27 @@ function assemble(
     options.topics,
   )
   const messenger = new Messenger(
-    { libp2p: host, log: part('messages') },
+    {
+      libp2p: host,
+      log: part('messages'),
+      resolve: async (target, signal) => {
+        if (!isAddressTarget(target))
+          return parsePeerId((await router.candidates(target, '', signal))[0]!.peerId)
+        const { addr, peer } = parsePeerAddress(target)
+        await host.dial(addr, { signal }).catch((err: Error) => {
+          if (signal.aborted) throw err
+          throw new PeerUnreachableError(`cannot reach ${target}: ${err.message}`)
+        })
+        return peer
+      },
+    },
     { ...options.topics, session: topics.session },
   )
-  /** A direct message's target: a peer ID, an alias, or a full multiaddr (dialled first). */
-  const resolvePeer: NodeParts['resolvePeer'] = async (target, signal) => {
-    if (!isAddressTarget(target)) return parsePeerId((await router.candidates(target, '', signal))[0]!.peerId)
-    const { addr, peer } = parsePeerAddress(target)
-    await host.dial(addr, { signal }).catch((err: Error) => {
-      throw new PeerUnreachableError(`cannot reach ${target}: ${err.message}`)
-    })
-    return peer
-  }
   return {
     options,
     host,
     topics,
     messenger,
-    resolvePeer,
     log,
     ...(extra.datastore != null ? { datastore: extra.datastore } : {}),
     registry,

@@ -1,4 +1,4 @@
-import { type PeerId, TypedEventEmitter } from '@libp2p/interface'
+import { TypedEventEmitter } from '@libp2p/interface'
 import type { LoggingLevel } from '@modelcontextprotocol/sdk/types.js'
 import type { LevelDatastore } from 'datastore-level'
 import { ABORT_SETTLE_MS, FIND_TIMEOUT_MS, UPSTREAM_START_WAIT_MS, VERSION } from '../constants.ts'
@@ -70,8 +70,6 @@ export interface NodeParts {
   topics: Topics
   /** Direct messages (`/cord/msg/1.0.0`). */
   messenger: Messenger
-  /** The peer of a direct message's target: a peer ID, an alias, or a full multiaddr (dialled). */
-  resolvePeer: (target: string, signal: AbortSignal) => Promise<PeerId>
 }
 
 /** A node of the Cord mesh. Create it with `createNode()`. */
@@ -335,15 +333,9 @@ export class CordNode extends TypedEventEmitter<CordNodeEvents> {
    * its handlers took it. Fails with `PeerUnreachableError`, `MessageRefusedError` (no handler there,
    * or it threw) or `CallTimeoutError` (no acknowledgement within `options.timeout`, default 10 s).
    */
-  async send(target: string, data: unknown, options: SendOptions = {}): Promise<SendResult> {
+  send(target: string, data: unknown, options: SendOptions = {}): Promise<SendResult> {
     this.assertRunning()
-    const timeout = options.timeout ?? this.options.topics.sendTimeoutMs
-    const signal = AbortSignal.any([
-      AbortSignal.timeout(timeout),
-      ...(options.signal ? [options.signal] : []),
-    ])
-    const peer = await this.parts.resolvePeer(target, signal)
-    return this.parts.messenger.send(peer, data, { ...options, timeout })
+    return this.parts.messenger.send(target, data, options)
   }
 
   /** Adds a handler of the direct messages sent to this node; returns a function that removes it. */

@@ -23,6 +23,8 @@ type Ack = { ok: true } | { ok: false; error: { name: string; message: string } 
 export interface MessengerComponents {
   libp2p: Libp2p
   log: Logger
+  /** The peer of a target: a peer ID, an alias, or a full multiaddr (which it dials). */
+  resolve: (target: string, signal: AbortSignal) => Promise<PeerId>
 }
 
 /** Settings of the messenger. */
@@ -88,18 +90,20 @@ export class Messenger {
     return () => void this.handlers.delete(handler)
   }
 
-  /** Sends `data` to `peer` and waits for its acknowledgement. */
-  async send(peer: PeerId, data: unknown, options: SendOptions = {}): Promise<SendResult> {
+  /** Sends `data` to `target` (a peer ID, an alias or a full multiaddr) and waits for its acknowledgement. */
+  async send(target: string, data: unknown, options: SendOptions = {}): Promise<SendResult> {
     const json = encodeData(data, this.init.maxMessageBytes)
-    const key = peer.toString()
-    const seq = (this.seqs.get(key) ?? 0) + 1
-    this.seqs.set(key, seq)
-    const self = this.c.libp2p.peerId.toString()
-    const head = { v: 1 as const, from: self, session: this.init.session, seq, ts: Date.now() }
     const timeout = options.timeout ?? this.init.sendTimeoutMs
     const sources = [this.stopping.signal, ...(options.signal != null ? [options.signal] : [])]
     const deadline = callDeadline(timeout, sources)
+    let key = target
     try {
+      const peer = await this.c.resolve(target, deadline.signal)
+      key = peer.toString()
+      const seq = (this.seqs.get(key) ?? 0) + 1
+      this.seqs.set(key, seq)
+      const self = this.c.libp2p.peerId.toString()
+      const head = { v: 1 as const, from: self, session: this.init.session, seq, ts: Date.now() }
       const ack =
         key === self
           ? await this.deliver({ ...head, data: JSON.parse(json) })
@@ -140,7 +144,9 @@ export class Messenger {
   }
 
   private async onStream(stream: Stream, remote: PeerId): Promise<void> {
-    const signal = AbortSignal.any([AbortSignal.timeout(this.init.sendTimeoutMs), this.stopping.signal])
+    // One timer, held until the end (util/deadline.ts says why not AbortSignal.any with a timeout).
+    const deadline = callDeadline(this.init.sendTimeoutMs, [this.stopping.signal])
+    const { signal } = deadline
     const lp = lpStream(stream, { maxDataLength: this.init.maxMessageBytes + ENVELOPE_OVERHEAD_BYTES })
     try {
       const decoded = decodeEnvelope((await lp.read({ signal })).subarray(), this.init.maxMessageBytes)

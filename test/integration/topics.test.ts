@@ -160,6 +160,11 @@ describe('topics and direct messages on three nodes', () => {
       message: expect.stringMatching(/not now/),
     })
     off()
+    const hang = c.onMessage(() => new Promise<void>(() => {}))
+    const late = await failure(a.send(c.peerId, 1, { timeout: 500 }))
+    expect(late.error.name).toBe('CallTimeoutError')
+    expect(late.ms).toBeLessThan(2_000)
+    hang()
     expect((await failure(a.send(c.peerId, 'y'.repeat(70_000)))).error.name).toBe('MessageTooLargeError')
     expect((await failure(a.send('nobody-by-this-alias', 1))).error.name).toBe('UnknownTargetError')
   })
