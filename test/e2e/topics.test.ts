@@ -157,4 +157,15 @@ describe('cord publish / subscribe / send / messages / topics', () => {
     ])
     expectCli(res, { code: 4, stderr: expect.stringMatching(/cannot reach/) })
   })
+
+  it('ends cord subscribe with exit 3 when the daemon stops', async () => {
+    const c = await startDaemon(['--dir', dir('c'), '--alias', 'c', ...LOOPBACK])
+    daemons.c = c
+    const sub = follow(['subscribe', 'jobs', '--dir', dir('c')])
+    followers.push(sub)
+    await waitFor(() => sub.err().includes('subscribed to jobs'), 15_000)
+    expect(await c.stop('SIGTERM')).toBe(0)
+    expect(await sub.exit).toBe(3)
+    expect(sub.err()).toMatch(/ended the stream \(it is stopping\)/)
+  })
 })
