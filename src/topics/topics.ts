@@ -59,6 +59,8 @@ export class Topics {
   private readonly validated = new WeakMap<object, Envelope>()
   /** Topic names peers were seen subscribing to (counts come from gossipsub, which forgets peers that leave). */
   private readonly seen = new Set<string>()
+  /** Gossipsub topics whose validator this part installed. */
+  private readonly guarded = new Set<string>()
   private running = false
   private readonly counters = {
     published: 0,
@@ -91,6 +93,8 @@ export class Topics {
     if (!this.running) return
     this.running = false
     for (const name of [...this.local.keys()]) this.unsubscribe(name)
+    for (const gossip of this.guarded) this.c.pubsub.topicValidators.delete(gossip)
+    this.guarded.clear()
     this.c.pubsub.removeEventListener('message', this.onMessage)
     this.c.pubsub.removeEventListener('subscription-change', this.onSubscriptionChange)
   }
@@ -120,9 +124,8 @@ export class Topics {
       )
       topic = { handlers: new Map(), sequencer }
       this.local.set(name, topic)
-      const gossip = gossipTopic(name)
-      this.c.pubsub.topicValidators.set(gossip, (_peer, message) => this.validate(name, message))
-      this.c.pubsub.subscribe(gossip)
+      this.guard(name)
+      this.c.pubsub.subscribe(gossipTopic(name))
     }
     topic.handlers.set(handler, options)
     return () => this.unsubscribe(name, handler)
@@ -137,9 +140,19 @@ export class Topics {
     if (topic.handlers.size > 0) return
     this.local.delete(name)
     topic.sequencer.close()
+    this.c.pubsub.unsubscribe(gossipTopic(name))
+  }
+
+  /**
+   * Installs the validator of topic `name`, kept until the node stops: gossipsub validates what it
+   * receives on a topic it has left or only publishes to as well, and such a node may still pass
+   * messages on (its gossip of recent messages), so they must be checked too.
+   */
+  private guard(name: string): void {
     const gossip = gossipTopic(name)
-    this.c.pubsub.unsubscribe(gossip)
-    this.c.pubsub.topicValidators.delete(gossip)
+    if (this.c.pubsub.topicValidators.has(gossip)) return
+    this.guarded.add(gossip)
+    this.c.pubsub.topicValidators.set(gossip, (_peer, message) => this.validate(name, message))
   }
 
   /**
@@ -154,6 +167,7 @@ export class Topics {
       )
     const json = encodeData(data, this.init.maxMessageBytes)
     options.signal?.throwIfAborted()
+    this.guard(name)
     const seq = (this.seqs.get(name) ?? 0) + 1
     this.seqs.set(name, seq)
     const head = { v: 1 as const, topic: name, from: this.self, session: this.session, seq, ts: Date.now() }
