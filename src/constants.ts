@@ -65,6 +65,36 @@ export const DHT_PROTOCOL = '/cord/kad/1.0.0'
 /** The gossipsub topic of heartbeats (see protocols/heartbeat.md). */
 export const HEARTBEAT_TOPIC = 'cord/heartbeat/1'
 
+/** The gossipsub topic of a Cord topic is this prefix and the topic's name (see protocols/topics.md). */
+export const TOPIC_PREFIX = 'cord/topic/1/'
+
+/** Longest topic name. */
+export const MAX_TOPIC_NAME_LENGTH = 128
+
+/** Allowed topic names: letters, digits, `.`, `-`, `_` and `/`. */
+export const TOPIC_NAME_PATTERN = new RegExp(`^[A-Za-z0-9._/-]{1,${MAX_TOPIC_NAME_LENGTH}}$`)
+
+/** The stream protocol of direct messages (see protocols/msg.md). */
+export const MSG_PROTOCOL = '/cord/msg/1.0.0'
+
+/** Largest `data` of a topic message or a direct message, as UTF-8 JSON: 64 KiB. */
+export const DEFAULT_MAX_MESSAGE_BYTES = 64 * 1024
+
+/** Room for the envelope around `data` (publisher, topic, sequence number, timestamp). */
+export const ENVELOPE_OVERHEAD_BYTES = 1024
+
+/** How long a subscriber holds a message that came before an earlier one of its publisher, before it reports a gap. */
+export const DEFAULT_REORDER_WINDOW_MS = 500
+
+/** Messages held per publisher while waiting for an earlier one; past this the gap is reported at once. */
+export const MAX_REORDER_PENDING = 1024
+
+/** Deadline of a direct message (delivery and acknowledgement) when the caller gives none. */
+export const DEFAULT_SEND_TIMEOUT_MS = 10_000
+
+/** Inbound `/cord/msg/1.0.0` streams open at once per connection. */
+export const MAX_MSG_INBOUND_STREAMS = 64
+
 /** Restarts in a row of a hosted MCP server before it is marked failed. */
 export const DEFAULT_MAX_RESTARTS = 5
 /** Backoff before the first restart of a hosted MCP server; doubles (with jitter) up to the maximum. */

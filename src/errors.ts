@@ -156,6 +156,13 @@ export class RemoteRequestError extends errorType('rejected', RPC.InternalError)
   }
 }
 
+// Topics and direct messages
+
+/** A message's `data` is larger than `[topics] max_message_bytes` (or is not JSON): refused before it leaves. */
+export class MessageTooLargeError extends errorType('usage', RPC.InvalidParams) {}
+/** The receiving peer refused a direct message (no handler, or its handler threw). */
+export class MessageRefusedError extends errorType('rejected', RPC.AccessDenied) {}
+
 // Routing
 
 /** A target that is neither a peer ID nor the alias of a known peer. */

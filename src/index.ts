@@ -16,9 +16,23 @@ export type {
   GatewaySettingsInput,
   NodeSettings,
   ServerSettings,
+  TopicRuleSettings,
 } from './config/options.ts'
-export type { AccessRule, ResolvedConfig, ResolvedNodeSettings, ServerSpec } from './config/schema.ts'
-export { DEFAULT_MAX_FRAME_BYTES, MCP_PROTOCOL, VERSION } from './constants.ts'
+export type {
+  AccessRule,
+  ResolvedConfig,
+  ResolvedNodeSettings,
+  ServerSpec,
+  TopicRule,
+} from './config/schema.ts'
+export {
+  DEFAULT_MAX_FRAME_BYTES,
+  DEFAULT_MAX_MESSAGE_BYTES,
+  MCP_PROTOCOL,
+  MSG_PROTOCOL,
+  TOPIC_PREFIX,
+  VERSION,
+} from './constants.ts'
 export {
   AccessDeniedError,
   AmbiguousAliasError,
@@ -31,6 +45,8 @@ export {
   InvalidArgumentError,
   InvalidToolArgumentsError,
   InvalidToolDefinitionError,
+  MessageRefusedError,
+  MessageTooLargeError,
   NodeStoppingError,
   NoProviderError,
   NotStartedError,
@@ -73,3 +89,17 @@ export type {
   UpstreamStatus,
 } from './node/types.ts'
 export type { CallerRelay, JsonSchemaObject, ToolContext, ToolHandler, ToolSpec } from './registry/types.ts'
+export type { SendResult } from './topics/direct.ts'
+export type {
+  DirectMessage,
+  MessageHandler,
+  PublishOptions,
+  PublishResult,
+  SendOptions,
+  SubscribeOptions,
+  TopicGap,
+  TopicHandler,
+  TopicInfo,
+  TopicMessage,
+  TopicsStatus,
+} from './topics/types.ts'

@@ -93,6 +93,15 @@ export function gatewayAuth(tokenFile: string | undefined): string {
     : 'no token needed (require_token = false): any local process may use it'
 }
 
+/** Topic and direct-message counters in one line. */
+function topicsLine(t: NodeStatus['topics']): string {
+  const rejected = Object.values(t.rejected).reduce((a, b) => a + b, 0)
+  return (
+    `${t.subscribed} subscribed; ${t.published} published, ${t.delivered} delivered, ${rejected} rejected, ` +
+    `${t.missed} missed; direct ${t.messages.sent} sent, ${t.messages.received} received`
+  )
+}
+
 /** The daemon's status. */
 export function statusText(
   status: NodeStatus & {
@@ -124,6 +133,7 @@ export function statusText(
     ['calls', `${status.activeCalls.inbound} in, ${status.activeCalls.outbound} out`],
     ['tools', String(status.tools)],
     ['mesh', meshLine(status.discovery)],
+    ...(status.topics != null ? [['topics', topicsLine(status.topics)]] : []),
     ...status.addrs.map((a, i) => [i === 0 ? 'listen' : '', a]),
   ]
   const text = lines.map(([k, v]) => `${(k ?? '').padEnd(12)}${v}`).join('\n')

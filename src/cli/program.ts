@@ -3,13 +3,15 @@
  * into a message on stderr and an exit code that says what failed (see exit-codes.ts).
  *
  * Commands are imported when they run, not before: the commands that only talk to a running daemon
- * (`id`, `peers`, `tools`, `call`, `find`, `status`, `connect`, `disconnect`, `mcp`) load the control
+ * (`id`, `peers`, `tools`, `call`, `find`, `status`, `connect`, `disconnect`, `publish`, `subscribe`,
+ * `send`, `messages`, `topics`, `mcp`) load the control
  * client and nothing of libp2p, the settings schema or the logger, so they start about as fast as
  * `node` itself. `start` and `init` load the rest. A guard test (test/e2e/cli-load.test.ts) keeps it so.
  */
 import { Command, CommanderError, InvalidArgumentError as InvalidOptionError, Option } from 'commander'
 import {
   DEFAULT_CALL_TIMEOUT_MS,
+  DEFAULT_SEND_TIMEOUT_MS,
   DEFINITION_HASH_PATTERN,
   DIAL_TIMEOUT_MS,
   FIND_TIMEOUT_MS,
@@ -185,6 +187,52 @@ export function buildProgram(io: Output, setExit: (code: number) => void): Comma
     .option('--timeout <ms>', `how long to look (default: ${FIND_TIMEOUT_MS})`, positiveInt)
     .addOption(jsonOption())
     .action(async (tool, opts) => (await import('./commands/query.ts')).findCommand(tool, opts, io))
+
+  command('publish')
+    .description('publish a message (any JSON value) on a topic, signed by this node')
+    .argument('<topic>', 'topic name: letters, digits, ".", "-", "_" and "/", at most 128')
+    .argument('<json>', 'the message: a JSON value such as \'{"task":42}\', or - for stdin')
+    .addOption(dirOption())
+    .addOption(jsonOption())
+    .action(async (topic, data, opts) =>
+      (await import('./commands/topics.ts')).publishCommand(topic, data, opts, io),
+    )
+
+  command('subscribe')
+    .description("print a topic's messages, one line each (and gaps), until Ctrl+C")
+    .argument('<topic>', 'topic name')
+    .addOption(dirOption())
+    .option('--json', 'print one JSON object per line: {"type":"message",…} or {"type":"gap",…}')
+    .action(async (topic, opts) =>
+      setExit(await (await import('./commands/topics.ts')).subscribeCommand(topic, opts, io)),
+    )
+
+  command('send')
+    .description('send a direct message (any JSON value) to a peer and wait for its acknowledgement')
+    .argument('<target>', 'peer ID, alias, or full multiaddr ending in /p2p/<peer ID>')
+    .argument('<json>', 'the message: a JSON value, or - for stdin')
+    .addOption(dirOption())
+    .option(
+      '--timeout <ms>',
+      `deadline of delivery and acknowledgement (default: ${DEFAULT_SEND_TIMEOUT_MS})`,
+      positiveInt,
+    )
+    .addOption(jsonOption())
+    .action(async (target, data, opts) =>
+      (await import('./commands/topics.ts')).sendCommand(target, data, opts, io),
+    )
+
+  command('messages')
+    .description('print the direct messages sent to this node, one line each, until Ctrl+C')
+    .addOption(dirOption())
+    .option('--json', 'print one JSON object per line')
+    .action(async (opts) => setExit(await (await import('./commands/topics.ts')).messagesCommand(opts, io)))
+
+  command('topics')
+    .description('topics this node and its connected peers subscribe to, with subscriber counts')
+    .addOption(dirOption())
+    .addOption(jsonOption())
+    .action(async (opts) => (await import('./commands/topics.ts')).topicsCommand(opts, io))
 
   command('mcp')
     .description(

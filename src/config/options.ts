@@ -43,6 +43,17 @@ export interface AccessRuleSettings {
   action: 'allow' | 'deny'
 }
 
+/** One topic access rule: the first rule whose peers, topics and operation match decides. */
+export interface TopicRuleSettings {
+  /** Peer IDs, or `*` for every peer. */
+  peers: string[]
+  /** Glob patterns on topic names (`*` stops at `/`, `**` does not). */
+  topics: string[]
+  /** What the rule covers. @default ['publish', 'subscribe'] */
+  operations?: Array<'publish' | 'subscribe'>
+  action: 'allow' | 'deny'
+}
+
 /** `createNode()` options and `config.toml`, minus what only the daemon has (control API, gateway). */
 export interface NodeSettings {
   /** This node's short name: 1–32 letters, digits, `.`, `_` or `-`. @default this host's name */
@@ -78,6 +89,19 @@ export interface NodeSettings {
     denyPeers?: string[]
     /** Rules, tried in order. @default [] */
     rules?: AccessRuleSettings[]
+    /** The action on topics when no topic rule matches. @default 'allow' */
+    topicDefault?: 'allow' | 'deny'
+    /** Who may publish and subscribe to which topics: rules tried in order. @default [] */
+    topicRules?: TopicRuleSettings[]
+  }
+  /** Topics and direct messages. */
+  topics?: {
+    /** Largest message `data`, as UTF-8 JSON, in bytes (at most 1 MiB). @default 65536 */
+    maxMessageBytes?: number
+    /** How long a subscriber waits for a missing earlier message before reporting a gap. @default 500 */
+    reorderWindowMs?: number
+    /** Deadline of a direct message when the caller gives none. @default 10000 */
+    sendTimeoutMs?: number
   }
   /** Limits on incoming calls and sessions. */
   limits?: {

@@ -26,11 +26,14 @@ import {
   DEFAULT_MAX_CONNECTIONS,
   DEFAULT_MAX_FRAME_BYTES,
   DEFAULT_MAX_INBOUND_STREAMS,
+  DEFAULT_MAX_MESSAGE_BYTES,
   DEFAULT_MAX_QUEUED_BYTES,
   DEFAULT_MAX_SESSIONS,
   DEFAULT_RATE_PER_SEC,
   DEFAULT_REDIAL_MAX_MS,
   DEFAULT_REDIAL_MIN_MS,
+  DEFAULT_REORDER_WINDOW_MS,
+  DEFAULT_SEND_TIMEOUT_MS,
   DEFAULT_SHUTDOWN_GRACE_MS,
   DEFAULT_SUSPECT_AFTER,
   DEFAULT_TARGET_CONNECTIONS,
@@ -77,6 +80,16 @@ const accessRule = z
     message: 'a rule needs tools (glob patterns) or servers (hosted server names)',
   })
 
+const topicRule = z.strictObject({
+  peers: z.array(peerPattern).min(1),
+  topics: z.array(z.string().min(1)).min(1),
+  operations: z
+    .array(z.enum(['publish', 'subscribe']))
+    .min(1)
+    .default(['publish', 'subscribe']),
+  action: z.enum(['allow', 'deny']),
+})
+
 /** The fields of the node's settings (see `NodeSettings` for what each means). */
 const nodeShape = {
   alias: alias.default(defaultAlias),
@@ -96,6 +109,13 @@ const nodeShape = {
     allowPeers: z.array(peerIdField).default([]),
     denyPeers: z.array(peerIdField).default([]),
     rules: z.array(accessRule).default([]),
+    topicDefault: z.enum(['allow', 'deny']).default('allow'),
+    topicRules: z.array(topicRule).default([]),
+  }),
+  topics: section({
+    maxMessageBytes: positiveInt.max(1024 * 1024).default(DEFAULT_MAX_MESSAGE_BYTES),
+    reorderWindowMs: positiveInt.default(DEFAULT_REORDER_WINDOW_MS),
+    sendTimeoutMs: positiveInt.default(DEFAULT_SEND_TIMEOUT_MS),
   }),
   limits: section({
     ratePerSec: z.number().positive().default(DEFAULT_RATE_PER_SEC),
@@ -194,6 +214,9 @@ export type GatewaySettings = ResolvedConfig['gateway']
 
 /** One access rule, as the schema gives it. */
 export type AccessRule = ResolvedNodeSettings['access']['rules'][number]
+
+/** One topic access rule, as the schema gives it. */
+export type TopicRule = ResolvedNodeSettings['access']['topicRules'][number]
 
 /** A hosted MCP server, as the schema gives it. */
 export type ServerSpec = ResolvedNodeSettings['servers'][number]

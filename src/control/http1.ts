@@ -59,6 +59,80 @@ export function request(
   return promise
 }
 
+/**
+ * Sends one request whose answer is a long stream (newline-delimited JSON): `onBody` gets the body
+ * as it arrives, de-chunked. Resolves when the server ends the response (with the whole body when
+ * the status is not 2xx, for its error), rejects on connection errors; `signal` hangs up.
+ */
+export function requestStream(
+  url: URL,
+  init: { method: string; headers: Record<string, string>; signal: AbortSignal },
+  onBody: (data: Buffer) => void,
+): Promise<Http1Response> {
+  const head = [
+    `${init.method} ${url.pathname}${url.search} HTTP/1.1`,
+    `host: ${url.host}`,
+    'connection: close',
+    ...Object.entries(init.headers).map(([k, v]) => `${k}: ${v}`),
+  ]
+  const { promise, resolve, reject } = Promise.withResolvers<Http1Response>()
+  const socket = connect({ host: url.hostname.replace(/^\[|\]$/g, ''), port: Number(url.port || 80) })
+  let raw: Buffer = Buffer.alloc(0)
+  let status = 0
+  let chunked = false
+  const error: Buffer[] = []
+  const abort = (): void => {
+    socket.destroy()
+    reject(init.signal.reason)
+  }
+  init.signal.addEventListener('abort', abort, { once: true })
+  socket.on('connect', () => socket.write(`${head.join('\r\n')}\r\n\r\n`))
+  socket.on('data', (chunk: Buffer) => {
+    raw = Buffer.concat([raw, chunk])
+    if (status === 0) {
+      const end = raw.indexOf('\r\n\r\n')
+      if (end < 0) return
+      const text = raw.subarray(0, end).toString('latin1')
+      status = Number(/^HTTP\/1\.[01] (\d{3})/.exec(text)?.[1] ?? 'NaN')
+      if (!Number.isFinite(status)) return socket.destroy(new Error('not an HTTP response'))
+      chunked = /^transfer-encoding:.*\bchunked\b/im.test(text)
+      raw = raw.subarray(end + 4)
+    }
+    if (status < 200 || status > 299) {
+      error.push(raw)
+      raw = Buffer.alloc(0)
+      return
+    }
+    if (chunked) raw = takeChunks(raw, onBody)
+    else {
+      onBody(raw)
+      raw = Buffer.alloc(0)
+    }
+  })
+  socket.on('error', reject)
+  socket.on('close', () => {
+    init.signal.removeEventListener('abort', abort)
+    if (status === 0) return reject(new Error('the connection closed before a whole HTTP response arrived'))
+    const body = Buffer.concat(error)
+    resolve({ status, body: (chunked && body.length > 0 ? unchunk(body) : body).toString('utf8') })
+  })
+  return promise
+}
+
+/** Hands on the whole chunks at the start of `data`; returns what is left (a partial chunk). */
+function takeChunks(data: Buffer, onBody: (data: Buffer) => void): Buffer {
+  let at = 0
+  for (;;) {
+    const eol = data.indexOf('\r\n', at)
+    if (eol < 0) return data.subarray(at)
+    const length = Number.parseInt(data.subarray(at, eol).toString('latin1'), 16)
+    if (!Number.isFinite(length) || length === 0) return Buffer.alloc(0)
+    if (eol + 2 + length + 2 > data.length) return data.subarray(at)
+    onBody(data.subarray(eol + 2, eol + 2 + length))
+    at = eol + 2 + length + 2
+  }
+}
+
 /** Parses a whole HTTP/1.1 response read until the server closed the connection. */
 export function parseResponse(raw: Buffer): Http1Response {
   const end = raw.indexOf('\r\n\r\n')

@@ -12,6 +12,13 @@ import type { CordNode } from '../node/node.ts'
 /** A route handler: gets the query and the parsed JSON body, returns what to answer. */
 export type RouteHandler = (query: URLSearchParams, body: unknown) => Promise<unknown>
 
+/**
+ * A streaming route: checks the query (throwing answers with an error, as a route does), then calls
+ * `emit` with each value to send as one line of JSON, until the returned function is called (the
+ * client hung up, or the server stops).
+ */
+export type StreamRoute = (query: URLSearchParams, emit: (value: unknown) => void) => () => void
+
 const callBody = z.strictObject({
   target: z.string().min(1).optional(),
   tool: z.string().min(1),
@@ -27,6 +34,14 @@ const connectBody = z.strictObject({
 })
 
 const disconnectBody = z.strictObject({ peer: z.string().min(1) })
+
+const publishBody = z.strictObject({ topic: z.string().min(1), data: z.json() })
+
+const sendBody = z.strictObject({
+  target: z.string().min(1),
+  data: z.json(),
+  timeout: z.number().int().positive().optional(),
+})
 
 function parseBody<T>(schema: z.ZodType<T>, body: unknown): T {
   const result = schema.safeParse(body)
@@ -85,5 +100,46 @@ export function routes(node: CordNode, extra: () => Record<string, unknown>): Ma
       },
     ],
     ['POST /v1/disconnect', async (_query, body) => node.disconnect(parseBody(disconnectBody, body).peer)],
+    ['GET /v1/topics', async () => node.topics()],
+    [
+      'POST /v1/publish',
+      async (_query, body) => {
+        const { topic, data } = parseBody(publishBody, body)
+        return node.publish(topic, data)
+      },
+    ],
+    [
+      'POST /v1/send',
+      async (_query, body) => {
+        const { target, data, timeout } = parseBody(sendBody, body)
+        return node.send(target, data, timeout != null ? { timeout } : {})
+      },
+    ],
+  ])
+}
+
+/** The streaming routes: newline-delimited JSON over one long response. */
+export function streamRoutes(node: CordNode): Map<string, StreamRoute> {
+  return new Map<string, StreamRoute>([
+    [
+      'GET /v1/subscribe',
+      (query, emit) => {
+        const topic = query.get('topic') ?? ''
+        const off = node.subscribe(topic, (m) => emit({ type: 'message', ...m }), {
+          onGap: (gap) => emit({ type: 'gap', ...gap }),
+        })
+        emit({ type: 'subscribed', topic })
+        return off
+      },
+    ],
+    [
+      'GET /v1/messages',
+      (_query, emit) => {
+        // While a client listens the node takes direct messages; they are acknowledged once written here.
+        const off = node.onMessage((m) => emit({ type: 'message', ...m }))
+        emit({ type: 'listening', peerId: node.peerId })
+        return off
+      },
+    ],
   ])
 }

@@ -9,7 +9,7 @@ import { CordError, KINDS } from '../errors.ts'
 import type { Logger } from '../logger.ts'
 import type { CordNode } from '../node/node.ts'
 import { listenOn } from '../util/http-listen.ts'
-import { type RouteHandler, routes } from './routes.ts'
+import { type RouteHandler, routes, type StreamRoute, streamRoutes } from './routes.ts'
 
 /** Largest request body accepted: a call's arguments. */
 const MAX_BODY_BYTES = 8 * 1024 * 1024
@@ -44,6 +44,7 @@ export class ControlServer {
   private readonly components: ControlServerComponents
   private readonly init: ControlServerInit
   private readonly routes: Map<string, RouteHandler>
+  private readonly streams: Map<string, StreamRoute>
   private server?: Server
   private expected: Buffer
 
@@ -52,6 +53,7 @@ export class ControlServer {
     this.init = init
     this.expected = Buffer.from(`Bearer ${init.token}`)
     this.routes = routes(components.node, () => ({ control: { url: this.url }, ...init.extra?.() }))
+    this.streams = streamRoutes(components.node)
   }
 
   /** The API's base URL, once listening. */
@@ -94,6 +96,8 @@ export class ControlServer {
       if (!this.authorized(req))
         throw new HttpError(401, 'missing or wrong bearer token (see control.json in the data dir)')
       const url = new URL(req.url ?? '/', 'http://control')
+      const stream = this.streams.get(`${req.method} ${url.pathname}`)
+      if (stream != null) return openStream(req, res, stream, url.searchParams)
       const route = this.routes.get(`${req.method} ${url.pathname}`)
       if (route == null) throw new HttpError(404, `no such endpoint: ${req.method} ${url.pathname}`)
       const body = req.method === 'POST' ? await readJson(req) : undefined
@@ -110,6 +114,23 @@ export class ControlServer {
     const kind = err instanceof CordError ? err.kind : 'internal'
     send(res, status, { error: { name: err.name, kind, message: err.message } })
   }
+}
+
+/** Runs a streaming route: one line of JSON per value, until the client hangs up. */
+function openStream(
+  req: IncomingMessage,
+  res: ServerResponse,
+  route: StreamRoute,
+  query: URLSearchParams,
+): void {
+  const emit = (value: unknown): void => {
+    if (!res.headersSent)
+      res.writeHead(200, { 'content-type': 'application/x-ndjson', 'cache-control': 'no-store' })
+    res.write(`${JSON.stringify(value)}\n`)
+  }
+  const close = route(query, emit)
+  req.resume()
+  res.once('close', close)
 }
 
 function send(res: ServerResponse, status: number, value: unknown): void {

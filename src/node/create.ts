@@ -8,11 +8,12 @@ import { LevelDatastore } from 'datastore-level'
 import { Admission } from '../admission/admission.ts'
 import { PeerFilter } from '../admission/gater.ts'
 import { parseSwarmKey, readSwarmKey, swarmKeyFingerprint } from '../admission/swarm-key.ts'
+import { TopicPolicy } from '../admission/topic-acl.ts'
 import { validateNodeSettings } from '../config/load.ts'
 import { LOAD_CAPACITY } from '../constants.ts'
 import { findProviders } from '../discovery/dht.ts'
 import { Discovery } from '../discovery/discovery.ts'
-import { ConfigError } from '../errors.ts'
+import { ConfigError, PeerUnreachableError } from '../errors.ts'
 import { createLogger, type Logger } from '../logger.ts'
 import { BackRequests, type ClientHandlers } from '../mcp/client-handlers.ts'
 import { RelayTable } from '../mcp/relay.ts'
@@ -20,6 +21,8 @@ import { McpService } from '../mcp/server.ts'
 import { SessionPool } from '../mcp/session-pool.ts'
 import { ToolRegistry } from '../registry/registry.ts'
 import { Router } from '../router/router.ts'
+import { Messenger } from '../topics/direct.ts'
+import { Topics } from '../topics/topics.ts'
 import { UpstreamHub } from '../upstream/hub.ts'
 import { Calls } from './calls.ts'
 import { dataDirPaths, ensureDataDir } from './data-dir.ts'
@@ -28,7 +31,7 @@ import { loadOrCreateIdentity } from './identity.ts'
 import { KeepAlive } from './keep-alive.ts'
 import { CordNode, type NodeParts } from './node.ts'
 import type { NodeOptions, ResolvedNodeOptions } from './options.ts'
-import { parsePeerId } from './peer-ids.ts'
+import { isAddressTarget, parsePeerAddress, parsePeerId } from './peer-ids.ts'
 
 /**
  * Creates a node. With `dir`, the identity and peer store persist there (the same peer ID after a
@@ -146,9 +149,37 @@ function assemble(
     { pool, router, relays, dial: (addr, signal) => host.dial(addr, { signal }), log: part('calls') },
     { callTimeoutMs: mcpSettings.callTimeoutMs },
   )
+  const topics = new Topics(
+    {
+      peerId: host.peerId,
+      pubsub: host.services.pubsub,
+      policy: new TopicPolicy(options.access.topicRules, options.access.topicDefault),
+      log: part('topics'),
+    },
+    options.topics,
+  )
+  const messenger = new Messenger(
+    {
+      libp2p: host,
+      log: part('messages'),
+      resolve: async (target, signal) => {
+        if (!isAddressTarget(target))
+          return parsePeerId((await router.candidates(target, '', signal))[0]!.peerId)
+        const { addr, peer } = parsePeerAddress(target)
+        await host.dial(addr, { signal }).catch((err: Error) => {
+          if (signal.aborted) throw err
+          throw new PeerUnreachableError(`cannot reach ${target}: ${err.message}`)
+        })
+        return peer
+      },
+    },
+    { ...options.topics, session: topics.session },
+  )
   return {
     options,
     host,
+    topics,
+    messenger,
     log,
     ...(extra.datastore != null ? { datastore: extra.datastore } : {}),
     registry,

@@ -12,6 +12,17 @@ import type { SessionPool } from '../mcp/session-pool.ts'
 import { registerDemoTools } from '../registry/demo-tools.ts'
 import type { ToolRegistry } from '../registry/registry.ts'
 import type { ToolHandler, ToolSpec } from '../registry/types.ts'
+import type { Messenger, SendResult } from '../topics/direct.ts'
+import type { Topics } from '../topics/topics.ts'
+import type {
+  MessageHandler,
+  PublishOptions,
+  PublishResult,
+  SendOptions,
+  SubscribeOptions,
+  TopicHandler,
+  TopicInfo,
+} from '../topics/types.ts'
 import type { UpstreamHub } from '../upstream/hub.ts'
 import type { Calls } from './calls.ts'
 import { listenError } from './errors.ts'
@@ -58,6 +69,9 @@ export interface NodeParts {
   hub?: UpstreamHub
   /** Whether the node is in a private network, and its key's fingerprint. */
   network: NodeStatus['network']
+  topics: Topics
+  /** Direct messages (`/cord/msg/1.0.0`). */
+  messenger: Messenger
 }
 
 /** A node of the Cord mesh. Create it with `createNode()`. */
@@ -114,7 +128,7 @@ export class CordNode extends TypedEventEmitter<CordNodeEvents> {
     if (this.state === 'running') return
     if (this.state !== 'created')
       throw new NotStartedError('a stopped node cannot be started again; create a new one')
-    const { host, mcp, hub, keepAlive, discovery, calls, registry, datastore } = this.parts
+    const { host, mcp, hub, keepAlive, discovery, calls, registry, datastore, topics, messenger } = this.parts
     this.state = 'running'
     this.startedAt = Date.now()
     if (this.options.demoTools) this.removeDemoTools = registerDemoTools(registry, () => this.status())
@@ -127,6 +141,8 @@ export class CordNode extends TypedEventEmitter<CordNodeEvents> {
       throw listenError(err as Error)
     }
     await mcp.start()
+    await messenger.start()
+    topics.start()
     await hub?.start(UPSTREAM_START_WAIT_MS)
     await keepAlive.start()
     discovery.start()
@@ -143,11 +159,14 @@ export class CordNode extends TypedEventEmitter<CordNodeEvents> {
       if (this.state === 'created') this.state = 'stopped'
       return
     }
-    const { host, mcp, pool, hub, keepAlive, discovery, calls, registry, datastore } = this.parts
+    const { host, mcp, pool, hub, keepAlive, discovery, calls, registry, datastore, topics, messenger } =
+      this.parts
     this.state = 'stopping'
     const reason = new NodeStoppingError(`node ${this.peerId} is stopping`)
     const grace = this.options.shutdownGraceMs
     discovery.stop()
+    topics.stop()
+    await messenger.stop(reason)
     calls.close()
     await mcp.stopAccepting()
     await Promise.all([registry.drain(grace, reason), calls.settle(grace)])
@@ -306,6 +325,50 @@ export class CordNode extends TypedEventEmitter<CordNodeEvents> {
     return this.parts.calls.unsubscribeResource(target, uri, options)
   }
 
+  /**
+   * Subscribes `handler` to topic `name` (letters, digits, `.`, `-`, `_`, `/`; at most 128): it gets
+   * each publisher's messages in order and once; `options.onGap` is told of missed ones. Returns a
+   * function that unsubscribes the handler. Throws `AccessDeniedError` when the topic rules refuse.
+   */
+  subscribe(name: string, handler: TopicHandler, options?: SubscribeOptions): () => void {
+    this.assertRunning()
+    return this.parts.topics.subscribe(name, handler, options)
+  }
+
+  /** Unsubscribes `handler` from topic `name`, or every handler when none is given. */
+  unsubscribe(name: string, handler?: TopicHandler): void {
+    this.parts.topics.unsubscribe(name, handler)
+  }
+
+  /**
+   * Publishes `data` (any JSON value, at most `topics.maxMessageBytes` as JSON) on topic `name`,
+   * signed by this node. Throws `MessageTooLargeError` before sending a message over the limit.
+   */
+  publish(name: string, data: unknown, options?: PublishOptions): Promise<PublishResult> {
+    this.assertRunning()
+    return this.parts.topics.publish(name, data, options)
+  }
+
+  /** The topics this node and its connected peers subscribe to, with subscriber counts. */
+  topics(): TopicInfo[] {
+    return this.parts.topics.list()
+  }
+
+  /**
+   * Sends `data` (any JSON value) to `target` (a peer ID, alias or full multiaddr) and resolves once
+   * its handlers took it. Fails with `PeerUnreachableError`, `MessageRefusedError` (no handler there,
+   * or it threw) or `CallTimeoutError` (no acknowledgement within `options.timeout`, default 10 s).
+   */
+  send(target: string, data: unknown, options: SendOptions = {}): Promise<SendResult> {
+    this.assertRunning()
+    return this.parts.messenger.send(target, data, options)
+  }
+
+  /** Adds a handler of the direct messages sent to this node; returns a function that removes it. */
+  onMessage(handler: MessageHandler): () => void {
+    return this.parts.messenger.onMessage(handler)
+  }
+
   /** The peers this node knows: connected ones and those in its peer store. */
   async peers(): Promise<PeerInfo[]> {
     this.assertRunning()
@@ -336,6 +399,7 @@ export class CordNode extends TypedEventEmitter<CordNodeEvents> {
       upstreams: hub?.status() ?? [],
       network: this.parts.network,
       discovery: discovery.status(),
+      topics: { ...this.parts.topics.status(), messages: { ...this.parts.messenger.stats } },
     }
   }
 

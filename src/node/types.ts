@@ -13,6 +13,7 @@ import type {
 } from '@modelcontextprotocol/sdk/types.js'
 import type { DiscoveryStatus } from '../discovery/discovery.ts'
 import type { CallerRelay } from '../registry/types.ts'
+import type { TopicsStatus } from '../topics/types.ts'
 import type { UpstreamStatus } from '../upstream/upstream.ts'
 
 export type {
@@ -97,6 +98,8 @@ export interface NodeStatus {
   network: { private: boolean; keyFingerprint?: string }
   /** Heartbeats sent, received and rejected; peers in the table; this node's catalog digest and heartbeat period. */
   discovery: DiscoveryStatus
+  /** Topic messages published, delivered, rejected (by reason) and missed; direct messages sent and received. */
+  topics: TopicsStatus
 }
 
 /** Events of a node. */

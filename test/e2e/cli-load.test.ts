@@ -47,6 +47,11 @@ describe('CLI start-up', () => {
     ['status', ['status', '--dir', none('x')], 3],
     ['connect', ['connect', `/ip4/127.0.0.1/tcp/1/p2p/${PEER}`, '--dir', none('x')], 3],
     ['disconnect', ['disconnect', PEER, '--dir', none('x')], 3],
+    ['publish', ['publish', 'news', '{"n":1}', '--dir', none('x')], 3],
+    ['subscribe', ['subscribe', 'news', '--dir', none('x')], 3],
+    ['send', ['send', PEER, '"hi"', '--dir', none('x')], 3],
+    ['messages', ['messages', '--dir', none('x')], 3],
+    ['topics', ['topics', '--dir', none('x')], 3],
     ['usage error', ['call', '--dir', none('x')], 2],
   ]
 

@@ -1,7 +1,7 @@
 /**
  * The parts of src/ import only downward: a part may use the parts below it, never one above it or
  * one beside it. The order is design's: util and the error table at the bottom, then config, then
- * the tool registry and admission, the MCP protocol, hosted servers and discovery, the router, the
+ * the tool registry and admission, the MCP protocol, hosted servers, discovery and topics, the router, the
  * node that composes them, the gateway, the control API, the CLI.
  */
 import { readdirSync, readFileSync, statSync } from 'node:fs'
@@ -22,6 +22,7 @@ const LAYERS: Record<string, number> = {
   mcp: 3,
   upstream: 4,
   discovery: 4,
+  topics: 4,
   router: 5,
   node: 6,
   gateway: 7,

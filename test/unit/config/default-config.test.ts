@@ -38,6 +38,13 @@ describe('config/example-hardened.toml', () => {
   it('is valid: private allow list, default deny, rules, tight limits', () => {
     const config = parseConfig(read('example-hardened.toml'), 'config/example-hardened.toml')
     expect(config.access.default).toBe('deny')
+    expect(config.access.topicDefault).toBe('deny')
+    expect(config.access.topicRules.map((r) => r.operations)).toEqual([
+      ['publish'],
+      ['subscribe'],
+      ['publish', 'subscribe'],
+    ])
+    expect(config.topics.maxMessageBytes).toBe(16384)
     expect(config.access.allowPeers).toHaveLength(2)
     expect(config.access.rules[0]).toMatchObject({ servers: ['db'], action: 'allow' })
     expect(config.limits).toMatchObject({ ratePerSec: 20, maxConcurrentPerPeer: 8 })
