@@ -65,8 +65,9 @@ describe('joining', () => {
     const garbage = await failure(stranger.callTool('/ip4/not-an-ip/tcp/1', 'echo'))
     expect(garbage.error.name).toBe('InvalidArgumentError')
     expect(garbage.error.message).toMatch(/^not a multiaddr: "\/ip4\/not-an-ip\/tcp\/1"/)
-    // a closed port on this host: refused at once
-    const closed = `/ip4/127.0.0.1/tcp/1/p2p/${c.peerId}`
+    // a closed port on this host, for a peer nobody knows (for a connected peer, libp2p would use
+    // the connection it has): refused at once
+    const closed = '/ip4/127.0.0.1/tcp/1/p2p/12D3KooWQYhTNQdmr3ArTeUHRYzFg94BKyTkoWBDWez9kSCVe2Xo'
     const unreachable = await failure(stranger.callTool(closed, 'echo', {}, { timeout: 10_000 }))
     expect(unreachable.error.name).toBe('PeerUnreachableError')
     expect(unreachable.error.message).toContain(`cannot reach ${closed}`)
