@@ -3,7 +3,7 @@ import { pino } from 'pino'
 import { describe, expect, it } from 'vitest'
 import type { MeshClient } from '../../../src/gateway/mesh.ts'
 import type { Subscriber } from '../../../src/gateway/subscriptions.ts'
-import { TopicFeeds, type TopicFeedSnapshot } from '../../../src/gateway/topic-feeds.ts'
+import { type TopicFeedSnapshot, TopicFeeds } from '../../../src/gateway/topic-feeds.ts'
 import type { SubscribeOptions, TopicHandler } from '../../../src/topics/types.ts'
 
 /** A node stub that records topic handlers: `emit` plays a message, `gap` a gap. */
@@ -18,7 +18,8 @@ function stubMesh(): {
       handlers.set(name, { handler, options })
       return () => handlers.delete(name)
     },
-    topics: () => [...handlers.keys()].map((topic) => ({ topic, subscribed: true, peers: [], subscribers: 1 })),
+    topics: () =>
+      [...handlers.keys()].map((topic) => ({ topic, subscribed: true, peers: [], subscribers: 1 })),
   } as unknown as MeshClient
   const emit = (topic: string, seq: number, data: unknown): void =>
     handlers.get(topic)?.handler({ topic, from: 'peer', seq, timestamp: seq, data })
