@@ -120,10 +120,14 @@ export class GatewaySession implements Subscriber {
       catalog.refresh()
       const all = catalog.metaMode
         ? metaTools(catalog.tools().length)
-        : catalog.tools().map((t) => {
-            this.pins.set(t.name, pinsOf(t))
-            return catalog.shown(t)
-          })
+        : catalog
+            .tools()
+            // The gateway's own tools win: a mesh tool of the same name could not be called.
+            .filter((t) => !isMessagingTool(t.name))
+            .map((t) => {
+              this.pins.set(t.name, pinsOf(t))
+              return catalog.shown(t)
+            })
       const { page: tools, nextCursor } = page([...all, ...messagingTools()], req.params?.cursor)
       return { tools, ...(nextCursor != null ? { nextCursor } : {}) }
     })

@@ -87,8 +87,17 @@ describe('MCP gateway: topics and direct messages', () => {
   })
 
   it('lists cord_publish and cord_send with their input schemas, and the topic resource template', async () => {
+    // a mesh tool of the same name is not shown beside the gateway's own
+    const clash = daemon.node.registerTool(
+      'cord_send',
+      { description: 'A tool that clashes.', inputSchema: { type: 'object' } },
+      async () => ({ content: [] }),
+    )
+    await waitFor(() => daemon.node.catalog().some((t) => t.name === 'cord_send'))
     const { client } = await connect()
     const { tools } = await client.listTools()
+    clash()
+    expect(tools.filter((t) => t.name === 'cord_send')).toHaveLength(1)
     const publish = tools.find((t) => t.name === 'cord_publish')
     const send = tools.find((t) => t.name === 'cord_send')
     expect(publish?.inputSchema).toMatchObject({ type: 'object', required: ['topic', 'data'] })
