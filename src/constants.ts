@@ -137,6 +137,10 @@ export const DEFAULT_GATEWAY_MAX_TOOLS = 100
 export const DEFAULT_GATEWAY_IDLE_TIMEOUT_MS = 5 * 60_000
 /** Most gateway sessions open at once (above it the least recently used idle one is closed). */
 export const DEFAULT_GATEWAY_MAX_SESSIONS = 32
+/** Messages of each topic resource (`cord://topics/<name>`) the gateway keeps for `resources/read`… */
+export const DEFAULT_GATEWAY_TOPIC_HISTORY = 100
+/** …and at most this many bytes of their data as JSON (1 MiB; the newest message is always kept). */
+export const DEFAULT_GATEWAY_TOPIC_HISTORY_BYTES = 1 << 20
 /** Events each gateway session keeps for clients that resume a broken event stream (Last-Event-ID)… */
 export const GATEWAY_EVENT_STORE_MAX_EVENTS = 1_000
 /** …and at most this many bytes of them (1 MiB): 32 sessions hold at most 32 MiB. */

@@ -161,6 +161,10 @@ export interface GatewaySettingsInput {
   requireToken?: boolean
   /** Above this many tools clients get the meta-tools instead of the catalog. @default 100 */
   maxTools?: number
+  /** Messages of each topic resource (`cord://topics/<name>`) kept for `resources/read`. @default 100 */
+  topicHistory?: number
+  /** Bytes of message data (as JSON) kept per topic resource; the newest message is always kept. @default 1048576 */
+  topicHistoryBytes?: number
   /** A session with no request in flight, no event stream open and no request for this long is closed. @default 300000 */
   idleTimeoutMs?: number
   /** Most sessions open at once; beyond it the least recently used idle one is closed. @default 32 */

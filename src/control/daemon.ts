@@ -63,7 +63,15 @@ export async function startDaemon(init: DaemonInit): Promise<Daemon> {
   const settings = init.gateway
   const gateway =
     settings?.enabled === true
-      ? new Gateway(node, { maxTools: settings.maxTools }, init.log.child({ part: 'gateway' }))
+      ? new Gateway(
+          node,
+          {
+            maxTools: settings.maxTools,
+            topicHistory: settings.topicHistory,
+            topicHistoryBytes: settings.topicHistoryBytes,
+          },
+          init.log.child({ part: 'gateway' }),
+        )
       : undefined
   await node.start()
   const token = newToken()

@@ -12,6 +12,7 @@ import { GatewayCatalog } from './catalog.ts'
 import type { MeshClient } from './mesh.ts'
 import { GatewaySession } from './session.ts'
 import { GatewaySubscriptions } from './subscriptions.ts'
+import { TopicFeeds } from './topic-feeds.ts'
 
 export type { MeshClient } from './mesh.ts'
 export type { GatewaySession } from './session.ts'
@@ -20,6 +21,10 @@ export type { GatewaySession } from './session.ts'
 export interface GatewayInit {
   /** Above this many tools, clients see the meta-tools instead of the catalog. */
   maxTools: number
+  /** Messages kept per topic resource for `resources/read` (default 100). */
+  topicHistory?: number
+  /** Bytes of message data kept per topic resource (default 1 MiB). */
+  topicHistoryBytes?: number
 }
 
 /** How long catalog changes are gathered before clients hear of them. */
@@ -31,6 +36,7 @@ export class Gateway {
   private readonly log: Logger
   private readonly catalog: GatewayCatalog
   private readonly subscriptions: GatewaySubscriptions
+  private readonly feeds: TopicFeeds
   private readonly sessions = new Set<GatewaySession>()
   private debounce?: ReturnType<typeof setTimeout>
   /** The live peers, as of the last catalog change: when they change, so may resources and prompts. */
@@ -41,6 +47,14 @@ export class Gateway {
     this.log = log
     this.catalog = new GatewayCatalog(mesh, init.maxTools)
     this.subscriptions = new GatewaySubscriptions(mesh, log)
+    this.feeds = new TopicFeeds(
+      mesh,
+      {
+        ...(init.topicHistory != null ? { maxMessages: init.topicHistory } : {}),
+        ...(init.topicHistoryBytes != null ? { maxBytes: init.topicHistoryBytes } : {}),
+      },
+      log,
+    )
     this.peers = this.livePeers()
     this.catalog.addEventListener('change', () => {
       for (const s of this.sessions) void s.server.sendToolListChanged().catch(() => {})
@@ -56,11 +70,13 @@ export class Gateway {
       mesh: this.mesh,
       catalog: this.catalog,
       subscriptions: this.subscriptions,
+      feeds: this.feeds,
       onLogLevel: () => this.applyLogLevel(),
     })
     session.server.onclose = () => {
       this.sessions.delete(session)
       this.subscriptions.drop(session)
+      this.feeds.drop(session)
       this.applyLogLevel()
     }
     session.server.onerror = (err) => this.log.debug({ err }, 'gateway session error')
@@ -81,6 +97,7 @@ export class Gateway {
     this.mesh.removeEventListener('log-message', this.onLogMessage)
     this.mesh.removeEventListener('list-changed', this.onListChanged)
     this.subscriptions.close()
+    this.feeds.closeAll()
     await Promise.allSettled([...this.sessions].map((s) => s.server.close()))
   }
 

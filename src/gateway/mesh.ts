@@ -1,4 +1,7 @@
-/** What the gateway asks of the node it serves: the mesh's catalog, calls, reads and log messages. */
+/**
+ * What the gateway asks of the node it serves: the mesh's catalog, calls, reads and log messages, and
+ * its topics and direct messages.
+ */
 import type { TypedEventTarget } from '@libp2p/interface'
 import type { LoggingLevel } from '@modelcontextprotocol/sdk/types.js'
 import type { MeshTool } from '../node/mesh-catalog.ts'
@@ -14,6 +17,15 @@ import type {
   Resource,
   ResourceTemplate,
 } from '../node/types.ts'
+import type { SendResult } from '../topics/direct.ts'
+import type {
+  PublishOptions,
+  PublishResult,
+  SendOptions,
+  SubscribeOptions,
+  TopicHandler,
+  TopicInfo,
+} from '../topics/types.ts'
 
 /** The node as the gateway uses it (a `CordNode` is one). */
 export interface MeshClient
@@ -45,4 +57,11 @@ export interface MeshClient
   unsubscribeResource(target: string, uri: string, options: CallOptions): Promise<void>
   /** Asks the peers for their logging messages at `level` and above (`log-message` events). */
   setRemoteLogLevel(level: LoggingLevel | undefined): void
+  /** Adds a handler to a topic (the first subscribes the node); returns a function that removes it. */
+  subscribe(name: string, handler: TopicHandler, options?: SubscribeOptions): () => void
+  publish(name: string, data: unknown, options?: PublishOptions): Promise<PublishResult>
+  /** The topics this node and its connected peers subscribe to. */
+  topics(): TopicInfo[]
+  /** Sends a direct message to a peer (peer ID or alias), acknowledged. */
+  send(target: string, data: unknown, options?: SendOptions): Promise<SendResult>
 }

@@ -33,6 +33,7 @@ import { type GatewayCatalog, pinsOf } from './catalog.ts'
 import { callFailure, unknownTool } from './failures.ts'
 import { MeshListings } from './listings.ts'
 import type { MeshClient } from './mesh.ts'
+import { callMessagingTool, isMessagingTool, messagingTools } from './messaging-tools.ts'
 import {
   CALL_TOOL,
   DESCRIBE_TOOL,
@@ -43,12 +44,15 @@ import {
   stringArg,
 } from './meta-tools.ts'
 import type { GatewaySubscriptions, Subscriber } from './subscriptions.ts'
+import { parseTopicUri, type TopicFeeds } from './topic-feeds.ts'
 
 /** What a session shares with the gateway. */
 export interface SessionContext {
   mesh: MeshClient
   catalog: GatewayCatalog
   subscriptions: GatewaySubscriptions
+  /** Topics as resources (`cord://topics/<name>`). */
+  feeds: TopicFeeds
   /** Called when the session's logging level changes. */
   onLogLevel: () => void
 }
@@ -116,11 +120,15 @@ export class GatewaySession implements Subscriber {
       catalog.refresh()
       const all = catalog.metaMode
         ? metaTools(catalog.tools().length)
-        : catalog.tools().map((t) => {
-            this.pins.set(t.name, pinsOf(t))
-            return catalog.shown(t)
-          })
-      const { page: tools, nextCursor } = page(all, req.params?.cursor)
+        : catalog
+            .tools()
+            // The gateway's own tools win: a mesh tool of the same name could not be called.
+            .filter((t) => !isMessagingTool(t.name))
+            .map((t) => {
+              this.pins.set(t.name, pinsOf(t))
+              return catalog.shown(t)
+            })
+      const { page: tools, nextCursor } = page([...all, ...messagingTools()], req.params?.cursor)
       return { tools, ...(nextCursor != null ? { nextCursor } : {}) }
     })
     server.setRequestHandler(CallToolRequestSchema, (req, extra) => {
@@ -133,6 +141,8 @@ export class GatewaySession implements Subscriber {
           extra.sendNotification({ method: 'notifications/progress', params } as never),
       }
       const args = req.params.arguments ?? {}
+      if (isMessagingTool(req.params.name))
+        return callMessagingTool(this.context.mesh, req.params.name, args, extra.signal)
       return catalog.metaMode
         ? this.meta(req.params.name, args, call)
         : this.call(req.params.name, args, call)
@@ -202,17 +212,21 @@ export class GatewaySession implements Subscriber {
 
   private installCatalog(): void {
     const { server, listings } = this
+    const { feeds } = this.context
     server.setRequestHandler(ListResourcesRequestSchema, async (req) => {
-      const { page: resources, nextCursor } = page(await listings.resources(), req.params?.cursor)
+      const all = [...feeds.resources(), ...(await listings.resources())]
+      const { page: resources, nextCursor } = page(all, req.params?.cursor)
       return { resources, ...(nextCursor != null ? { nextCursor } : {}) }
     })
     server.setRequestHandler(ListResourceTemplatesRequestSchema, async (req) => {
-      const { page: resourceTemplates, nextCursor } = page(await listings.templates(), req.params?.cursor)
+      const all = [feeds.template(), ...(await listings.templates())]
+      const { page: resourceTemplates, nextCursor } = page(all, req.params?.cursor)
       return { resourceTemplates, ...(nextCursor != null ? { nextCursor } : {}) }
     })
-    server.setRequestHandler(ReadResourceRequestSchema, (req, extra) =>
-      listings.read(req.params.uri, extra.signal),
-    )
+    server.setRequestHandler(ReadResourceRequestSchema, (req, extra) => {
+      const topic = parseTopicUri(req.params.uri)
+      return topic != null ? feeds.read(req.params.uri, topic) : listings.read(req.params.uri, extra.signal)
+    })
     server.setRequestHandler(ListPromptsRequestSchema, async (req) => {
       const { page: prompts, nextCursor } = page(await listings.prompts(), req.params?.cursor)
       return { prompts, ...(nextCursor != null ? { nextCursor } : {}) }
@@ -226,13 +240,20 @@ export class GatewaySession implements Subscriber {
     const { subscriptions } = this.context
     server.setRequestHandler(SubscribeRequestSchema, async (req, extra) => {
       const uri = req.params.uri
+      const topic = parseTopicUri(uri)
+      if (topic != null) {
+        feeds.subscribe(this, topic)
+        return {}
+      }
       await listings.onResource(uri, extra.signal, (peer, inner) =>
         subscriptions.subscribe(this, uri, peer, inner, extra.signal),
       )
       return {}
     })
     server.setRequestHandler(UnsubscribeRequestSchema, (req) => {
-      subscriptions.unsubscribe(this, req.params.uri)
+      const topic = parseTopicUri(req.params.uri)
+      if (topic != null) feeds.unsubscribe(this, topic)
+      else subscriptions.unsubscribe(this, req.params.uri)
       return {}
     })
     server.setRequestHandler(SetLevelRequestSchema, (req) => {

@@ -291,7 +291,13 @@ describe('MCP gateway on a catalog larger than max_tools', () => {
     await client.connect(clientSide)
     try {
       const { tools } = await client.listTools()
-      expect(tools.map((t) => t.name)).toEqual(['cord_search_tools', 'cord_describe_tool', 'cord_call_tool'])
+      expect(tools.map((t) => t.name)).toEqual([
+        'cord_search_tools',
+        'cord_describe_tool',
+        'cord_call_tool',
+        'cord_publish',
+        'cord_send',
+      ])
       expect(tools[0]?.description).toContain(`${node.catalog().length} tools`)
       const found = await client.callTool({ name: 'cord_search_tools', arguments: { query: 'sum numbers' } })
       expect((found.structuredContent as { matches: Array<{ name: string }> }).matches[0]?.name).toBe('add')
