@@ -118,7 +118,9 @@ describe('MCP gateway over Streamable HTTP', () => {
     const call = client.callTool({ name: 'fixture__wait', arguments: { id: 'g1' } }, undefined, {
       signal: controller.signal,
     })
-    await waitFor(() => host.status().activeCalls.inbound > 0)
+    const log = (): string =>
+      existsSync(join(dir, 'cancel.log')) ? readFileSync(join(dir, 'cancel.log'), 'utf8') : ''
+    await waitFor(() => log().includes('started g1'))
     controller.abort(new Error('client gave up'))
     await expect(call).rejects.toThrow('client gave up')
     await waitFor(

@@ -182,7 +182,13 @@ describe('hosted MCP servers across the mesh', () => {
   it('carries a cancel through the mesh to the hosted server', async () => {
     const controller = new AbortController()
     const call = caller.callTool(host.peerId, 'fixture__wait', { id: 'c1' }, { signal: controller.signal })
-    await waitFor(() => host.status().activeCalls.inbound > 0, SLOW)
+    // the hosted server has the call (a cancel read before the call would have nothing to cancel)
+    await waitFor(
+      () =>
+        existsSync(join(dir, 'cancel.log')) &&
+        readFileSync(join(dir, 'cancel.log'), 'utf8').includes('started c1'),
+      SLOW,
+    )
     controller.abort(new Error('stop it'))
     await expect(call).rejects.toThrow('stop it')
     await waitFor(
