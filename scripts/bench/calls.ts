@@ -7,8 +7,10 @@
  *           process (floor.ts);
  *   http  — the MCP SDK Client → an MCP SDK Server over Streamable HTTP in its own process.
  * Goals, as ratios: mesh p50 ≤ 1.5× the floor and ≤ 0.3× HTTP; mesh calls/s at 64 in flight ≥ 0.8×
- * the floor's.
+ * the floor's. BENCH_PATHS=mesh,floor,http picks paths (all by default).
  */
+
+import { join } from 'node:path'
 import { Client } from '@modelcontextprotocol/sdk/client/index.js'
 import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/streamableHttp.js'
 import { createNode } from '../../dist/index.js'
@@ -30,15 +32,19 @@ import type { Check, Section, SectionResult } from './section.ts'
 /** The text every call sends and gets back. */
 export const TEXT = 'x'.repeat(100)
 
-async function meshTarget(daemon: Daemon): Promise<Target> {
-  const node = await createNode({ listen: ['/ip4/127.0.0.1/tcp/0'], bootstrap: [daemon.addr] })
+async function meshTarget(daemon: Daemon, create = createNode, name = 'mesh'): Promise<Target> {
+  const node = await create({ listen: ['/ip4/127.0.0.1/tcp/0'], bootstrap: [daemon.addr] })
   await node.start()
   await node.waitForPeers(1)
   return {
-    name: 'mesh',
-    label: 'mesh: createNode() → daemon (`cord start`), /cord/mcp/1.0.0',
+    name,
+    label:
+      name === 'mesh'
+        ? 'mesh: createNode() → daemon (`cord start`), /cord/mcp/1.0.0'
+        : `${name}: the same, built from ${BASELINE}`,
     call: () => node.callTool(daemon.peerId, 'echo', { text: TEXT }),
     close: () => node.stop(),
+    ...(daemon.proc.pid != null ? { servingPid: daemon.proc.pid } : {}),
   }
 }
 
@@ -59,21 +65,39 @@ export async function httpTarget(): Promise<Target> {
       await client.close()
       await stopChild(proc)
     },
+    ...(proc.pid != null ? { servingPid: proc.pid } : {}),
   }
 }
 
+/**
+ * BENCH_BASELINE=<checkout>: also the mesh path with the daemon and createNode() of another checkout's
+ * build (`npm run build` there), as `baseline`: a change's effect, side by side in one run.
+ */
+const BASELINE = process.env.BENCH_BASELINE
+
+/** BENCH_PATHS=mesh,floor,http measures only those (to profile one path, say). */
+const wanted = (path: string): boolean => process.env.BENCH_PATHS?.split(',').includes(path) ?? true
+
 async function run(): Promise<SectionResult> {
   const daemon = await startDaemon(LIFTED_LIMITS)
+  const daemons = [daemon]
   const targets: Target[] = []
   try {
-    targets.push(await meshTarget(daemon))
-    targets.push(await floorTarget(new TextEncoder().encode(JSON.stringify({ text: TEXT }))))
-    targets.push(await httpTarget())
+    if (BASELINE != null) {
+      const other = await startDaemon(LIFTED_LIMITS, [], BASELINE)
+      daemons.push(other)
+      const lib = (await import(join(BASELINE, 'dist/index.js'))) as { createNode: typeof createNode }
+      targets.push(await meshTarget(other, lib.createNode, 'baseline'))
+    }
+    if (wanted('mesh')) targets.push(await meshTarget(daemon))
+    if (wanted('floor'))
+      targets.push(await floorTarget(new TextEncoder().encode(JSON.stringify({ text: TEXT }))))
+    if (wanted('http')) targets.push(await httpTarget())
     const measured = await interleaved(targets, { section: 'calls' })
     const { rounds } = measured
     const ratio = (a: string, b: string, pick: 'p50' | 'rps64'): number =>
-      roundRatio(rounds, a, b, (m) => m[pick])
-    const checks: Check[] = [
+      rounds.has(a) && rounds.has(b) ? roundRatio(rounds, a, b, (m) => m[pick]) : Number.NaN
+    const goals: Check[] = [
       { what: 'mesh p50 ÷ floor p50', ratio: ratio('mesh', 'floor', 'p50'), bound: 'max', goal: 1.5 },
       { what: 'mesh p50 ÷ HTTP p50', ratio: ratio('mesh', 'http', 'p50'), bound: 'max', goal: 0.3 },
       {
@@ -83,11 +107,17 @@ async function run(): Promise<SectionResult> {
         goal: 0.8,
       },
     ]
+    const checks = goals.filter((c) => !Number.isNaN(c.ratio))
     return {
       title: `calls: echo of a 100-byte text; ${CALLS} sequential calls and ${BURST} at ${IN_FLIGHT} in flight per path and round, ${ROUNDS} rounds interleaved; figures are medians over rounds, ratios medians of the per-round ratios (node ${process.version})`,
-      ...latencyRows(targets, measured, 'floor'),
+      ...latencyRows(targets, measured, targets.some((t) => t.name === 'floor') ? 'floor' : targets[0]!.name),
       checks,
       notes: [
+        ...(BASELINE != null
+          ? [
+              `mesh ÷ baseline: p50 ${ratio('mesh', 'baseline', 'p50').toFixed(2)}×, calls/s at ${IN_FLIGHT} in flight ${ratio('mesh', 'baseline', 'rps64').toFixed(2)}×`,
+            ]
+          : []),
         `floor p50 ÷ HTTP p50: ${ratio('floor', 'http', 'p50').toFixed(2)}× (no path on this stack beats the floor)`,
       ],
       json: {
@@ -98,7 +128,7 @@ async function run(): Promise<SectionResult> {
     }
   } finally {
     for (const t of targets) await t.close().catch(() => {})
-    await daemon.stop()
+    for (const d of daemons) await d.stop()
   }
 }
 

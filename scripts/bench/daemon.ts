@@ -31,13 +31,20 @@ export interface Daemon {
   stop: () => Promise<void>
 }
 
-/** Starts a daemon with `config` as its config.toml and `flags` after the default ones. */
-export async function startDaemon(config: string, flags: string[] = []): Promise<Daemon> {
+/**
+ * Starts a daemon with `config` as its config.toml and `flags` after the default ones; `checkout` is
+ * the checkout whose build runs (this one by default).
+ */
+export async function startDaemon(
+  config: string,
+  flags: string[] = [],
+  checkout = repo('.'),
+): Promise<Daemon> {
   const dir = await mkdtemp(join(tmpdir(), 'cord-bench-'))
   await writeFile(join(dir, 'config.toml'), config)
   const prof = process.env.BENCH_DAEMON_PROF
   const { proc, lines } = await startChild(
-    [repo('dist/cli/main.js'), 'start', '--dir', dir, '--listen', '/ip4/127.0.0.1/tcp/0', ...flags],
+    [join(checkout, 'dist/cli/main.js'), 'start', '--dir', dir, '--listen', '/ip4/127.0.0.1/tcp/0', ...flags],
     {
       ready: (line) => line.startsWith('Press Ctrl+C'),
       execArgv: prof != null ? ['--cpu-prof', '--cpu-prof-dir', prof] : [],

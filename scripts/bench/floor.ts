@@ -83,6 +83,7 @@ export async function floorTarget(payload: Uint8Array): Promise<Target> {
       await host.stop()
       await stopChild(proc)
     },
+    ...(proc.pid != null ? { servingPid: proc.pid } : {}),
   }
 }
 

@@ -54,6 +54,7 @@ async function bridgedTarget(serving: Daemon): Promise<Target> {
     label: 'createNode() → daemon → its hosted stdio server',
     call: () => node.callTool(serving.peerId, 'bench__echo', { text: TEXT }),
     close: () => node.stop(),
+    ...(serving.proc.pid != null ? { servingPid: serving.proc.pid } : {}),
   }
 }
 

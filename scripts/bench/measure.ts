@@ -6,6 +6,7 @@
  * Environment: BENCH_CALLS (sequential calls per path and round, default 2000), BENCH_BURST (calls
  * per 64-in-flight run, default 6400), BENCH_ROUNDS (default 5), BENCH_DEBUG=1 (progress).
  */
+import { readFileSync } from 'node:fs'
 import { progress } from './section.ts'
 
 export const CALLS = Number(process.env.BENCH_CALLS ?? 2000)
@@ -20,6 +21,8 @@ export interface Target {
   label: string
   call: () => Promise<unknown>
   close: () => Promise<void>
+  /** The process that serves the calls, whose CPU time is counted. */
+  servingPid?: number
 }
 
 /** What one path measured (one round, or the medians over rounds). */
@@ -30,6 +33,26 @@ export interface Measurement {
   /** Calls per second, one in flight and 64 in flight. */
   rps1: number
   rps64: number
+  /** CPU time per sequential call, µs: this process (the caller), and the serving one. */
+  callerCpuUs: number
+  servingCpuUs: number
+}
+
+/** CPU time of a process so far, µs, from /proc (clock ticks of 10 ms); NaN where there is no /proc. */
+function processCpuUs(pid: number | undefined): number {
+  if (pid == null) return Number.NaN
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8')
+    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ')
+    return (Number(fields[11]) + Number(fields[12])) * 10_000
+  } catch {
+    return Number.NaN
+  }
+}
+
+function ownCpuUs(): number {
+  const { user, system } = process.cpuUsage()
+  return user + system
 }
 
 function percentile(sorted: number[], p: number): number {
@@ -45,6 +68,7 @@ function median(values: number[]): number {
 /** One round of one path. */
 export async function measure(target: Target, calls = CALLS, burst = BURST): Promise<Measurement> {
   for (let i = 0; i < WARMUP; i++) await target.call()
+  const cpuBefore = [ownCpuUs(), processCpuUs(target.servingPid)] as const
   const times: number[] = []
   const start = performance.now()
   for (let i = 0; i < calls; i++) {
@@ -53,6 +77,9 @@ export async function measure(target: Target, calls = CALLS, burst = BURST): Pro
     times.push(performance.now() - t)
   }
   const sequential = performance.now() - start
+  const perCall = (before: number, after: number): number => (after - before) / calls
+  const callerCpuUs = perCall(cpuBefore[0], ownCpuUs())
+  const servingCpuUs = perCall(cpuBefore[1], processCpuUs(target.servingPid))
   times.sort((x, y) => x - y)
   let next = 0
   const burstStart = performance.now()
@@ -63,6 +90,8 @@ export async function measure(target: Target, calls = CALLS, burst = BURST): Pro
   )
   const elapsed = performance.now() - burstStart
   return {
+    callerCpuUs,
+    servingCpuUs,
     p50: percentile(times, 50),
     p99: percentile(times, 99),
     rps1: (calls / sequential) * 1000,
@@ -97,6 +126,8 @@ export async function interleaved(
       p99: median(ms.map((m) => m.p99)),
       rps1: median(ms.map((m) => m.rps1)),
       rps64: median(ms.map((m) => m.rps64)),
+      callerCpuUs: median(ms.map((m) => m.callerCpuUs)),
+      servingCpuUs: median(ms.map((m) => m.servingCpuUs)),
     })
   }
   return { results, rounds }
@@ -129,6 +160,8 @@ export function latencyRows(
     `calls/s (${IN_FLIGHT})`,
     `p50 ÷ ${base}`,
     `calls/s (${IN_FLIGHT}) ÷ ${base}`,
+    'CPU µs/call (1): caller',
+    'serving',
   ]
   const rows = targets.map((t) => {
     const m = results.get(t.name)!
@@ -140,6 +173,8 @@ export function latencyRows(
       Math.round(m.rps64).toLocaleString('en-US'),
       `${roundRatio(rounds, t.name, base, (x) => x.p50).toFixed(2)}×`,
       `${roundRatio(rounds, t.name, base, (x) => x.rps64).toFixed(2)}×`,
+      Math.round(m.callerCpuUs).toString(),
+      Number.isNaN(m.servingCpuUs) ? '–' : Math.round(m.servingCpuUs).toString(),
     ]
   })
   return { header, rows }
