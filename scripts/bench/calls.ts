@@ -26,7 +26,7 @@ import {
   roundRatio,
   type Target,
 } from './measure.ts'
-import { repo, startChild, stopChild } from './procs.ts'
+import { PROFILE_ARGS, repo, startChild, stopChild } from './procs.ts'
 import type { Check, Section, SectionResult } from './section.ts'
 
 /** The text every call sends and gets back. */
@@ -50,7 +50,8 @@ async function meshTarget(daemon: Daemon, create = createNode, name = 'mesh'): P
 
 /** An MCP SDK client of the SDK echo server over Streamable HTTP, in its own process. */
 export async function httpTarget(): Promise<Target> {
-  const { proc, lines } = await startChild(['--import', 'tsx', repo('scripts/bench/mcp-server.ts'), 'http'], {
+  const args = [...PROFILE_ARGS, '--import', 'tsx', repo('scripts/bench/mcp-server.ts'), 'http']
+  const { proc, lines } = await startChild(args, {
     stream: 'stderr',
     ready: (line) => line.startsWith('ready '),
   })

@@ -4,14 +4,13 @@
  * config.toml are the ones a section asks for (the benchmark lifts the per-peer rate limit there:
  * 1,000 calls/s by default, and a run makes more).
  *
- * BENCH_DAEMON_PROF=<dir>: the daemon runs under `node --cpu-prof` and writes a V8 CPU profile there
- * when it stops.
+ * BENCH_SERVING_PROF=<dir>: the daemon runs under `node --cpu-prof` (see procs.ts).
  */
 import type { ChildProcess } from 'node:child_process'
 import { mkdtemp, rm, writeFile } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
-import { repo, startChild, stopChild } from './procs.ts'
+import { PROFILE_ARGS, repo, startChild, stopChild } from './procs.ts'
 
 /** config.toml lines that lift the limits on incoming calls (everything else stays default). */
 export const LIFTED_LIMITS = `[limits]
@@ -42,12 +41,11 @@ export async function startDaemon(
 ): Promise<Daemon> {
   const dir = await mkdtemp(join(tmpdir(), 'cord-bench-'))
   await writeFile(join(dir, 'config.toml'), config)
-  const prof = process.env.BENCH_DAEMON_PROF
   const { proc, lines } = await startChild(
     [join(checkout, 'dist/cli/main.js'), 'start', '--dir', dir, '--listen', '/ip4/127.0.0.1/tcp/0', ...flags],
     {
       ready: (line) => line.startsWith('Press Ctrl+C'),
-      execArgv: prof != null ? ['--cpu-prof', '--cpu-prof-dir', prof] : [],
+      execArgv: PROFILE_ARGS,
     },
   )
   // The lines `cord start` prints: "peer ID  …", "listen   …", "gateway  <url> (…)".

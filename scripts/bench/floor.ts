@@ -15,7 +15,7 @@ import { yamux } from '@libp2p/yamux'
 import { multiaddr } from '@multiformats/multiaddr'
 import { createLibp2p } from 'libp2p'
 import type { Target } from './measure.ts'
-import { startChild, stopChild } from './procs.ts'
+import { PROFILE_ARGS, startChild, stopChild } from './procs.ts'
 
 const ECHO_PROTOCOL = '/cord-bench/echo/1.0.0'
 
@@ -51,9 +51,12 @@ async function serve(): Promise<void> {
 
 /** Starts the echo host in its own process; the target calls it from a plain host in this one. */
 export async function floorTarget(payload: Uint8Array): Promise<Target> {
-  const { proc, lines } = await startChild(['--import', 'tsx', new URL(import.meta.url).pathname], {
-    ready: (line) => line.startsWith('ready '),
-  })
+  const { proc, lines } = await startChild(
+    [...PROFILE_ARGS, '--import', 'tsx', new URL(import.meta.url).pathname],
+    {
+      ready: (line) => line.startsWith('ready '),
+    },
+  )
   const addr = multiaddr(lines.at(-1)!.slice('ready '.length))
   const host = await plainHost()
   const stream = await host.dialProtocol(addr, ECHO_PROTOCOL)

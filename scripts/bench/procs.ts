@@ -6,6 +6,15 @@ import { type ChildProcess, spawn } from 'node:child_process'
 import { createInterface } from 'node:readline'
 import { fileURLToPath } from 'node:url'
 
+/**
+ * BENCH_SERVING_PROF=<dir>: every serving process (daemons, the floor's host, the HTTP server) runs
+ * under `node --cpu-prof` and writes a V8 CPU profile there when it stops.
+ */
+export const PROFILE_ARGS: string[] =
+  process.env.BENCH_SERVING_PROF != null
+    ? ['--cpu-prof', '--cpu-prof-dir', process.env.BENCH_SERVING_PROF]
+    : []
+
 /** A path relative to the repository root. */
 export const repo = (path: string): string => fileURLToPath(new URL(`../../${path}`, import.meta.url))
 

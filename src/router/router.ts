@@ -89,13 +89,11 @@ export class Router {
   }
 
   private candidate(peer: MeshPeer, tool: string): Candidate {
-    return {
-      peerId: peer.peerId,
-      ...(peer.alias != null ? { alias: peer.alias } : {}),
-      ...(peer.tools?.find((t) => t.name === tool)?.annotations != null
-        ? { annotations: peer.tools.find((t) => t.name === tool)?.annotations }
-        : {}),
-    }
+    const candidate: Candidate = { peerId: peer.peerId }
+    if (peer.alias != null) candidate.alias = peer.alias
+    const annotations = peer.tools?.find((t) => t.name === tool)?.annotations
+    if (annotations != null) candidate.annotations = annotations
+    return candidate
   }
 
   /** Lower is better: load (calls in flight over capacity) plus RTT in units of 50 ms. */

@@ -1,0 +1,149 @@
+/**
+ * One `tools/call` served to a peer: admission, the call's deadline, cancellation by the caller,
+ * progress, and the tool's result or error. On the path of every call, so it keeps its work per call
+ * small: one timer, one controller, one listener, and no closures for what the call does not use.
+ */
+import type { Server } from '@modelcontextprotocol/sdk/server/index.js'
+import type { RequestHandlerExtra } from '@modelcontextprotocol/sdk/shared/protocol.js'
+import {
+  type CallToolRequest,
+  type CallToolResult,
+  McpError,
+  type ProgressToken,
+  type ServerNotification,
+  type ServerRequest,
+} from '@modelcontextprotocol/sdk/types.js'
+import type { Admission, Admitted } from '../admission/admission.ts'
+import { CallTimeoutError } from '../errors.ts'
+import type { ToolRegistry } from '../registry/registry.ts'
+import type { ProgressUpdate, ToolContext } from '../registry/types.ts'
+import { ORIGIN_META } from './related.ts'
+import { serverRelay } from './relay.ts'
+import { toMcpError } from './rpc-errors.ts'
+
+/** What serving a call needs. */
+export interface ServeCallComponents {
+  registry: ToolRegistry
+  admission: Admission
+}
+
+type Extra = RequestHandlerExtra<ServerRequest, ServerNotification>
+
+/** Serves `request` from `caller` on `server`'s session. */
+export async function serveCall(
+  components: ServeCallComponents,
+  server: Server,
+  caller: string,
+  request: CallToolRequest,
+  extra: Extra,
+): Promise<CallToolResult> {
+  const { name, arguments: args, _meta: meta } = request.params
+  let admitted: Admitted
+  try {
+    admitted = components.admission.admitCall(caller, name, components.registry.get(name), meta)
+  } catch (err) {
+    throw toMcpError(err)
+  }
+  const call = new ServedCall(admitted.deadlineMs, extra.signal)
+  const token = meta?.progressToken
+  const progress = token != null ? new ProgressSender(token, extra) : undefined
+  const context: ToolContext = {
+    signal: call.signal,
+    caller,
+    relay: serverRelay(server, extra.requestId, originOf(caller, meta)),
+  }
+  if (progress != null) context.progress = (update) => progress.send(update)
+  try {
+    const result = await components.registry.call(name, args, context)
+    // Progress notifications go out before the result: a caller drops progress after the result.
+    await progress?.sent()
+    // A handler that answers its aborted signal with a result still ran out of time.
+    if (call.late && !extra.signal.aborted) throw call.deadlineError(name)
+    return result
+  } catch (err) {
+    if (call.late && !extra.signal.aborted) throw err instanceof McpError ? err : call.deadlineError(name)
+    throw toMcpError(err)
+  } finally {
+    call.end()
+    admitted.release()
+  }
+}
+
+/**
+ * The signal of a served call: aborted when its deadline (the caller's, capped by the node's
+ * maximum) passes or the caller cancels. One held timer (AbortSignal.timeout/any would keep every
+ * timer alive, or lose it to the garbage collector).
+ */
+class ServedCall {
+  late = false
+  private readonly controller = new AbortController()
+  private readonly timer: NodeJS.Timeout
+  private readonly cancelled: AbortSignal
+  private readonly deadlineMs: number
+
+  constructor(deadlineMs: number, cancelled: AbortSignal) {
+    this.deadlineMs = deadlineMs
+    this.cancelled = cancelled
+    this.timer = setTimeout(() => this.onDeadline(), deadlineMs)
+    cancelled.addEventListener('abort', this, { once: true })
+  }
+
+  get signal(): AbortSignal {
+    return this.controller.signal
+  }
+
+  /** The caller cancelled (`this` is the listener: no closure per call). */
+  handleEvent(): void {
+    this.controller.abort(this.cancelled.reason)
+  }
+
+  deadlineError(name: string): McpError {
+    return toMcpError(
+      new CallTimeoutError(
+        `the call of "${name}" passed its deadline of ${this.deadlineMs} ms at the serving node`,
+      ),
+    )
+  }
+
+  end(): void {
+    clearTimeout(this.timer)
+    this.cancelled.removeEventListener('abort', this)
+  }
+
+  private onDeadline(): void {
+    this.late = true
+    this.controller.abort(new Error(`deadline of ${this.deadlineMs} ms passed`))
+  }
+}
+
+/** Progress notifications of one call, tied to its request. */
+class ProgressSender {
+  private readonly token: ProgressToken
+  private readonly extra: Extra
+  private readonly pending: Array<Promise<void>> = []
+
+  constructor(token: ProgressToken, extra: Extra) {
+    this.token = token
+    this.extra = extra
+  }
+
+  send(update: ProgressUpdate): void {
+    const params = { progressToken: this.token, ...update }
+    this.pending.push(
+      this.extra.sendNotification({ method: 'notifications/progress', params }).catch(() => {}),
+    )
+  }
+
+  async sent(): Promise<void> {
+    await Promise.all(this.pending)
+  }
+}
+
+/**
+ * Who a call's caller is: the calling peer, and what that peer says of the caller behind it
+ * (`_meta["cord/origin"]`, a gateway client).
+ */
+function originOf(caller: string, meta: Record<string, unknown> | undefined): string {
+  const behind = meta?.[ORIGIN_META]
+  return typeof behind === 'string' ? `${caller}/${behind.slice(0, 128)}` : caller
+}
