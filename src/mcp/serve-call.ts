@@ -8,6 +8,8 @@ import type { RequestHandlerExtra } from '@modelcontextprotocol/sdk/shared/proto
 import {
   type CallToolRequest,
   type CallToolResult,
+  CallToolResultSchema,
+  ErrorCode,
   McpError,
   type ProgressToken,
   type ServerNotification,
@@ -59,7 +61,7 @@ export async function serveCall(
     await progress?.sent()
     // A handler that answers its aborted signal with a result still ran out of time.
     if (call.late && !extra.signal.aborted) throw call.deadlineError(name)
-    return result
+    return checkResult(result)
   } catch (err) {
     if (call.late && !extra.signal.aborted) throw err instanceof McpError ? err : call.deadlineError(name)
     throw toMcpError(err)
@@ -67,6 +69,54 @@ export async function serveCall(
     call.end()
     admitted.release()
   }
+}
+
+/**
+ * The result as MCP allows it, or an `InvalidParams` error that says why not — what the SDK's
+ * `Server` checks for a `tools/call` handler, which server.ts registers without that wrapper (it also
+ * parsed every request a second time). A result of text items, the common case, is checked by hand;
+ * any other goes through the SDK's schema.
+ */
+export function checkResult(result: CallToolResult): CallToolResult {
+  if (isPlainTextResult(result)) return result
+  const parsed = CallToolResultSchema.safeParse(result)
+  if (!parsed.success)
+    throw new McpError(ErrorCode.InvalidParams, `Invalid tools/call result: ${parsed.error.message}`)
+  return parsed.data
+}
+
+/** Whether `result` has only the fields of a text result, each of the right kind. */
+function isPlainTextResult(result: CallToolResult): boolean {
+  for (const key in result) {
+    const value = result[key]
+    const ok =
+      key === 'content'
+        ? Array.isArray(value) && value.every(isTextItem)
+        : key === 'isError'
+          ? typeof value === 'boolean'
+          : (key === '_meta' || key === 'structuredContent') && isRecord(value)
+    if (!ok) return false
+  }
+  return Array.isArray(result.content)
+}
+
+function isTextItem(item: unknown): boolean {
+  if (!isRecord(item)) return false
+  for (const key in item) {
+    const value = item[key]
+    const ok =
+      key === 'type'
+        ? value === 'text'
+        : key === 'text'
+          ? typeof value === 'string'
+          : key === '_meta' && isRecord(value)
+    if (!ok) return false
+  }
+  return typeof item.text === 'string'
+}
+
+function isRecord(value: unknown): value is Record<string, unknown> {
+  return typeof value === 'object' && value != null && !Array.isArray(value)
 }
 
 /**
