@@ -1,7 +1,8 @@
 /**
  * One `tools/call` served to a peer: admission, the call's deadline, cancellation by the caller,
  * progress, and the tool's result or error. On the path of every call, so it keeps its work per call
- * small: one timer, one controller, one listener, and no closures for what the call does not use.
+ * small: one entry in the deadline queue, one controller, one listener, and no closures for what the
+ * call does not use.
  */
 import type { Server } from '@modelcontextprotocol/sdk/server/index.js'
 import type { RequestHandlerExtra } from '@modelcontextprotocol/sdk/shared/protocol.js'
@@ -19,6 +20,7 @@ import type { Admission, Admitted } from '../admission/admission.ts'
 import { CallTimeoutError } from '../errors.ts'
 import type { ToolRegistry } from '../registry/registry.ts'
 import type { ProgressUpdate, ToolContext } from '../registry/types.ts'
+import { deadlines, type TimerEntry } from '../util/timer-queue.ts'
 import { ORIGIN_META } from './related.ts'
 import { serverRelay } from './relay.ts'
 import { toMcpError } from './rpc-errors.ts'
@@ -121,20 +123,20 @@ function isRecord(value: unknown): value is Record<string, unknown> {
 
 /**
  * The signal of a served call: aborted when its deadline (the caller's, capped by the node's
- * maximum) passes or the caller cancels. One held timer (AbortSignal.timeout/any would keep every
- * timer alive, or lose it to the garbage collector).
+ * maximum) passes or the caller cancels. Its deadline is an entry in the process's deadline queue
+ * (util/timer-queue.ts), not a timer of its own.
  */
 class ServedCall {
   late = false
   private readonly controller = new AbortController()
-  private readonly timer: NodeJS.Timeout
+  private readonly timer: TimerEntry
   private readonly cancelled: AbortSignal
   private readonly deadlineMs: number
 
   constructor(deadlineMs: number, cancelled: AbortSignal) {
     this.deadlineMs = deadlineMs
     this.cancelled = cancelled
-    this.timer = setTimeout(() => this.onDeadline(), deadlineMs)
+    this.timer = deadlines.add(deadlineMs, () => this.onDeadline())
     cancelled.addEventListener('abort', this, { once: true })
   }
 
@@ -156,7 +158,7 @@ class ServedCall {
   }
 
   end(): void {
-    clearTimeout(this.timer)
+    this.timer.cancel()
     this.cancelled.removeEventListener('abort', this)
   }
 

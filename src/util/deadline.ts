@@ -1,10 +1,11 @@
 /**
- * The signal of one outgoing call: its deadline, the caller's signal and the node's shutdown. One
- * timer and one controller, held until `dispose()`: `AbortSignal.any([AbortSignal.timeout(…)])` can
- * lose its timeout to the garbage collector so that it never fires (nodejs/node#57736) — seen as
+ * The signal of one outgoing call: its deadline and the caller's signal. One entry in the process's
+ * deadline queue and one controller, held until `dispose()`: `AbortSignal.any([AbortSignal.timeout(…)])`
+ * can lose its timeout to the garbage collector so that it never fires (nodejs/node#57736) — seen as
  * calls that hung under load in the benchmark. Made for every call, so it is one object that is its
- * own timer callback and abort listener.
+ * own abort listener.
  */
+import { deadlines, type TimerEntry } from './timer-queue.ts'
 
 /** A call's signal and what aborted it. */
 export interface CallDeadline {
@@ -29,13 +30,13 @@ class Deadline implements CallDeadline {
   timedOut = false
   private readonly end: number
   private readonly controller = new AbortController()
-  private readonly timer: NodeJS.Timeout
+  private readonly timer: TimerEntry
   private readonly sources: AbortSignal[]
 
   constructor(timeoutMs: number, sources: AbortSignal[]) {
     this.end = performance.now() + timeoutMs
     this.sources = sources
-    this.timer = setTimeout(() => this.onTimeout(), timeoutMs)
+    this.timer = deadlines.add(timeoutMs, () => this.onTimeout())
     for (const source of sources) {
       if (source.aborted) this.controller.abort(source.reason)
       else source.addEventListener('abort', this, { once: true })
@@ -60,7 +61,7 @@ class Deadline implements CallDeadline {
   }
 
   dispose(): void {
-    clearTimeout(this.timer)
+    this.timer.cancel()
     for (const source of this.sources) source.removeEventListener('abort', this)
   }
 
