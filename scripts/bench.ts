@@ -9,7 +9,8 @@
  *   discovery — meshes of 10, 25 and 50 nodes: settling, heartbeat traffic, CPU.
  * To add one: write scripts/bench/<name>.ts and add it to SECTIONS below.
  *
- * Environment: BENCH_SECTIONS=calls,hosted (default: all), and each section's own (see its file);
+ * Environment: BENCH_SECTIONS=calls,hosted,discovery or `all` (default: calls,hosted, a few minutes;
+ * discovery alone takes several more), and each section's own (see its file);
  * `--json FILE` also writes every section's figures as JSON.
  */
 import { writeFileSync } from 'node:fs'
@@ -21,11 +22,16 @@ const SECTIONS: Record<string, () => Promise<{ default: Section }>> = {
   discovery: () => import('./bench/discovery.ts'),
 }
 
+/** What `npm run bench` runs without BENCH_SECTIONS: a few minutes. The discovery section takes several more. */
+const DEFAULT_SECTIONS = ['calls', 'hosted']
+
 async function main(): Promise<number> {
   const argv = process.argv.slice(2)
   const at = argv.indexOf('--json')
   const jsonOut = at >= 0 ? argv[at + 1] : undefined
-  const names = process.env.BENCH_SECTIONS?.split(',').filter(Boolean) ?? Object.keys(SECTIONS)
+  const asked = process.env.BENCH_SECTIONS
+  const names =
+    asked === 'all' ? Object.keys(SECTIONS) : (asked?.split(',').filter(Boolean) ?? DEFAULT_SECTIONS)
   const unknown = names.filter((n) => SECTIONS[n] == null)
   if (unknown.length > 0) {
     process.stderr.write(
