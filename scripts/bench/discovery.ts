@@ -9,6 +9,7 @@
  */
 import { type ChildProcess, fork } from 'node:child_process'
 import type { NodeStats, ProcessStats, WorkerRequest } from './mesh-worker.ts'
+import { progress, type Section, type SectionResult } from './section.ts'
 
 const INTERVAL_MS = Number(process.env.BENCH_HEARTBEAT_MS ?? 2_000)
 const MEASURE_MS = Number(process.env.BENCH_GOSSIP_MS ?? 20_000)
@@ -168,34 +169,63 @@ export async function measureMesh(size: number): Promise<DiscoveryRow> {
   }
 }
 
-const ms = (v: number, limit: number): string =>
-  Number.isNaN(v) ? `not within ${limit / 1000} s` : `${(v / 1000).toFixed(1)} s`
+/** The mesh sizes to run: BENCH_MESH_SIZES (default 10,25,50). */
+const SIZES = (process.env.BENCH_MESH_SIZES ?? '10,25,50').split(',').filter(Boolean).map(Number)
 
-/** Runs every size and prints the table. */
-export async function discoveryBench(sizes: number[]): Promise<DiscoveryRow[]> {
+/** Runs every size; one row each. */
+async function run(): Promise<SectionResult> {
   const rows: DiscoveryRow[] = []
-  for (const size of sizes) {
+  for (const size of SIZES) {
     rows.push(await measureMesh(size))
-    process.stderr.write(`discovery: ${size} nodes done\n`)
+    progress(`  discovery: ${size} nodes done`)
   }
   const base = rows[0]!
-  console.log(
-    `\ndiscovery (up to ${WORKERS} processes, heartbeat interval ${INTERVAL_MS} ms, heartbeat_budget 16, traffic over ${MEASURE_MS / 1000} s)`,
-  )
-  console.log(
-    '| nodes | processes | all heard | all catalogs | tool → callable by name at the farthest node | heartbeat period | heartbeats/s in the mesh | gossip bytes/s written per node | ÷ smallest mesh | per mesh heartbeat | own heartbeat bytes/s | connections per node (max) | trimmed per node | failed pulls per node | CPU, % of one core |',
-  )
-  console.log('|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|')
-  for (const r of rows) {
-    console.log(
-      `| ${r.nodes} | ${r.processes} | ${ms(r.heardAllMs, SETTLE_LIMIT_MS)} | ${ms(r.catalogsMs, SETTLE_LIMIT_MS)} | ${Number.isNaN(r.toolToCallableMs) ? `not within ${CALLABLE_LIMIT_MS / 1000} s` : `${Math.round(r.toolToCallableMs)} ms`} | ${(r.periodMs / 1000).toFixed(1)} s | ${r.meshHeartbeatsPerSec.toFixed(1)} | ${Math.round(r.gossipBytesPerNodePerSec).toLocaleString('en-US')} | ${(r.gossipBytesPerNodePerSec / base.gossipBytesPerNodePerSec).toFixed(2)}× | ${Math.round(r.gossipBytesPerNodePerSec / r.meshHeartbeatsPerSec)} B | ${Math.round(r.ownHeartbeatBytesPerSec)} | ${r.connectionsPerNode.toFixed(1)} (${r.maxConnections}) | ${r.trimmedPerNode.toFixed(1)} | ${r.pullsFailedPerNode.toFixed(1)} | ${Math.round(r.cpuPercent)}% |`,
-    )
+  const limit = (v: number, max: number, f: (v: number) => string): string =>
+    Number.isNaN(v) ? `not within ${max / 1000} s` : f(v)
+  const seconds = (v: number): string => `${(v / 1000).toFixed(1)} s`
+  return {
+    title: `discovery: up to ${WORKERS} processes, heartbeat interval ${INTERVAL_MS} ms, heartbeat_budget 16, traffic over ${MEASURE_MS / 1000} s`,
+    header: [
+      'nodes',
+      'processes',
+      'all heard',
+      'all catalogs',
+      'tool → callable by name at the farthest node',
+      'heartbeat period',
+      'heartbeats/s in the mesh',
+      'gossip bytes/s written per node',
+      '÷ smallest mesh',
+      'per mesh heartbeat',
+      'own heartbeat bytes/s',
+      'connections per node (max)',
+      'trimmed per node',
+      'failed pulls per node',
+      'CPU, % of one core',
+    ],
+    rows: rows.map((r) => [
+      String(r.nodes),
+      String(r.processes),
+      limit(r.heardAllMs, SETTLE_LIMIT_MS, seconds),
+      limit(r.catalogsMs, SETTLE_LIMIT_MS, seconds),
+      limit(r.toolToCallableMs, CALLABLE_LIMIT_MS, (v) => `${Math.round(v)} ms`),
+      `${(r.periodMs / 1000).toFixed(1)} s`,
+      r.meshHeartbeatsPerSec.toFixed(1),
+      Math.round(r.gossipBytesPerNodePerSec).toLocaleString('en-US'),
+      `${(r.gossipBytesPerNodePerSec / base.gossipBytesPerNodePerSec).toFixed(2)}×`,
+      `${Math.round(r.gossipBytesPerNodePerSec / r.meshHeartbeatsPerSec)} B`,
+      String(Math.round(r.ownHeartbeatBytesPerSec)),
+      `${r.connectionsPerNode.toFixed(1)} (${r.maxConnections})`,
+      r.trimmedPerNode.toFixed(1),
+      r.pullsFailedPerNode.toFixed(1),
+      `${Math.round(r.cpuPercent)}%`,
+    ]),
+    json: rows,
   }
-  return rows
 }
 
-if (import.meta.url === `file://${process.argv[1]}`) {
-  const sizes = (process.env.BENCH_MESH_SIZES ?? '10,25,50').split(',').map(Number)
-  await discoveryBench(sizes)
-  process.exit(0)
+const section: Section = {
+  name: 'discovery',
+  describe: 'meshes of BENCH_MESH_SIZES nodes over worker processes: settling, heartbeat traffic, CPU',
+  run,
 }
+export default section

@@ -48,3 +48,5 @@ if (process.argv[2] === 'http') {
 } else {
   await server().connect(new StdioServerTransport())
 }
+// An exit on SIGTERM (not the default kill) writes a CPU profile when one is asked for.
+process.once('SIGTERM', () => process.exit(0))

@@ -28,16 +28,15 @@ export class AccessPolicy {
       match: picomatch([...(r.tools ?? []), ...(r.servers ?? []).map((s) => `${s}__*`)], { dot: true }),
       action: r.action,
     }))
+    this.open = defaultAction === 'allow' && this.rules.every((r) => r.action === 'allow')
   }
 
-  /** Whether the policy lets anyone be refused (if not, checks can be skipped). */
-  get open(): boolean {
-    return this.defaultAction === 'allow' && this.rules.every((r) => r.action === 'allow')
-  }
+  /** Whether the policy refuses nobody (then every check is skipped): worked out once, not per call. */
+  readonly open: boolean
 
   /** Whether `caller` (a peer ID, or `local` for this node) may call tool `tool`. */
   allows(caller: string, tool: string): boolean {
-    if (caller === 'local') return true
+    if (this.open || caller === 'local') return true
     for (const rule of this.rules) {
       if ((rule.anyPeer || rule.peers.has(caller)) && rule.match(tool)) return rule.action === 'allow'
     }

@@ -1,12 +1,14 @@
 /**
- * The payload of one `/cord/mcp/1.0.0` frame: one JSON-RPC 2.0 message as UTF-8 JSON. Length
- * prefixing is done by `lpStream`; this file turns bytes into checked messages and back.
+ * The frames of `/cord/mcp/1.0.0`: an unsigned-varint length, then one JSON-RPC 2.0 message as UTF-8
+ * JSON. This file turns messages into frames, splits a byte stream into frames, and turns frame
+ * payloads into checked messages. It is on the path of every call: one buffer per outgoing frame, no
+ * exception for a chunk that ends mid-frame, no copy of a payload that arrived in one piece.
  */
+import { Buffer, isUtf8 } from 'node:buffer'
 import { ErrorCode, type JSONRPCMessage, type RequestId } from '@modelcontextprotocol/sdk/types.js'
-import type { Uint8ArrayList } from 'uint8arraylist'
-
-const encoder = new TextEncoder()
-const decoder = new TextDecoder('utf-8', { fatal: true })
+import * as varint from 'uint8-varint'
+import { Uint8ArrayList } from 'uint8arraylist'
+import { FrameTooLargeError } from '../errors.ts'
 
 /** The JSON-RPC error to answer a frame that is not a valid message with. */
 export interface FrameError {
@@ -24,9 +26,80 @@ export interface FrameError {
 /** A decoded frame: a valid message, or the error to answer it with. */
 export type DecodedFrame = { ok: true; message: JSONRPCMessage } | { ok: false; error: FrameError }
 
-/** Encodes a message as a frame payload. */
+/** Encodes a message as a frame payload (UTF-8 JSON, without the length). */
 export function encodeMessage(message: JSONRPCMessage): Uint8Array {
-  return encoder.encode(JSON.stringify(message))
+  return Buffer.from(JSON.stringify(message), 'utf8')
+}
+
+/** A whole frame, length and payload in one buffer. */
+export interface EncodedFrame {
+  frame: Uint8Array
+  /** Bytes of the payload (the frame without its length). */
+  payloadBytes: number
+}
+
+/** Encodes a message as a whole frame: its length, then its payload, in one buffer. */
+export function encodeFrame(message: JSONRPCMessage): EncodedFrame {
+  const json = JSON.stringify(message)
+  const payloadBytes = Buffer.byteLength(json, 'utf8')
+  const prefix = varint.encodingLength(payloadBytes)
+  const frame = Buffer.allocUnsafe(prefix + payloadBytes)
+  varint.encodeUint8Array(payloadBytes, frame)
+  frame.write(json, prefix, 'utf8')
+  return { frame, payloadBytes }
+}
+
+/** The longest length prefix read (an unsigned varint of up to 2^63). */
+const MAX_LENGTH_BYTES = 9
+
+/**
+ * Splits a byte stream into frame payloads. Bytes of an unfinished frame wait for the next chunk;
+ * a length over `maxFrameBytes`, or more than `maxBufferedBytes` waiting, throws `FrameTooLargeError`.
+ */
+export class FrameDecoder {
+  private readonly buffer = new Uint8ArrayList()
+  private readonly maxFrameBytes: number
+  private readonly maxBufferedBytes: number
+
+  constructor(maxFrameBytes: number, maxBufferedBytes: number) {
+    this.maxFrameBytes = maxFrameBytes
+    this.maxBufferedBytes = maxBufferedBytes
+  }
+
+  /** The payloads of every frame that `chunk` completes, in order. */
+  decode(chunk: Uint8Array | Uint8ArrayList): Uint8Array[] {
+    const buffer = this.buffer
+    buffer.append(chunk)
+    if (buffer.byteLength > this.maxBufferedBytes)
+      throw new FrameTooLargeError(`${buffer.byteLength} bytes buffered, over ${this.maxBufferedBytes}`)
+    const frames: Uint8Array[] = []
+    while (buffer.byteLength > 0) {
+      const header = this.readLength()
+      if (header == null) break
+      const end = header.prefix + header.length
+      if (buffer.byteLength < end) break
+      frames.push(buffer.subarray(header.prefix, end))
+      buffer.consume(end)
+    }
+    return frames
+  }
+
+  /** The length at the start of the buffer and the bytes it takes, or undefined when it is not all there. */
+  private readLength(): { length: number; prefix: number } | undefined {
+    let length = 0
+    let prefix = 0
+    for (const chunk of this.buffer) {
+      for (let i = 0; i < chunk.byteLength; i++) {
+        const byte = chunk[i]!
+        length += (byte & 0x7f) * 2 ** (7 * prefix)
+        prefix++
+        if (length > this.maxFrameBytes || prefix > MAX_LENGTH_BYTES)
+          throw new FrameTooLargeError(`frame length over the limit of ${this.maxFrameBytes} bytes`)
+        if (byte < 0x80) return { length, prefix }
+      }
+    }
+    return undefined
+  }
 }
 
 function looksLikeResponse(value: unknown): boolean {
@@ -40,10 +113,15 @@ function readableId(value: unknown): RequestId | null {
 }
 
 /** Decodes a frame payload: UTF-8, then JSON, then the JSON-RPC 2.0 message schema. */
-export function decodeFrame(bytes: Uint8Array | Uint8ArrayList): DecodedFrame {
+export function decodeFrame(payload: Uint8Array | Uint8ArrayList): DecodedFrame {
+  const bytes = payload.subarray()
   let value: unknown
   try {
-    value = JSON.parse(decoder.decode(bytes.subarray()))
+    if (!isUtf8(bytes)) throw new Error('the payload is not valid UTF-8')
+    const buffer = Buffer.isBuffer(bytes)
+      ? bytes
+      : Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength)
+    value = JSON.parse(buffer.toString('utf8'))
   } catch (err) {
     const message = `Parse error: ${(err as Error).message}`
     return { ok: false, error: { code: ErrorCode.ParseError, message, id: null, reply: true } }

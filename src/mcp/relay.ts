@@ -5,9 +5,15 @@
  * calling node (whose peers name the call: `_meta["cord/relatedRequestId"]`, see related.ts).
  */
 import type { Server } from '@modelcontextprotocol/sdk/server/index.js'
+import type { RequestOptions } from '@modelcontextprotocol/sdk/shared/protocol.js'
 import {
+  type ClientCapabilities,
+  type CreateMessageRequest,
   type CreateMessageResult,
+  type ElicitRequest,
+  type ElicitResult,
   ErrorCode,
+  type ListRootsResult,
   McpError,
   type RequestId,
 } from '@modelcontextprotocol/sdk/types.js'
@@ -72,18 +78,41 @@ export class RelayTable {
 
 /**
  * The caller of request `requestId` of an MCP `Server`'s client, as a relay: its requests go back on
- * that client's session, tied to that request (`relatedRequestId`).
+ * that client's session, tied to that request (`relatedRequestId`). Made for every call served, so it
+ * is one small object whose methods live on its prototype.
  */
 export function serverRelay(server: Server, requestId: RequestId, origin: string): CallerRelay {
-  const options = (signal: AbortSignal) => ({ signal, relatedRequestId: requestId, timeout: NO_SDK_TIMEOUT })
-  return {
-    origin,
-    get capabilities() {
-      return server.getClientCapabilities()
-    },
-    createMessage: (params, signal) =>
-      server.createMessage(params, options(signal)) as Promise<CreateMessageResult>,
-    elicitInput: (params, signal) => server.elicitInput(params, options(signal)),
-    listRoots: (signal) => server.listRoots(undefined, options(signal)),
+  return new ServerRelay(server, requestId, origin)
+}
+
+class ServerRelay implements CallerRelay {
+  readonly origin: string
+  private readonly server: Server
+  private readonly requestId: RequestId
+
+  constructor(server: Server, requestId: RequestId, origin: string) {
+    this.server = server
+    this.requestId = requestId
+    this.origin = origin
+  }
+
+  get capabilities(): ClientCapabilities | undefined {
+    return this.server.getClientCapabilities()
+  }
+
+  createMessage(params: CreateMessageRequest['params'], signal: AbortSignal): Promise<CreateMessageResult> {
+    return this.server.createMessage(params, this.options(signal)) as Promise<CreateMessageResult>
+  }
+
+  elicitInput(params: ElicitRequest['params'], signal: AbortSignal): Promise<ElicitResult> {
+    return this.server.elicitInput(params, this.options(signal))
+  }
+
+  listRoots(signal: AbortSignal): Promise<ListRootsResult> {
+    return this.server.listRoots(undefined, this.options(signal))
+  }
+
+  private options(signal: AbortSignal): RequestOptions {
+    return { signal, relatedRequestId: this.requestId, timeout: NO_SDK_TIMEOUT }
   }
 }

@@ -73,6 +73,8 @@ export class SessionPool extends TypedEventEmitter<SessionPoolEvents> {
   private readonly sessions = new Map<string, Promise<Session>>()
   /** Resources this node subscribed to, by peer: subscribed again on each new session to the peer. */
   private readonly subscriptions = new Map<string, Set<string>>()
+  /** The sessions of `sessions` that are open: a call on one waits for nothing. */
+  private readonly ready = new Map<string, Session>()
   private logLevel?: LoggingLevel
 
   constructor(components: SessionPoolComponents, init: SessionPoolInit) {
@@ -84,13 +86,21 @@ export class SessionPool extends TypedEventEmitter<SessionPoolEvents> {
   /** The open session to `peer`, or a new one. Concurrent callers share one dial. */
   async get(peer: PeerId, signal: AbortSignal): Promise<Session> {
     const key = peer.toString()
+    const ready = this.ready.get(key)
+    if (ready?.client.transport != null) return ready
     let pending = this.sessions.get(key)
     if (pending == null) {
-      pending = this.open(peer)
-      this.sessions.set(key, pending)
-      pending.catch(() => {
-        if (this.sessions.get(key) === pending) this.sessions.delete(key)
-      })
+      const opening = this.open(peer)
+      pending = opening
+      this.sessions.set(key, opening)
+      opening.then(
+        (session) => {
+          if (this.sessions.get(key) === opening) this.ready.set(key, session)
+        },
+        () => {
+          if (this.sessions.get(key) === opening) this.sessions.delete(key)
+        },
+      )
     }
     return raceSignal(pending, signal)
   }
@@ -177,6 +187,7 @@ export class SessionPool extends TypedEventEmitter<SessionPoolEvents> {
   async closeAll(): Promise<void> {
     const all = [...this.sessions.values()]
     this.sessions.clear()
+    this.ready.clear()
     await Promise.allSettled(all.map(async (p) => (await p).client.close()))
   }
 
@@ -276,8 +287,12 @@ export class SessionPool extends TypedEventEmitter<SessionPoolEvents> {
   }
 
   private async dropIfCurrent(key: string, session: Session): Promise<void> {
+    if (this.ready.get(key) === session) this.ready.delete(key)
     const pending = this.sessions.get(key)
-    if (pending != null && (await pending.catch(() => undefined)) === session) this.sessions.delete(key)
+    if (pending != null && (await pending.catch(() => undefined)) === session) {
+      this.sessions.delete(key)
+      if (this.ready.get(key) === session) this.ready.delete(key)
+    }
   }
 }
 

@@ -4,16 +4,14 @@
  * run over it unchanged.
  */
 import type { Stream } from '@libp2p/interface'
-import { LengthPrefixedDecoder } from '@libp2p/utils'
 import type { Transport, TransportSendOptions } from '@modelcontextprotocol/sdk/shared/transport.js'
 import { ErrorCode, type JSONRPCMessage } from '@modelcontextprotocol/sdk/types.js'
-import * as varint from 'uint8-varint'
 import { Uint8ArrayList } from 'uint8arraylist'
 import { MAX_PROTOCOL_ERRORS_PER_STREAM } from '../constants.ts'
 import { FrameTooLargeError, TransportClosedError } from '../errors.ts'
 import type { Logger } from '../logger.ts'
 import { afterNotificationHandlers } from '../util/async.ts'
-import { decodeFrame, encodeMessage, errorResponse, type FrameError } from './frame.ts'
+import { decodeFrame, encodeFrame, errorResponse, FrameDecoder, type FrameError } from './frame.ts'
 import { RelatedRequests, type Role } from './related.ts'
 
 /** Settings of a stream transport. */
@@ -46,8 +44,8 @@ export class StreamTransport implements Transport {
   onmessage?: (message: JSONRPCMessage) => void
 
   readonly stream: Stream
-  private readonly decoder: LengthPrefixedDecoder
-  private readonly inbox: Uint8ArrayList[] = []
+  private readonly decoder: FrameDecoder
+  private readonly inbox: Uint8Array[] = []
   private delivering = false
   private remoteDone = false
   private readonly maxFrameBytes: number
@@ -71,10 +69,7 @@ export class StreamTransport implements Transport {
     this.log = init.log
     this.related = new RelatedRequests(init.role)
     // Room for a whole frame plus the next one behind it; past that the stream is reset.
-    this.decoder = new LengthPrefixedDecoder({
-      maxDataLength: init.maxFrameBytes,
-      maxBufferSize: 2 * init.maxFrameBytes + 64,
-    })
+    this.decoder = new FrameDecoder(init.maxFrameBytes, 2 * init.maxFrameBytes + 64)
   }
 
   /** Whether the transport is closed (by either side). */
@@ -99,23 +94,23 @@ export class StreamTransport implements Transport {
 
   async send(message: JSONRPCMessage, options?: TransportSendOptions): Promise<void> {
     if (this.closed) throw new TransportClosedError('the MCP stream is closed')
-    let bytes = encodeMessage(this.related.outbound(message, options))
-    if (bytes.byteLength > this.maxFrameBytes) {
-      const tooLarge = `message of ${bytes.byteLength} bytes exceeds the frame limit of ${this.maxFrameBytes} bytes`
+    let { frame, payloadBytes } = encodeFrame(this.related.outbound(message, options))
+    if (payloadBytes > this.maxFrameBytes) {
+      const tooLarge = `message of ${payloadBytes} bytes exceeds the frame limit of ${this.maxFrameBytes} bytes`
       // A response that is too large becomes an error response, so the caller learns why at once.
       if (!('id' in message) || 'method' in message) throw new FrameTooLargeError(tooLarge)
-      bytes = encodeMessage(
+      ;({ frame } = encodeFrame(
         errorResponse(message.id ?? null, ErrorCode.InternalError, `Result too large: ${tooLarge}`),
-      )
+      ))
     }
-    this.queuedBytes += bytes.byteLength
+    this.queuedBytes += frame.byteLength
     if (this.draining != null && this.queuedBytes > this.maxQueuedBytes) {
       const reason = `the peer does not read: ${this.queuedBytes} bytes queued for it, over the limit of ${this.maxQueuedBytes}`
       this.log?.warn(reason)
       this.abort(new TransportClosedError(reason))
       throw new TransportClosedError(reason)
     }
-    this.pending.push(varint.encode(bytes.byteLength), bytes)
+    this.pending.push(frame)
     this.flush ??= this.flushSoon()
     return this.flush
   }
@@ -134,7 +129,7 @@ export class StreamTransport implements Transport {
       this.queuedBytes = 0
       this.flush = undefined
       if (this.closed) throw new Error('closed')
-      if (!this.stream.send(new Uint8ArrayList(...chunks))) {
+      if (!this.stream.send(chunks.length === 1 ? chunks[0]! : new Uint8ArrayList(...chunks))) {
         const drained: Promise<void> = this.stream.onDrain().finally(() => {
           if (this.draining === drained) this.draining = undefined
         })

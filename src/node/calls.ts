@@ -76,7 +76,8 @@ interface Request {
 export class Calls {
   private readonly components: CallsComponents
   private readonly init: CallsInit
-  private readonly inflight = new Set<Promise<unknown>>()
+  /** Requests in flight, each with its deadline (which `abort()` aborts: no listener per request). */
+  private readonly inflight = new Map<Promise<unknown>, CallDeadline>()
   private readonly stopping = new AbortController()
   private state: 'created' | 'open' | 'closed' = 'created'
 
@@ -97,12 +98,13 @@ export class Calls {
 
   /** Waits up to `ms` for the requests in flight. */
   settle(ms: number): Promise<void> {
-    return settleWithin([...this.inflight], ms)
+    return settleWithin([...this.inflight.keys()], ms)
   }
 
   /** Fails every request in flight with `reason`. */
   abort(reason: Error): void {
     this.stopping.abort(reason)
+    for (const deadline of this.inflight.values()) deadline.abort(reason)
   }
 
   /** Requests in flight. */
@@ -275,10 +277,7 @@ export class Calls {
     const timeout = options.timeout ?? this.init.callTimeoutMs
     if (!Number.isFinite(timeout) || timeout <= 0)
       throw new InvalidArgumentError(`timeout must be a positive number of milliseconds, got ${timeout}`)
-    const deadline = callDeadline(timeout, [
-      this.stopping.signal,
-      ...(options.signal != null ? [options.signal] : []),
-    ])
+    const deadline = callDeadline(timeout, options.signal != null ? [options.signal] : [])
     const flight = options.relay != null ? this.components.relays.enter(options.relay) : undefined
     const attempts = this.attempts(
       target,
@@ -287,7 +286,7 @@ export class Calls {
       safe,
       (session, signal, peer) => work(session, signal, flight, deadline, peer),
     )
-    this.inflight.add(attempts)
+    this.inflight.set(attempts, deadline)
     try {
       return await attempts
     } finally {
@@ -369,7 +368,7 @@ export class Calls {
 
   /** What a failed attempt tells the caller: its deadline, the node's stop, its own abort, or the peer's error. */
   private explain(err: unknown, where: string, request: Request): unknown {
-    if (request.deadline.deadline.aborted)
+    if (request.deadline.timedOut)
       return new CallTimeoutError(`no answer from ${where} within ${request.timeout} ms`)
     if (this.stopping.signal.aborted) return this.stopping.signal.reason
     if (request.options.signal?.aborted) return request.options.signal.reason

@@ -26,7 +26,8 @@ export interface RegistryEvents {
 /** The registry of this node's tools. */
 export class ToolRegistry extends TypedEventEmitter<RegistryEvents> {
   private readonly tools = new Map<string, RegisteredTool>()
-  private readonly inflight = new Set<Promise<unknown>>()
+  /** Calls running, each with the controller of its handler's signal. */
+  private readonly inflight = new Map<Promise<unknown>, AbortController>()
   private readonly shutdown = new AbortController()
 
   /** Registers a tool; returns a function that removes it again. */
@@ -130,13 +131,20 @@ export class ToolRegistry extends TypedEventEmitter<RegistryEvents> {
     if (problem != null)
       throw new InvalidToolArgumentsError(`invalid arguments for tool "${name}": ${problem}`)
     if (this.shutdown.signal.aborted) throw this.shutdown.signal.reason
-    const signal = AbortSignal.any([context.signal, this.shutdown.signal])
-    const run = this.run(tool, input, { ...context, signal })
-    this.inflight.add(run)
+    // The handler's signal: the caller's, or the node's shutdown (drain() aborts every call's
+    // controller). Joined by hand: AbortSignal.any() costs a weak reference and a finalizer per call.
+    const controller = new AbortController()
+    const source = context.signal
+    const onAbort = (): void => controller.abort(source.reason)
+    if (source.aborted) controller.abort(source.reason)
+    else source.addEventListener('abort', onAbort, { once: true })
+    const run = this.run(tool, input, { ...context, signal: controller.signal })
+    this.inflight.set(run, controller)
     try {
       return await run
     } finally {
       this.inflight.delete(run)
+      source.removeEventListener('abort', onAbort)
     }
   }
 
@@ -145,9 +153,10 @@ export class ToolRegistry extends TypedEventEmitter<RegistryEvents> {
    * a moment to answer. New calls are refused with `reason` from then on.
    */
   async drain(timeoutMs: number, reason: Error): Promise<void> {
-    await settleWithin([...this.inflight], timeoutMs)
+    await settleWithin([...this.inflight.keys()], timeoutMs)
     this.shutdown.abort(reason)
-    await settleWithin([...this.inflight], ABORT_SETTLE_MS)
+    for (const controller of this.inflight.values()) controller.abort(reason)
+    await settleWithin([...this.inflight.keys()], ABORT_SETTLE_MS)
   }
 
   private async run(

@@ -2,12 +2,12 @@
  * Resolves a call's target — a peer ID, an alias, or (no target) a tool name — to the peers to try,
  * best first. Whether a failed attempt goes on to the next is the retry policy's (policy.ts).
  */
-import { peerIdFromString } from '@libp2p/peer-id'
 import type { ToolAnnotations } from '@modelcontextprotocol/sdk/types.js'
 import { LOAD_CAPACITY } from '../constants.ts'
 import type { MeshPeer, PeerTable } from '../discovery/peer-table.ts'
 import { AmbiguousAliasError, NoProviderError, UnknownTargetError } from '../errors.ts'
 import type { ToolRegistry } from '../registry/registry.ts'
+import { readPeerId } from '../util/peer-ids.ts'
 
 /** A peer to try, with what the router knows of the tool there. */
 export interface Candidate {
@@ -29,15 +29,6 @@ export interface RouterComponents {
 
 /** RTT assumed for a peer without a measurement. */
 const UNKNOWN_RTT_MS = 50
-
-function isPeerId(target: string): boolean {
-  try {
-    peerIdFromString(target)
-    return true
-  } catch {
-    return false
-  }
-}
 
 /** Routes calls over the mesh. */
 export class Router {
@@ -73,7 +64,7 @@ export class Router {
   }
 
   private resolveTarget(target: string, tool: string): Candidate {
-    if (isPeerId(target)) {
+    if (readPeerId(target) != null) {
       const known = this.c.table.get(target)
       return known != null ? this.candidate(known, tool) : { peerId: target }
     }
@@ -98,13 +89,11 @@ export class Router {
   }
 
   private candidate(peer: MeshPeer, tool: string): Candidate {
-    return {
-      peerId: peer.peerId,
-      ...(peer.alias != null ? { alias: peer.alias } : {}),
-      ...(peer.tools?.find((t) => t.name === tool)?.annotations != null
-        ? { annotations: peer.tools.find((t) => t.name === tool)?.annotations }
-        : {}),
-    }
+    const candidate: Candidate = { peerId: peer.peerId }
+    if (peer.alias != null) candidate.alias = peer.alias
+    const annotations = peer.tools?.find((t) => t.name === tool)?.annotations
+    if (annotations != null) candidate.annotations = annotations
+    return candidate
   }
 
   /** Lower is better: load (calls in flight over capacity) plus RTT in units of 50 ms. */
