@@ -6,10 +6,12 @@
  *   calls     — a mesh call to a daemon started by `cord start` next to a raw libp2p echo (the floor)
  *               and the MCP SDK over Streamable HTTP;
  *   hosted    — calls to a hosted stdio MCP server: direct, bridged through the mesh, through a gateway;
- *   discovery — meshes of 10, 25 and 50 nodes: settling, heartbeat traffic, CPU.
+ *   discovery — meshes of 10, 25 and 50 nodes: settling, heartbeat traffic, CPU;
+ *   cli       — start-up of CLI commands against a running daemon, next to `node -e 0`;
+ *   topics    — topic messages across three nodes: rate and publish-to-delivery latency.
  * To add one: write scripts/bench/<name>.ts and add it to SECTIONS below.
  *
- * Environment: BENCH_SECTIONS=calls,hosted,discovery or `all` (default: calls,hosted, a few minutes;
+ * Environment: BENCH_SECTIONS=calls,hosted,… or `all` (default: all but discovery, a few minutes;
  * discovery alone takes several more), and each section's own (see its file);
  * `--json FILE` also writes every section's figures as JSON.
  */
@@ -20,10 +22,12 @@ const SECTIONS: Record<string, () => Promise<{ default: Section }>> = {
   calls: () => import('./bench/calls.ts'),
   hosted: () => import('./bench/hosted.ts'),
   discovery: () => import('./bench/discovery.ts'),
+  cli: () => import('./bench/cli.ts'),
+  topics: () => import('./bench/topics.ts'),
 }
 
 /** What `npm run bench` runs without BENCH_SECTIONS: a few minutes. The discovery section takes several more. */
-const DEFAULT_SECTIONS = ['calls', 'hosted']
+const DEFAULT_SECTIONS = ['cli', 'calls', 'hosted', 'topics']
 
 async function main(): Promise<number> {
   const argv = process.argv.slice(2)

@@ -112,7 +112,7 @@ export class Messenger {
       this.stats.sent++
       return { peer: key, seq }
     } catch (err) {
-      if (deadline.deadline.aborted)
+      if (deadline.timedOut)
         throw new CallTimeoutError(`no acknowledgement from peer ${key} within ${timeout} ms`)
       for (const source of sources) if (source.aborted) throw source.reason
       throw err
