@@ -221,7 +221,7 @@ export class McpService {
       return { tools, ...(nextCursor != null ? { nextCursor } : {}) }
     })
     // Registered as Protocol registers it: `Server` wraps a tools/call handler to parse the request a
-    // second time and then the result, a tenth of a serving node's CPU per call. Protocol parses the
+    // second time and then the result, about 5% of a serving node's CPU per call. Protocol parses the
     // request once; serveCall checks the result (checkResult).
     const register: Server['setRequestHandler'] = Protocol.prototype.setRequestHandler
     register.call(server, CallToolRequestSchema, (request, extra) =>

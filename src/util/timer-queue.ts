@@ -1,10 +1,9 @@
 /**
  * One timer for many deadlines. Calls carry a deadline each, and almost every call ends long before
- * it: a Node timer per call cost a `setTimeout` and a `clearTimeout` on the path of every call (the
- * largest part of the timers' share of a call's CPU time). Here a deadline is an entry in a list kept
- * in order; ending a call unlinks its entry; one unreferenced timer wakes up at the earliest deadline
- * and is re-armed only when it fires or when an earlier deadline arrives. Deadlines of the same length
- * arrive in order, so adding one is appending it.
+ * it: a Node timer per call cost a `setTimeout` and a `clearTimeout` on the path of every call (most
+ * of the timers' share of a call's CPU time). Here a deadline is an entry in a binary heap ordered by
+ * time; ending a call removes its entry; one unreferenced timer wakes up at the earliest deadline and
+ * is re-armed only when it fires or when an earlier deadline arrives.
  */
 
 /** A deadline in the queue. */
@@ -15,29 +14,36 @@ export interface TimerEntry {
 
 class Entry implements TimerEntry {
   readonly at: number
+  /** Order of arrival: deadlines of the same time run in the order they were added. */
+  readonly seq: number
   readonly onExpire: () => void
-  prev?: Entry
-  next?: Entry
-  linked = true
+  /** Where the entry is in the heap; -1 once it has left it. */
+  index = -1
   private readonly queue: TimerQueue
 
-  constructor(queue: TimerQueue, at: number, onExpire: () => void) {
+  constructor(queue: TimerQueue, at: number, seq: number, onExpire: () => void) {
     this.queue = queue
     this.at = at
+    this.seq = seq
     this.onExpire = onExpire
   }
 
   cancel(): void {
-    if (this.linked) this.queue.unlink(this)
+    if (this.index >= 0) this.queue.remove(this)
   }
+}
+
+/** Whether `a` is due before `b`. */
+function before(a: Entry, b: Entry): boolean {
+  return a.at < b.at || (a.at === b.at && a.seq < b.seq)
 }
 
 /** Deadlines in order of time, behind one timer. */
 export class TimerQueue {
-  private head?: Entry
-  private tail?: Entry
+  private readonly heap: Entry[] = []
+  private added = 0
   private timer?: NodeJS.Timeout
-  /** When the timer fires (performance.now() time), if it is armed. */
+  /** When the timer fires (in the queue's clock), if it is armed. */
   private armedAt = Number.POSITIVE_INFINITY
   private readonly now: () => number
 
@@ -47,35 +53,60 @@ export class TimerQueue {
 
   /** Runs `onExpire` in `ms` milliseconds unless the entry is cancelled first. */
   add(ms: number, onExpire: () => void): TimerEntry {
-    const entry = new Entry(this, this.now() + ms, onExpire)
-    let after = this.tail
-    while (after != null && after.at > entry.at) after = after.prev
-    entry.prev = after
-    entry.next = after != null ? after.next : this.head
-    if (entry.next != null) entry.next.prev = entry
-    else this.tail = entry
-    if (after != null) after.next = entry
-    else this.head = entry
+    const entry = new Entry(this, this.now() + ms, this.added++, onExpire)
+    entry.index = this.heap.length
+    this.heap.push(entry)
+    this.up(entry.index)
     if (entry.at < this.armedAt) this.arm(entry.at)
     return entry
   }
 
   /** Deadlines waiting. */
   get size(): number {
-    let n = 0
-    for (let e = this.head; e != null; e = e.next) n++
-    return n
+    return this.heap.length
   }
 
-  /** @internal */
-  unlink(entry: Entry): void {
-    entry.linked = false
-    if (entry.prev != null) entry.prev.next = entry.next
-    else this.head = entry.next
-    if (entry.next != null) entry.next.prev = entry.prev
-    else this.tail = entry.prev
-    entry.prev = undefined
-    entry.next = undefined
+  /** @internal Takes `entry` out of the heap. */
+  remove(entry: Entry): void {
+    const at = entry.index
+    const last = this.heap.pop() as Entry
+    entry.index = -1
+    if (last === entry) return
+    this.heap[at] = last
+    last.index = at
+    this.down(at)
+    this.up(last.index)
+  }
+
+  private up(i: number): void {
+    const heap = this.heap
+    const entry = heap[i]!
+    while (i > 0) {
+      const parent = (i - 1) >> 1
+      if (!before(entry, heap[parent]!)) break
+      heap[i] = heap[parent]!
+      heap[i]!.index = i
+      i = parent
+    }
+    heap[i] = entry
+    entry.index = i
+  }
+
+  private down(i: number): void {
+    const heap = this.heap
+    const entry = heap[i]!
+    for (;;) {
+      const left = 2 * i + 1
+      if (left >= heap.length) break
+      const right = left + 1
+      const child = right < heap.length && before(heap[right]!, heap[left]!) ? right : left
+      if (!before(heap[child]!, entry)) break
+      heap[i] = heap[child]!
+      heap[i]!.index = i
+      i = child
+    }
+    heap[i] = entry
+    entry.index = i
   }
 
   private arm(at: number): void {
@@ -91,12 +122,12 @@ export class TimerQueue {
     this.armedAt = Number.POSITIVE_INFINITY
     // A timer may wake up to a millisecond before the clock here says it is due.
     const now = this.now() + 1
-    while (this.head != null && this.head.at <= now) {
-      const entry = this.head
-      this.unlink(entry)
-      entry.onExpire()
+    for (let head = this.heap[0]; head != null && head.at <= now; head = this.heap[0]) {
+      this.remove(head)
+      head.onExpire()
     }
-    if (this.head != null) this.arm(this.head.at)
+    const next = this.heap[0]
+    if (next != null) this.arm(next.at)
   }
 }
 

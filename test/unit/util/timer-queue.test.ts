@@ -65,4 +65,18 @@ describe('TimerQueue', () => {
     expect(fired).toEqual([101, 100])
     expect(q.size).toBe(0)
   })
+
+  it('keeps its order through many adds and cancels in any order', async () => {
+    const q = queue()
+    const fired: number[] = []
+    const entries = Array.from({ length: 200 }, (_, i) => {
+      const ms = ((i * 7919) % 1000) + 1 // a fixed shuffle of 1…1000
+      return { ms, entry: q.add(ms, () => fired.push(ms)) }
+    })
+    for (const { ms, entry } of entries) if (ms % 3 === 0) entry.cancel()
+    await advance(1000)
+    const kept = entries.map((e) => e.ms).filter((ms) => ms % 3 !== 0)
+    expect(fired).toEqual([...kept].sort((a, b) => a - b))
+    expect(q.size).toBe(0)
+  })
 })
