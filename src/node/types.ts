@@ -10,6 +10,7 @@ import type {
   Tool,
 } from '@modelcontextprotocol/sdk/types.js'
 import type { DiscoveryStatus } from '../discovery/discovery.ts'
+import type { Reachability, RelayReservationInfo } from '../reachability/reachability.ts'
 import type { CallerRelay } from '../registry/types.ts'
 import type { UpstreamStatus } from '../upstream/upstream.ts'
 
@@ -57,6 +58,8 @@ export interface PeerInfo {
   addrs: string[]
   /** Whether a connection is open now. */
   connected: boolean
+  /** How it is connected: `direct`, or `relayed` through a relay (only when connected). */
+  connection?: 'direct' | 'relayed'
   /** Round-trip time of the last ping on the connection, in milliseconds. */
   rttMs?: number
   /** Whether an outgoing MCP session to the peer is open. */
@@ -93,6 +96,19 @@ export interface NodeStatus {
   network: { private: boolean; keyFingerprint?: string }
   /** Heartbeats sent, received and rejected; peers in the table; this node's catalog digest and heartbeat period. */
   discovery: DiscoveryStatus
+  /** Whether other nodes can dial this one, as judged (`mode: auto`) or forced. */
+  reachability: {
+    status: Reachability
+    mode: 'auto' | 'public' | 'private'
+    /** Where a peer saw this node's connection come from, when that was not one of its own addresses (a NAT). */
+    observed?: string
+    /** Whether the node asks its router for a port mapping (UPnP). */
+    upnp: boolean
+  }
+  /** Relays this node holds a reservation on; whether it serves as a relay, and for how many clients. */
+  relay: { reservations: RelayReservationInfo[]; server: boolean; clients: number }
+  /** LAN discovery: whether mDNS runs, and how many answers it has had. */
+  mdns: { enabled: boolean; found: number }
 }
 
 /** Events of a node. */

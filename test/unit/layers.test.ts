@@ -22,6 +22,7 @@ const LAYERS: Record<string, number> = {
   mcp: 3,
   upstream: 4,
   discovery: 4,
+  reachability: 4,
   router: 5,
   node: 6,
   gateway: 7,
