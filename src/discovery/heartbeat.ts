@@ -45,7 +45,12 @@ export type RejectReason = 'too-large' | 'not-json' | 'schema' | 'unsigned' | 's
  * the relayed ones are kept (up to 4), since a node behind NAT is reachable only through them.
  */
 export function heartbeatAddrs(addrs: string[]): string[] {
-  const relayed = addrs.filter((a) => a.includes('/p2p-circuit')).slice(0, MAX_RELAYED_ADDRS)
+  // A relay's loopback address is of use only on the relay's own host: its other addresses first.
+  const loopback = (a: string): boolean => a.startsWith('/ip4/127.') || a.startsWith('/ip6/::1/')
+  const relayed = addrs
+    .filter((a) => a.includes('/p2p-circuit'))
+    .sort((a, b) => Number(loopback(a)) - Number(loopback(b)))
+    .slice(0, MAX_RELAYED_ADDRS)
   const direct = addrs.filter((a) => !a.includes('/p2p-circuit'))
   return [...direct.slice(0, MAX_HEARTBEAT_ADDRS - relayed.length), ...relayed]
 }

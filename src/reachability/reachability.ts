@@ -59,10 +59,10 @@ export interface ReachabilityInit {
   interfaces?: InterfaceSource
 }
 
-/** A relay this node holds a reservation on, and the address it is reachable at through it. */
+/** A relay this node holds a reservation on, and the addresses it is reachable at through it. */
 export interface RelayReservationInfo {
   relay: string
-  addr: string
+  addrs: string[]
 }
 
 /** What `cord status` shows of reachability. */
@@ -209,14 +209,17 @@ export function isRelayed(ma: Multiaddr): boolean {
   return ma.getComponents().some((c) => c.name === 'p2p-circuit')
 }
 
-/** The relays a node's relayed addresses go through. */
+/** The relays a node's relayed addresses go through, each with those addresses. */
 export function relayReservations(addrs: Multiaddr[]): RelayReservationInfo[] {
-  return addrs.flatMap((ma) => {
+  const byRelay = new Map<string, string[]>()
+  for (const ma of addrs) {
     const parts = ma.getComponents()
     const at = parts.findIndex((c) => c.name === 'p2p-circuit')
     const relay = at > 0 ? parts[at - 1] : undefined
-    return relay?.name === 'p2p' && relay.value != null ? [{ relay: relay.value, addr: ma.toString() }] : []
-  })
+    if (relay?.name !== 'p2p' || relay.value == null) continue
+    byRelay.set(relay.value, [...(byRelay.get(relay.value) ?? []), ma.toString()])
+  }
+  return [...byRelay].map(([relay, list]) => ({ relay, addrs: list }))
 }
 
 /** A libp2p service factory for `services: { reachability: reachability(init) }`. */

@@ -27,7 +27,7 @@ describe('across networks (loopback)', () => {
     })
     const addr = await waitFor(() => relayedAddr(hidden))
     expect(addr).toBe(`${relay.multiaddrs[0]}/p2p-circuit/p2p/${hidden.peerId}`)
-    expect(hidden.status().relay.reservations).toEqual([{ relay: relay.peerId, addr }])
+    expect(hidden.status().relay.reservations).toEqual([{ relay: relay.peerId, addrs: [addr] }])
     await waitFor(() => relay.status().relay.clients === 1)
     expect(relay.status().relay).toMatchObject({ server: true, clients: 1 })
 

@@ -62,4 +62,10 @@ describe('heartbeatAddrs', () => {
     expect(addrs.at(-1)).toBe(relayed)
     expect(addrs.slice(0, 15)).toEqual(direct.slice(0, 15))
   })
+
+  it("puts a relay's loopback address last among the relayed ones", () => {
+    const via = (ip: string): string => `/ip4/${ip}/tcp/4001/p2p/${B}/p2p-circuit/p2p/${A}`
+    const relayed = ['127.0.0.1', '203.0.113.10', '203.0.113.11', '203.0.113.12', '203.0.113.13'].map(via)
+    expect(heartbeatAddrs(relayed)).toEqual(relayed.slice(1))
+  })
 })

@@ -139,8 +139,10 @@ describe('reachability', () => {
 
   it('names the relay of each relayed address', () => {
     const addr = `/ip4/203.0.113.10/tcp/4001/p2p/${RELAY}/p2p-circuit/p2p/${SELF}`
-    expect(relayReservations([multiaddr(addr), multiaddr(`/ip4/10.1.0.2/tcp/4001/p2p/${SELF}`)])).toEqual([
-      { relay: RELAY, addr },
+    const local = `/ip4/127.0.0.1/tcp/4001/p2p/${RELAY}/p2p-circuit/p2p/${SELF}`
+    const direct = `/ip4/10.1.0.2/tcp/4001/p2p/${SELF}`
+    expect(relayReservations([addr, direct, local].map((a) => multiaddr(a)))).toEqual([
+      { relay: RELAY, addrs: [addr, local] },
     ])
   })
 })
