@@ -158,6 +158,20 @@ describe.skipIf(unavailable != null)(
         dcutrFailuresLogged: (
           log.match(/error while attempting DCUtR|had no dialable multiaddrs|no public addresses/g) ?? []
         ).length,
+        // What libp2p said when it gave up, without peer IDs and addresses.
+        reasons: [
+          ...new Set(
+            log
+              .split('\n')
+              .filter((l) => l.includes('dcutr') && /error|failed|no public|no dialable/i.test(l))
+              .map((l) =>
+                l
+                  .replace(/^.*libp2p:dcutr\S*\s*/, '')
+                  .replace(/12D3KooW\w+|\/ip[46]\/\S+/g, '…')
+                  .slice(0, 160),
+              ),
+          ),
+        ].slice(0, 8),
       }
       expect(outcomes).toHaveLength(HOLE_PUNCH_TRIES)
     }, 180_000)
