@@ -11,8 +11,9 @@
  * Rounds are interleaved (a b c d, a b c d, …) so that the noise of a shared machine hits all alike;
  * each figure is the median over rounds. `--json FILE` also writes the results as JSON.
  *
- * Then the discovery benchmark (scripts/bench/discovery.ts) for meshes of BENCH_MESH_SIZES nodes
- * (default 10,25,50; empty to skip).
+ * Then the relay benchmark (scripts/bench/relay.ts: relayed, upgraded and direct connections;
+ * BENCH_RELAY=0 to skip) and the discovery benchmark (scripts/bench/discovery.ts) for meshes of
+ * BENCH_MESH_SIZES nodes (default 10,25,50; empty to skip).
  *
  * BENCH_DEBUG=1 prints each path's progress on stderr; BENCH_PATHS=gateway,mesh,… measures only those
  * (names: gateway, mesh, raw, http, stdio, bridged).
@@ -32,6 +33,7 @@ import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/
 import { multiaddr } from '@multiformats/multiaddr'
 import { type CordNode, createNode, Gateway, GatewayHttpServer } from '../dist/index.js'
 import { discoveryBench } from './bench/discovery.ts'
+import { relayBench } from './bench/relay.ts'
 
 const CALLS = Number(process.env.BENCH_CALLS ?? 2000)
 const BURST = Number(process.env.BENCH_BURST ?? 6400)
@@ -336,6 +338,13 @@ async function main(): Promise<void> {
   await gateway.close()
   await local.stop()
   cleanup()
+  if (process.env.BENCH_RELAY !== '0') {
+    const relay = await relayBench()
+    if (jsonOut != null) {
+      const written = JSON.parse(readFileSync(jsonOut, 'utf8')) as Record<string, unknown>
+      writeFileSync(jsonOut, `${JSON.stringify({ ...written, relay }, null, 2)}\n`)
+    }
+  }
   if (process.env.BENCH_MESH_SIZES !== '') {
     const sizes = (process.env.BENCH_MESH_SIZES ?? '10,25,50').split(',').map(Number)
     const rows = await discoveryBench(sizes)
