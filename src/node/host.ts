@@ -6,7 +6,7 @@
  */
 import { createHash } from 'node:crypto'
 import { noise } from '@chainsafe/libp2p-noise'
-import { autoNAT } from '@libp2p/autonat'
+import { autoNATv2 } from '@libp2p/autonat-v2'
 import { type CircuitRelayService, circuitRelayServer, circuitRelayTransport } from '@libp2p/circuit-relay-v2'
 import { dcutr } from '@libp2p/dcutr'
 import { type GossipSub, gossipsub } from '@libp2p/gossipsub'
@@ -143,7 +143,7 @@ export async function createHost(init: HostInit): Promise<Host> {
  */
 function reachabilityServices(init: HostInit) {
   return {
-    autonat: autoNAT(),
+    autonat: autoNATv2(),
     dcutr: dcutr(),
     reachability: reachability({
       mode: init.nat.reachability,

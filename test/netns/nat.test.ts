@@ -1,7 +1,7 @@
 /**
- * Cord on a simulated internet (test/netns/sim.ts): a relay (also the bootstrap node) and a
- * WebSockets-only node on the public network; LAN 1 (a1, and a2 for mDNS) and LAN 2 (b1), each
- * behind its own NAT router. Daemons are the built CLI, run in their namespaces. Needs root, `ip`
+ * Cord on a simulated internet (test/netns/sim.ts): a relay (also the bootstrap node), a
+ * WebSockets-only node and a plain public node on the public network; LAN 1 (a1, and a2 for mDNS)
+ * and LAN 2 (b1), each behind its own NAT router. Daemons are the built CLI, run in their namespaces. Needs root, `ip`
  * and `nft`; elsewhere the suite is skipped and says why (see capable.ts and vitest's global setup).
  * Measured numbers go to .tmp/netns-report.json.
  */
@@ -11,12 +11,13 @@ import type { NodeStatus, PeerInfo } from '../../src/index.ts'
 import { waitFor } from '../helpers/harness.ts'
 import { netnsUnavailable } from './capable.ts'
 import { cordIn, cordJson, type NsDaemon, startIn } from './daemons.ts'
-import { PUBLIC_NET, type SimLan, SimulatedInternet, sweepStale } from './sim.ts'
+import { PUBLIC_NET, type SimHost, type SimLan, SimulatedInternet, sweepStale } from './sim.ts'
 
 const unavailable = netnsUnavailable()
 const HOLE_PUNCH_TRIES = 5
 const OUTAGE_MS = 20_000
 const report: Record<string, unknown> = {}
+const TCP = ['--listen', '/ip4/0.0.0.0/tcp/4001', '--listen', '/ip6/::/tcp/4001']
 
 const status = (d: NsDaemon): Promise<NodeStatus> => cordJson<NodeStatus>(d.ns, ['status', '--dir', d.dir])
 const peers = (d: NsDaemon): Promise<PeerInfo[]> => cordJson<PeerInfo[]>(d.ns, ['peers', '--dir', d.dir])
@@ -43,6 +44,8 @@ describe.skipIf(unavailable != null)(
     let lan2: SimLan
     let relay: NsDaemon
     let ws: NsDaemon
+    let pub: NsDaemon
+    let pubHost: SimHost
     let a1: NsDaemon
     let b1: NsDaemon
     const start = async (...args: Parameters<typeof startIn>): Promise<NsDaemon> => {
@@ -56,19 +59,22 @@ describe.skipIf(unavailable != null)(
       sim.build()
       const relayHost = sim.addPublicHost('relay', 10)
       const wsHost = sim.addPublicHost('ws', 20)
+      pubHost = sim.addPublicHost('pub', 30)
       lan1 = sim.addLan(1, ['a1', 'a2'])
       lan2 = sim.addLan(2, ['b1'])
-      relay = await start('relay', relayHost.ns, [
-        '--relay',
-        '--alias',
+      relay = await start(
         'relay',
-        '--listen',
-        '/ip4/0.0.0.0/tcp/4001',
-        '--listen',
-        '/ip4/0.0.0.0/tcp/4002/ws',
-      ])
+        relayHost.ns,
+        ['--relay', '--alias', 'relay', ...TCP, '--listen', '/ip4/0.0.0.0/tcp/4002/ws'],
+        {
+          // As a relay operator would: its public addresses are announced from the start.
+          config: `[nat]\nannounce = ["/ip6/${relayHost.ip6}/tcp/4001", "/ip4/${relayHost.ip}/tcp/4001"]\n`,
+        },
+      )
       const at = (prefix: string): string => relay.info.addrs.find((a) => a.startsWith(prefix))!
-      const relayTcp = at(`/ip4/${relayHost.ip}/tcp/4001/`)
+      // Over IPv6, where the public network looks public to libp2p: AutoNAT checks addresses there.
+      // (libp2p announces a public address only once AutoNAT has verified it: not in the ready line.)
+      const relayTcp = `/ip6/${relayHost.ip6}/tcp/4001/p2p/${relay.info.peerId}`
       ws = await start('ws', wsHost.ns, [
         '--alias',
         'ws',
@@ -77,11 +83,11 @@ describe.skipIf(unavailable != null)(
         '--bootstrap',
         at(`/ip4/${relayHost.ip}/tcp/4002/ws/`),
       ])
-      // b1 logs what libp2p's hole punching does, to count the attempts.
-      a1 = await start('a1', lan1.hosts.a1!.ns, ['--alias', 'a1', '--bootstrap', relayTcp])
-      b1 = await start('b1', lan2.hosts.b1!.ns, ['--alias', 'b1', '--bootstrap', relayTcp], {
-        env: { DEBUG: 'libp2p:dcutr*' },
-      })
+      pub = await start('pub', pubHost.ns, ['--alias', 'pub', ...TCP, '--bootstrap', relayTcp])
+      // The nodes behind NAT log what libp2p's hole punching does, to count the attempts.
+      const dcutrLog = { env: { DEBUG: 'libp2p:dcutr*' } }
+      a1 = await start('a1', lan1.hosts.a1!.ns, ['--alias', 'a1', ...TCP, '--bootstrap', relayTcp], dcutrLog)
+      b1 = await start('b1', lan2.hosts.b1!.ns, ['--alias', 'b1', ...TCP, '--bootstrap', relayTcp], dcutrLog)
     }, 120_000)
 
     afterAll(async () => {
@@ -105,7 +111,9 @@ describe.skipIf(unavailable != null)(
           const s = await status(node)
           return s.reachability.status === 'private' && s.relay.reservations.length > 0 && s
         }, 30_000)
-        expect(s.reachability.observed).toMatch(new RegExp(`^/ip4/${lan.router.ip}/tcp/`))
+        expect(s.reachability.observed).toMatch(
+          new RegExp(`^/ip[46]/(${lan.router.ip}|${lan.router.ip6})/tcp/`),
+        )
         expect(s.relay.reservations.map((r) => r.relay)).toEqual([relay.info.peerId])
         expect(
           s.addrs.some((a) => a.includes(`/p2p/${relay.info.peerId}/p2p-circuit/p2p/${node.info.peerId}`)),
@@ -174,6 +182,33 @@ describe.skipIf(unavailable != null)(
         ].slice(0, 8),
       }
       expect(outcomes).toHaveLength(HOLE_PUNCH_TRIES)
+    }, 180_000)
+
+    it('a public node is found public by AutoNAT, and its relayed connection to a node behind NAT is upgraded to direct (DCUtR)', async () => {
+      const s = await waitFor(async () => {
+        const s = await status(pub)
+        return s.reachability.status === 'public' && s
+      }, 60_000)
+      expect(s.addrs.some((a) => a.startsWith(`/ip6/${pubHost.ip6}/tcp/4001/`))).toBe(true)
+      expect(s.relay.reservations).toEqual([])
+      const upgrades = (): number =>
+        (a1.stderr().match(/unilateral connection upgrade to \S+ succeeded/g) ?? []).length
+      let direct = 0
+      let byDcutr = 0
+      for (let i = 0; i < HOLE_PUNCH_TRIES; i++) {
+        await cordIn(pub.ns, ['disconnect', '--dir', pub.dir, a1.info.peerId])
+        await cordIn(a1.ns, ['disconnect', '--dir', a1.dir, pub.info.peerId])
+        const before = upgrades()
+        expect(await echo(pub, a1, `to a1 ${i}`)).toMatchObject({ code: 0 })
+        const upgraded = await waitFor(async () => (await peerOf(pub, a1))?.connection === 'direct', 8_000)
+          .then(() => true)
+          .catch(() => false)
+        if (upgraded) direct++
+        if (upgrades() > before) byDcutr++
+        expect(await echo(pub, a1, `again ${i}`)).toMatchObject({ code: 0 })
+      }
+      report.unilateralUpgrade = { tries: HOLE_PUNCH_TRIES, direct, byDcutr }
+      expect(byDcutr).toBeGreaterThan(0)
     }, 180_000)
 
     it('two nodes on one LAN find each other by mDNS, with no bootstrap address', async () => {

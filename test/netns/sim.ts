@@ -10,13 +10,19 @@
 import { execFileSync } from 'node:child_process'
 import { randomBytes } from 'node:crypto'
 
-/** The public network. */
+/** The public network: IPv4 from a documentation range, which libp2p counts as private. */
 export const PUBLIC_NET = '203.0.113'
+/**
+ * The public network's IPv6 prefix, from 3fff::/20 (RFC 9637, reserved for documentation): libp2p
+ * counts it as public, so AutoNAT and hole punching treat these hosts as on the internet.
+ */
+export const PUBLIC_NET6 = '3fff:0:1:'
 
-/** One host: its namespace and address. */
+/** One host: its namespace and addresses. */
 export interface SimHost {
   ns: string
   ip: string
+  ip6: string
 }
 
 /** A LAN behind a NAT router. */
@@ -98,30 +104,40 @@ export class SimulatedInternet {
   addPublicHost(name: string, n: number): SimHost {
     const ns = this.addNs(`${this.prefix}-${name}`)
     const ip = `${PUBLIC_NET}.${n}`
+    const ip6 = `${PUBLIC_NET6}:${n}`
     this.plug(ns, 'eth0', this.inet, `p${++this.publicHosts}`, 'br0')
     this.ip(ns, `addr add ${ip}/24 dev eth0`)
+    this.ip(ns, `-6 addr add ${ip6}/64 dev eth0 nodad`)
     this.ip(ns, 'link set eth0 up')
-    return { ns, ip }
+    return { ns, ip, ip6 }
   }
 
-  /** A LAN 10.<k>.0.0/24 behind a NAT router at 203.0.113.<k>, with hosts at 10.<k>.0.11, .12, … */
+  /**
+   * A LAN 10.<k>.0.0/24 and fd00:<k>::/64 behind a NAT router at 203.0.113.<k> and 3fff:0:1::<k>,
+   * with hosts at 10.<k>.0.11, .12, … (and fd00:<k>::11, …).
+   */
   addLan(k: number, hostNames: string[]): SimLan {
     const router = this.addPublicHost(`r${k}`, k)
     const lanIp = `10.${k}.0.1`
     this.ip(router.ns, 'link add lan0 type bridge')
     this.ip(router.ns, `addr add ${lanIp}/24 dev lan0`)
+    this.ip(router.ns, `-6 addr add fd00:${k}::1/64 dev lan0 nodad`)
     this.ip(router.ns, 'link set lan0 up')
     this.exec(router.ns, ['sysctl', '-q', '-w', 'net.ipv4.ip_forward=1'])
+    this.exec(router.ns, ['sysctl', '-q', '-w', 'net.ipv6.conf.all.forwarding=1'])
     this.exec(router.ns, ['nft', '-f', '-'], natRuleset('eth0', 'lan0'))
     const hosts: Record<string, SimHost> = {}
     hostNames.forEach((name, i) => {
       const ns = this.addNs(`${this.prefix}-${name}`)
       const ip = `10.${k}.0.${11 + i}`
+      const ip6 = `fd00:${k}::${11 + i}`
       this.plug(ns, 'eth0', router.ns, `h${i}`, 'lan0')
       this.ip(ns, `addr add ${ip}/24 dev eth0`)
+      this.ip(ns, `-6 addr add ${ip6}/64 dev eth0 nodad`)
       this.ip(ns, 'link set eth0 up')
       this.ip(ns, `route add default via ${lanIp}`)
-      hosts[name] = { ns, ip }
+      this.ip(ns, `-6 route add default via fd00:${k}::1`)
+      hosts[name] = { ns, ip, ip6 }
     })
     return { router: { ...router, lanIp }, hosts }
   }
@@ -155,6 +171,8 @@ export class SimulatedInternet {
     run(['ip', 'netns', 'add', ns])
     this.made.push(ns)
     this.ip(ns, 'link set lo up')
+    // Linux drops an interface's IPv6 addresses when it goes down; a partition must not renumber it.
+    this.exec(ns, ['sysctl', '-q', '-w', 'net.ipv6.conf.default.keep_addr_on_down=1'])
     return ns
   }
 
@@ -176,10 +194,10 @@ export class SimulatedInternet {
  */
 function natRuleset(wan: string, lan: string): string {
   return `
-table ip nat {
+table inet nat {
   chain post { type nat hook postrouting priority 100; oifname "${wan}" masquerade; }
 }
-table ip filter {
+table inet filter {
   chain forward {
     type filter hook forward priority 0; policy drop;
     ct state established,related accept
