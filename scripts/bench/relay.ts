@@ -21,6 +21,16 @@ const ROUNDS = Number(process.env.BENCH_RELAY_ROUNDS ?? 3)
 const WARMUP = 200
 const IN_FLIGHT = 64
 const TEXT = 'x'.repeat(100)
+/**
+ * The callers: no heartbeats during the benchmark (a 1 h interval), so that nothing dials the target
+ * by its other addresses behind the benchmark's back (discovery keeps connections to alive peers).
+ */
+const BENCH_NODE = {
+  listen: ['/ip4/127.0.0.1/tcp/0'],
+  logLevel: 'silent' as const,
+  demoTools: false,
+  discovery: { heartbeatIntervalMs: 3_600_000 },
+}
 
 /** One row of the relay benchmark. */
 export interface RelayRow {
@@ -104,11 +114,8 @@ export async function relayBench(): Promise<RelayBenchResult> {
   const target = await peer(['target', relay.addrs[0]!])
   const circuit = target.addrs.find((a) => a.includes('/p2p-circuit/'))!
   const tcp = target.addrs.find((a) => !a.includes('/p2p-circuit'))!
-  // The caller cannot be dialled (it only listens on a relay), so nothing opens a direct connection behind the benchmark's back.
-  const options = { listen: ['/p2p-circuit'], logLevel: 'silent' as const, demoTools: false }
-  const caller = await createNode(options)
-  const plain = await createNode({ ...options, listen: ['/ip4/127.0.0.1/tcp/0'] })
-  await Promise.all([caller.start(), plain.start()])
+  const plain = await createNode(BENCH_NODE)
+  await plain.start()
   await plain.connect(tcp)
   const echo = (node: CordNode) => () => node.callTool(target.peerId, 'echo', { text: TEXT })
   const rounds: Record<RelayRow['path'], Array<Omit<RelayRow, 'path'>>> = {
@@ -121,11 +128,17 @@ export async function relayBench(): Promise<RelayBenchResult> {
     `\nrelay: ${CALLS} sequential calls and ${CALLS * 2} at ${IN_FLIGHT} in flight per path and round; ${ROUNDS} rounds`,
   )
   for (let round = 1; round <= ROUNDS; round++) {
-    await caller.disconnect(target.peerId).catch(() => {}) // not connected in the first round
+    // A new caller each round, that knows the target only by its relayed address.
+    const caller = await createNode(BENCH_NODE)
+    await caller.start()
     await caller.connect(circuit)
-    if (connectionOf(caller, target.peerId) !== 'relayed')
-      throw new Error(`expected a relayed connection, got ${connectionOf(caller, target.peerId)}`)
+    const expect = (kind: string): void => {
+      const got = connectionOf(caller, target.peerId)
+      if (got !== kind) throw new Error(`expected a ${kind} connection, got ${got || 'none'}`)
+    }
+    expect('relayed')
     rounds.relayed.push(await measure(echo(caller)))
+    expect('relayed')
     // The upgrade, as DCUtR makes it: a direct connection beside the relayed one, then the relayed one closed.
     const relayed = caller.libp2p.getConnections().filter((c) => c.remotePeer.toString() === target.peerId)
     await caller.libp2p.dial(multiaddr(tcp), { force: true })
@@ -133,10 +146,10 @@ export async function relayBench(): Promise<RelayBenchResult> {
     const s = performance.now()
     await echo(caller)()
     firsts.push(performance.now() - s)
-    if (connectionOf(caller, target.peerId) !== 'direct')
-      throw new Error('the upgrade left no direct connection')
+    expect('direct')
     rounds.upgraded.push(await measure(echo(caller)))
     rounds.direct.push(await measure(echo(plain)))
+    await caller.stop()
     process.stderr.write(`relay round ${round}/${ROUNDS} done\n`)
   }
   const rows = (['relayed', 'upgraded', 'direct'] as const).map((path) => ({
@@ -157,7 +170,7 @@ export async function relayBench(): Promise<RelayBenchResult> {
   console.log(
     `first call after the switch to direct (a new MCP session): ${firstCallAfterUpgradeMs.toFixed(1)} ms`,
   )
-  await Promise.all([caller.stop(), plain.stop()])
+  await plain.stop()
   for (const p of [target, relay]) p.proc.stdin?.end()
   return { rows, firstCallAfterUpgradeMs }
 }
