@@ -5,7 +5,7 @@
  * the mesh. (NAT itself, hole punching and mDNS need network namespaces: test/netns/.)
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import type { CordNode } from '../../src/index.ts'
+import { type CordNode, createNode } from '../../src/index.ts'
 import { Harness, waitFor } from '../helpers/harness.ts'
 
 const relayedAddr = (node: CordNode): string | undefined =>
@@ -99,6 +99,29 @@ describe('across networks (loopback)', () => {
     await waitFor(() => relayedAddr(hidden))
     expect(hidden.status().relay.reservations.map((r) => r.relay)).toEqual([picky.peerId])
     expect(denying.status().relay.clients).toBe(0)
+  })
+
+  it('runs UPnP only when asked, and mDNS only when the node listens beyond loopback', async () => {
+    // Created, not started: a started UPnP client would search the host's real LAN for a router.
+    const asked = await createNode({
+      nat: { upnp: true },
+      listen: ['/ip4/127.0.0.1/tcp/0'],
+      logLevel: 'silent',
+    })
+    const plain = await createNode({ listen: ['/ip4/127.0.0.1/tcp/0'], logLevel: 'silent' })
+    const lan = await createNode({ listen: ['/ip4/0.0.0.0/tcp/0'], logLevel: 'silent' })
+    const lanOff = await createNode({
+      listen: ['/ip4/0.0.0.0/tcp/0'],
+      discovery: { mdns: false },
+      logLevel: 'silent',
+    })
+    expect(asked.libp2p.services.upnp).toBeDefined()
+    expect(plain.libp2p.services.upnp).toBeUndefined()
+    expect(plain.libp2p.services.mdns).toBeUndefined()
+    expect(lan.libp2p.services.mdns).toBeDefined()
+    expect(lanOff.libp2p.services.mdns).toBeUndefined()
+    expect(plain.status()).toMatchObject({ mdns: { enabled: false }, reachability: { upnp: false } })
+    await Promise.all([asked, plain, lan, lanOff].map((n) => n.stop()))
   })
 
   it('a node that listens only on WebSockets joins the mesh and serves it', async () => {
