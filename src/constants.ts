@@ -125,6 +125,14 @@ export const DEFAULT_TARGET_CONNECTIONS = 6
  */
 export const DEFAULT_MAX_CONNECTIONS = 100
 
+/** Clients a relay holds a reservation for at once (libp2p's default is 15). */
+export const DEFAULT_RELAY_MAX_RESERVATIONS = 128
+/** How long a relay reservation lasts; clients refresh theirs 5 min before it ends (1 h). */
+export const DEFAULT_RELAY_RESERVATION_TTL_MS = 60 * 60_000
+
+/** How often mDNS asks the LAN for Cord nodes (it also asks at start). */
+export const MDNS_QUERY_INTERVAL_MS = 10_000
+
 /** The MCP gateway's Streamable HTTP endpoint: loopback, a free port. */
 export const DEFAULT_GATEWAY_LISTEN = '127.0.0.1:0'
 /** Above this many tools, gateway clients get the meta-tools instead of the whole catalog. */

@@ -2,7 +2,9 @@
  * Who may connect: allow and deny lists of peer IDs, enforced by libp2p's connection gater on dials
  * and after the Noise handshake of inbound connections (when the remote's peer ID is known). A denied
  * peer gets no connection, so no stream; its heartbeats relayed by others are dropped too (see
- * `PeerFilter.admits`).
+ * `PeerFilter.admits`). Through a relay likewise: a relay serving as one reserves no slot for a
+ * denied peer and relays no connection from or to one, and a node takes no relayed connection from
+ * one (nor through a denied relay).
  */
 import type { ConnectionGater, PeerId } from '@libp2p/interface'
 
@@ -29,6 +31,9 @@ export class PeerFilter {
       denyDialPeer: denied,
       denyInboundEncryptedConnection: denied,
       denyOutboundEncryptedConnection: denied,
+      denyInboundRelayReservation: denied,
+      denyOutboundRelayedConnection: (source, destination) => denied(source) || denied(destination),
+      denyInboundRelayedConnection: (relay, remote) => denied(relay) || denied(remote),
     }
   }
 }

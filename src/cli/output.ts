@@ -71,7 +71,7 @@ export function peersTable(peers: PeerInfo[]): string {
       p.peerId,
       p.alias ?? '-',
       p.state ?? '-',
-      p.connected ? 'yes' : 'no',
+      p.connection ?? (p.connected ? 'yes' : 'no'),
       p.lastHeartbeat != null
         ? `${((Date.now() - Date.parse(p.lastHeartbeat)) / 1000).toFixed(1)} s ago`
         : '-',
@@ -102,6 +102,21 @@ function topicsLine(t: NodeStatus['topics']): string {
   )
 }
 
+function reachLine(status: NodeStatus): string {
+  const r = status.reachability
+  const how = r.mode === 'auto' ? '' : ` (forced: [nat] reachability = "${r.mode}")`
+  const seen = r.observed != null ? `; peers see this node at ${r.observed} (NAT)` : ''
+  return `${r.status}${how}${seen}${r.upnp ? '; UPnP on' : ''}; mDNS ${status.mdns.enabled ? 'on' : 'off'}`
+}
+
+function relayLine(relay: NodeStatus['relay']): string {
+  const held =
+    relay.reservations.length > 0
+      ? `reservations on ${relay.reservations.map((r) => r.relay).join(', ')}`
+      : 'no reservation'
+  return `${held}${relay.server ? `; serving as a relay (${relay.clients} clients)` : ''}`
+}
+
 /** The daemon's status. */
 export function statusText(
   status: NodeStatus & {
@@ -128,6 +143,8 @@ export function statusText(
         ? `private (swarm key ${status.network.keyFingerprint})`
         : 'open (no swarm.key: any libp2p node may connect, subject to [access])',
     ],
+    ['reach', reachLine(status)],
+    ['relay', relayLine(status.relay)],
     ['connections', String(status.connections)],
     ['sessions', `${status.inboundSessions} in, ${status.outboundSessions} out`],
     ['calls', `${status.activeCalls.inbound} in, ${status.activeCalls.outbound} out`],

@@ -109,6 +109,7 @@ export function buildProgram(io: Output, setExit: (code: number) => void): Comma
       [],
     )
     .option('--alias <name>', "this node's short name (default: host name)")
+    .option('--relay', 'serve as a circuit relay for nodes behind NAT (config: [relay] server = true)')
     .addOption(new Option('--log-level <level>', 'log level (logs go to stderr)').choices(LOG_LEVELS))
     .addOption(jsonOption())
     .hook('preAction', checkNodeFlags)

@@ -22,6 +22,17 @@ export const listenAddr = z
   .refine(isMultiaddr, { message: 'expected a multiaddr such as /ip4/0.0.0.0/tcp/4001' })
   .refine((v) => !v.includes('/p2p/'), { message: 'a listen address must not contain /p2p/<peer ID>' })
 
+/**
+ * An address to announce besides the listen addresses: a multiaddr without `/p2p/`, such as
+ * `/ip4/198.51.100.7/tcp/4001` or `/dns4/relay.example.com/tcp/4001`.
+ */
+export const announceAddr = z
+  .string()
+  .refine(isMultiaddr, { message: 'expected a multiaddr such as /ip4/198.51.100.7/tcp/4001' })
+  .refine((v) => !v.includes('/p2p/') && !v.includes('/p2p-circuit'), {
+    message: 'an announced address must not contain /p2p/ or /p2p-circuit (this node adds its peer ID)',
+  })
+
 /** A multiaddr of another node, ending in `/p2p/<peer ID>` so that it can be checked and kept. */
 export const peerAddr = z
   .string()
@@ -43,6 +54,9 @@ export const alias = z.string().regex(ALIAS_PATTERN, {
 
 /** A duration or size: a whole number above zero. */
 export const positiveInt = z.number().int().positive()
+
+/** A limit where 0 means none: a whole number, zero or above. */
+export const limitInt = z.number().int().nonnegative()
 
 /** A log level name. */
 export const logLevel = z.enum(LOG_LEVELS)

@@ -141,6 +141,38 @@ export interface NodeSettings {
     targetConnections?: number
     /** Above this many connections libp2p closes the least valuable ones. @default 100 */
     maxConnections?: number
+    /**
+     * Find Cord nodes on the LAN by multicast DNS (and be found), with no bootstrap address. Runs
+     * only when the node listens on an address other than loopback. @default true
+     */
+    mdns?: boolean
+  }
+  /** Circuit relay v2: serving as a relay, and the relays this node uses when it is not reachable. */
+  relay?: {
+    /** Serve as a relay for other nodes (a publicly reachable node should). @default false */
+    server?: boolean
+    /** Relays to use besides bootstrap peers that offer one: full multiaddrs, kept connected. @default [] */
+    peers?: string[]
+    /** A relay: clients holding a reservation at once. @default 128 */
+    maxReservations?: number
+    /** A relay: how long a reservation lasts (at least 60000; clients refresh it). @default 3600000 */
+    reservationTtlMs?: number
+    /** A relay: longest life of one relayed connection, 0 for none. @default 0 */
+    maxDurationMs?: number
+    /** A relay: bytes one relayed connection may carry (both ways), 0 for none. @default 0 */
+    maxDataBytes?: number
+  }
+  /** Reachability: how the node learns whether others can dial it, and what it announces. */
+  nat?: {
+    /**
+     * `auto` decides from AutoNAT and from the address peers see (a relay reservation is made when
+     * private); `public` or `private` force it. @default 'auto'
+     */
+    reachability?: 'auto' | 'public' | 'private'
+    /** Ask the LAN's router for a port mapping (UPnP IGD). @default false */
+    upnp?: boolean
+    /** Addresses to announce besides the listen addresses (a port forward, a DNS name). @default [] */
+    announce?: string[]
   }
   /** MCP servers this node hosts and serves to the mesh (names unique). @default [] */
   servers?: ServerSettings[]

@@ -34,6 +34,8 @@ import {
   DEFAULT_RATE_PER_SEC,
   DEFAULT_REDIAL_MAX_MS,
   DEFAULT_REDIAL_MIN_MS,
+  DEFAULT_RELAY_MAX_RESERVATIONS,
+  DEFAULT_RELAY_RESERVATION_TTL_MS,
   DEFAULT_REORDER_WINDOW_MS,
   DEFAULT_SEND_TIMEOUT_MS,
   DEFAULT_SHUTDOWN_GRACE_MS,
@@ -43,7 +45,9 @@ import {
 import { isLoopbackHost, splitHostPort } from '../util/http-listen.ts'
 import {
   alias,
+  announceAddr,
   hostPort,
+  limitInt,
   listenAddr,
   logLevel,
   loopbackHostPort,
@@ -139,6 +143,20 @@ const nodeShape = {
     forgetAfterMs: positiveInt.default(DEFAULT_FORGET_AFTER_MS),
     targetConnections: positiveInt.default(DEFAULT_TARGET_CONNECTIONS),
     maxConnections: positiveInt.default(DEFAULT_MAX_CONNECTIONS),
+    mdns: z.boolean().default(true),
+  }),
+  relay: section({
+    server: z.boolean().default(false),
+    peers: z.array(peerAddr).default([]),
+    maxReservations: positiveInt.default(DEFAULT_RELAY_MAX_RESERVATIONS),
+    reservationTtlMs: positiveInt.min(60_000).default(DEFAULT_RELAY_RESERVATION_TTL_MS),
+    maxDurationMs: limitInt.default(0),
+    maxDataBytes: limitInt.default(0),
+  }),
+  nat: section({
+    reachability: z.enum(['auto', 'public', 'private']).default('auto'),
+    upnp: z.boolean().default(false),
+    announce: z.array(announceAddr).default([]),
   }),
   servers: serversSchema.default([]),
 }

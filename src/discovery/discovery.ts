@@ -19,6 +19,7 @@ import {
   decodeHeartbeat,
   encodeHeartbeat,
   type Heartbeat,
+  heartbeatAddrs,
   type RejectReason,
 } from './heartbeat.ts'
 import { PeerTable } from './peer-table.ts'
@@ -120,6 +121,12 @@ export class Discovery {
     this.advertiser.schedule()
     void this.publish()
   }
+  /** The node's addresses changed (a relay reservation, a port mapping): say so at once. */
+  private readonly onSelfUpdate = (): void => {
+    const addrs = heartbeatAddrs(this.components.network.getMultiaddrs().map((a) => a.toString()))
+    if (addrs.join(' ') !== this.announced) void this.publish()
+  }
+  private announced = ''
 
   constructor(components: DiscoveryComponents, init: DiscoveryInit) {
     this.components = components
@@ -168,6 +175,7 @@ export class Discovery {
     pubsub.subscribe(HEARTBEAT_TOPIC)
     pubsub.addEventListener('message', this.onMessage as never)
     network.addEventListener('peer:connect', this.onConnect)
+    network.addEventListener('self:peer:update', this.onSelfUpdate)
     registry.addEventListener('change', this.onRegistryChange)
     this.advertiser.start(() => registry.list().map((t) => t.name))
     const every = (): void => {
@@ -192,6 +200,7 @@ export class Discovery {
     pubsub.removeEventListener('message', this.onMessage as never)
     pubsub.topicValidators.delete(HEARTBEAT_TOPIC)
     network.removeEventListener('peer:connect', this.onConnect)
+    network.removeEventListener('self:peer:update', this.onSelfUpdate)
     registry.removeEventListener('change', this.onRegistryChange)
   }
 
@@ -214,10 +223,7 @@ export class Discovery {
       v: 1,
       peerId: this.components.peerId.toString(),
       alias: this.init.alias,
-      addrs: network
-        .getMultiaddrs()
-        .map((a) => a.toString())
-        .slice(0, 16),
+      addrs: heartbeatAddrs(network.getMultiaddrs().map((a) => a.toString())),
       seq: this.seq++,
       load: this.components.load(),
       uptimeMs: Date.now() - this.startedAt,
@@ -227,6 +233,7 @@ export class Discovery {
       periodMs: this.period(),
     }
     this.schedulePublish(heartbeat.periodMs ?? this.init.intervalMs)
+    this.announced = heartbeat.addrs.join(' ')
     const data = encodeHeartbeat(heartbeat)
     try {
       await pubsub.publish(HEARTBEAT_TOPIC, data)

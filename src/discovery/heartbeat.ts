@@ -13,12 +13,16 @@ import { ALIAS_PATTERN } from '../constants.ts'
 /** Largest heartbeat accepted, in bytes. */
 export const MAX_HEARTBEAT_BYTES = 4_096
 
+/** Most addresses a heartbeat carries, and most of them relayed. */
+export const MAX_HEARTBEAT_ADDRS = 16
+const MAX_RELAYED_ADDRS = 4
+
 /** The heartbeat payload. */
 export const heartbeatSchema = z.strictObject({
   v: z.literal(1),
   peerId: z.string().min(1).max(128),
   alias: z.string().regex(ALIAS_PATTERN),
-  addrs: z.array(z.string().max(256)).max(16),
+  addrs: z.array(z.string().max(256)).max(MAX_HEARTBEAT_ADDRS),
   seq: z.number().int().nonnegative(),
   load: z.strictObject({ inflight: z.number().int().nonnegative(), capacity: z.number().int().positive() }),
   uptimeMs: z.number().int().nonnegative(),
@@ -34,6 +38,22 @@ export type Heartbeat = z.infer<typeof heartbeatSchema>
 
 /** Why a heartbeat was refused. */
 export type RejectReason = 'too-large' | 'not-json' | 'schema' | 'unsigned' | 'signer-mismatch'
+
+/**
+ * The addresses a heartbeat announces: the node's direct addresses, then its relayed ones
+ * (`…/p2p/<relay>/p2p-circuit/p2p/<self>`). A host with many interfaces can have more than fit;
+ * the relayed ones are kept (up to 4), since a node behind NAT is reachable only through them.
+ */
+export function heartbeatAddrs(addrs: string[]): string[] {
+  // A relay's loopback address is of use only on the relay's own host: its other addresses first.
+  const loopback = (a: string): boolean => a.startsWith('/ip4/127.') || a.startsWith('/ip6/::1/')
+  const relayed = addrs
+    .filter((a) => a.includes('/p2p-circuit'))
+    .sort((a, b) => Number(loopback(a)) - Number(loopback(b)))
+    .slice(0, MAX_RELAYED_ADDRS)
+  const direct = addrs.filter((a) => !a.includes('/p2p-circuit'))
+  return [...direct.slice(0, MAX_HEARTBEAT_ADDRS - relayed.length), ...relayed]
+}
 
 /** Encodes a heartbeat. */
 export function encodeHeartbeat(heartbeat: Heartbeat): Uint8Array {

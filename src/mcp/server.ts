@@ -90,9 +90,8 @@ export class McpService {
     await this.components.libp2p.handle(
       MCP_PROTOCOL,
       (stream, connection) => this.onStream(stream, connection),
-      {
-        maxInboundStreams: this.init.maxInboundStreams,
-      },
+      // Also over a relayed connection that its relay limits (duration, data): see README, Across networks.
+      { maxInboundStreams: this.init.maxInboundStreams, runOnLimitedConnection: true },
     )
     this.components.registry.addEventListener('change', this.onToolsChange)
     this.components.hub?.addEventListener('change', this.onCatalogChange)

@@ -224,7 +224,10 @@ export class SessionPool extends TypedEventEmitter<SessionPoolEvents> {
     }
     let transport: StreamTransport
     try {
-      const stream = await this.components.libp2p.dialProtocol(peer, MCP_PROTOCOL, { signal })
+      const stream = await this.components.libp2p.dialProtocol(peer, MCP_PROTOCOL, {
+        signal,
+        runOnLimitedConnection: true,
+      })
       transport = new StreamTransport(stream, { maxFrameBytes: this.init.maxFrameBytes, log, role: 'client' })
     } catch (err) {
       throw new PeerUnreachableError(`cannot reach peer ${key}: ${describeDialError(err as Error)}`)

@@ -10,9 +10,10 @@ import { PeerFilter } from '../admission/gater.ts'
 import { parseSwarmKey, readSwarmKey, swarmKeyFingerprint } from '../admission/swarm-key.ts'
 import { TopicPolicy } from '../admission/topic-acl.ts'
 import { validateNodeSettings } from '../config/load.ts'
-import { LOAD_CAPACITY } from '../constants.ts'
+import { DIAL_TIMEOUT_MS, LOAD_CAPACITY } from '../constants.ts'
 import { findProviders } from '../discovery/dht.ts'
 import { Discovery } from '../discovery/discovery.ts'
+import { LanDiscovery, listensOnLan, mdnsServiceTag } from '../discovery/lan.ts'
 import { ConfigError, PeerUnreachableError } from '../errors.ts'
 import { createLogger, type Logger } from '../logger.ts'
 import { BackRequests, type ClientHandlers } from '../mcp/client-handlers.ts'
@@ -65,6 +66,7 @@ export async function createNode(options: NodeOptions = {}): Promise<CordNode> {
     }
   }
   const filter = new PeerFilter(resolved.access.allowPeers, resolved.access.denyPeers)
+  const fingerprint = psk != null ? swarmKeyFingerprint(psk) : undefined
   const host = await createHost({
     privateKey,
     datastore,
@@ -73,13 +75,18 @@ export async function createNode(options: NodeOptions = {}): Promise<CordNode> {
     maxConnections: resolved.discovery.maxConnections,
     ...(psk != null ? { psk } : {}),
     gater: filter.gater(),
+    relay: resolved.relay,
+    nat: resolved.nat,
+    ...(resolved.discovery.mdns && listensOnLan(resolved.listen)
+      ? { mdnsServiceTag: mdnsServiceTag(fingerprint) }
+      : {}),
   })
   return new CordNode(
     assemble(resolved, host, log.child({ node: host.peerId.toString().slice(-8) }), {
       filter,
       ...(datastore != null ? { datastore } : {}),
       ...(clientHandlers != null ? { clientHandlers } : {}),
-      network: psk != null ? { private: true, keyFingerprint: swarmKeyFingerprint(psk) } : { private: false },
+      network: fingerprint != null ? { private: true, keyFingerprint: fingerprint } : { private: false },
     }),
   )
 }
@@ -111,7 +118,12 @@ function assemble(
   const answers = new BackRequests(relays, extra.clientHandlers)
   const keepAlive = new KeepAlive(
     { libp2p: host, log: part('keep-alive') },
-    { peers: options.bootstrap, minMs: options.redial.minMs, maxMs: options.redial.maxMs },
+    // Configured relays are kept connected like bootstrap peers: a node behind NAT needs one at hand.
+    {
+      peers: [...new Set([...options.bootstrap, ...options.relay.peers])],
+      minMs: options.redial.minMs,
+      maxMs: options.redial.maxMs,
+    },
   )
   const pool = new SessionPool(
     {
@@ -138,6 +150,14 @@ function assemble(
     { alias, intervalMs: settings.heartbeatIntervalMs, ...settings },
   )
   pool.addEventListener('tools-changed', (evt) => discovery.pullNow(evt.detail))
+  const mdns = host.services.mdns
+  const lan =
+    mdns != null
+      ? new LanDiscovery(
+          { mdns, network: host, log: part('lan'), admits: (peer) => extra.filter.admits(peer) },
+          { targetConnections: settings.targetConnections, dialTimeoutMs: DIAL_TIMEOUT_MS },
+        )
+      : undefined
   const router = new Router({
     self: { peerId: host.peerId.toString(), alias },
     table: discovery.table,
@@ -189,6 +209,7 @@ function assemble(
     answers,
     keepAlive,
     discovery,
+    ...(lan != null ? { lan } : {}),
     ...(hub != null ? { hub } : {}),
     network: extra.network,
   }

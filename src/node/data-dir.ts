@@ -50,6 +50,10 @@ ${aliasLine}
 # listen = ["/ip4/0.0.0.0/tcp/4001"]
 # bootstrap = ["/ip4/192.0.2.7/tcp/4001/p2p/12D3KooW..."]
 # demo_tools = true
+# [relay]
+# server = false                  # serve as a relay for nodes behind NAT (cord start --relay)
+# [nat]
+# reachability = "auto"           # or "public" / "private"; behind NAT the node uses a relay by itself
 `
 }
 

@@ -1,27 +1,49 @@
 /**
- * The libp2p host, built from resolved options: TCP, Noise, Yamux, identify and ping; a persistent
- * identity and a LevelDB peer store when the node has a data directory.
+ * The libp2p host, built from resolved options: TCP and WebSockets (and circuit relay), Noise, Yamux,
+ * identify and ping, kad-dht and gossipsub; reachability (AutoNAT, DCUtR hole punching, optional
+ * UPnP, a relay server when asked) and mDNS; a persistent identity and a LevelDB peer store when the
+ * node has a data directory.
  */
 import { createHash } from 'node:crypto'
 import { noise } from '@chainsafe/libp2p-noise'
+import { autoNATv2 } from '@libp2p/autonat-v2'
+import { type CircuitRelayService, circuitRelayServer, circuitRelayTransport } from '@libp2p/circuit-relay-v2'
+import { dcutr } from '@libp2p/dcutr'
 import { type GossipSub, gossipsub } from '@libp2p/gossipsub'
 import { identify } from '@libp2p/identify'
-import type { ConnectionGater, Libp2p, PrivateKey } from '@libp2p/interface'
+import type { ConnectionGater, Libp2p, PeerDiscovery, PrivateKey } from '@libp2p/interface'
 import { type KadDHT, kadDHT, passthroughMapper } from '@libp2p/kad-dht'
+import { mdns } from '@libp2p/mdns'
 import { type Ping, ping } from '@libp2p/ping'
 import { preSharedKey } from '@libp2p/pnet'
 import { tcp } from '@libp2p/tcp'
+import { type UPnPNAT, uPnPNAT } from '@libp2p/upnp-nat'
+import { webSockets } from '@libp2p/websockets'
 import { yamux } from '@libp2p/yamux'
+import { multiaddr } from '@multiformats/multiaddr'
 import type { Datastore } from 'interface-datastore'
 import { createLibp2p } from 'libp2p'
-import { DHT_PROTOCOL, VERSION } from '../constants.ts'
+import { DHT_PROTOCOL, MDNS_QUERY_INTERVAL_MS, VERSION } from '../constants.ts'
+import { addressOrder } from '../reachability/address-order.ts'
+import { isRelayed, type ReachabilityService, reachability } from '../reachability/reachability.ts'
+import { relayServerInit } from '../reachability/relay-server.ts'
+import type { ResolvedNodeOptions } from './options.ts'
 
-/** The services every Cord host runs. */
+/** The services of a Cord host: every host runs the first ones, the last three when configured. */
 export type HostServices = {
   identify: ReturnType<ReturnType<typeof identify>>
   ping: Ping
   dht: KadDHT
   pubsub: GossipSub
+  autonat: unknown
+  dcutr: unknown
+  reachability: ReachabilityService
+  /** A relay server (`relay.server`). */
+  relay?: CircuitRelayService
+  /** LAN discovery (`discovery.mdns`, when the node listens beyond loopback). */
+  mdns?: PeerDiscovery
+  /** Port mapping on the LAN's router (`nat.upnp`). */
+  upnp?: UPnPNAT
 }
 
 /** A Cord libp2p host. */
@@ -39,6 +61,10 @@ export interface HostInit {
   psk?: Uint8Array
   /** Who may connect (allow and deny lists). */
   gater?: ConnectionGater
+  relay: ResolvedNodeOptions['relay']
+  nat: ResolvedNodeOptions['nat']
+  /** The mDNS service name (see `mdnsServiceTag`); none: no mDNS. */
+  mdnsServiceTag?: string
 }
 
 /**
@@ -59,8 +85,10 @@ export async function createHost(init: HostInit): Promise<Host> {
     start: false,
     ...(init.privateKey != null ? { privateKey: init.privateKey } : {}),
     ...(init.datastore != null ? { datastore: init.datastore } : {}),
-    addresses: { listen: init.listen },
-    transports: [tcp()],
+    addresses: { listen: init.listen, appendAnnounce: init.nat.announce },
+    // TCP and WebSockets listen where `listen` says (a /ws address for WebSockets); the relay
+    // transport dials /p2p-circuit addresses and listens on a relay when the node is private.
+    transports: [tcp(), webSockets(), circuitRelayTransport()],
     connectionEncrypters: [noise()],
     streamMuxers: [yamux()],
     ...(init.psk != null ? { connectionProtector: preSharedKey({ psk: init.psk }) } : {}),
@@ -68,6 +96,7 @@ export async function createHost(init: HostInit): Promise<Host> {
     connectionManager: {
       inboundConnectionThreshold: INBOUND_CONNECTION_THRESHOLD,
       maxConnections: init.maxConnections,
+      addressSorter: addressOrder(),
     },
     // libp2p pings every connection every 10 s and aborts one whose ping takes longer than its
     // timeout (5 s at least by default), MCP sessions and calls in flight with it. A node whose event
@@ -77,6 +106,7 @@ export async function createHost(init: HostInit): Promise<Host> {
     connectionMonitor: { pingTimeout: { minTimeout: PING_TIMEOUT_MS } },
     nodeInfo: { name: 'cord', version: VERSION, userAgent: agentVersion(init.alias) },
     services: {
+      ...reachabilityServices(init),
       identify: identify(),
       // Two parts of libp2p ping on /ipfs/ping/1.0.0: the connection monitor (every connection, every
       // 10 s) and kad-dht (routing-table contacts). The default of one outbound stream per connection
@@ -99,9 +129,33 @@ export async function createHost(init: HostInit): Promise<Host> {
         // went to verifying copies. The ID is only remembered once a copy has passed validation, so a
         // forged copy that arrives first cannot shadow the real one.
         fastMsgIdFn: fastMessageId,
+        // Gossip also flows over a relayed connection that the relay limits (see README, Across networks).
+        runOnLimitedConnection: true,
       }),
     },
   })
+}
+
+/**
+ * Reachability: AutoNAT (peers dial this node's addresses back), DCUtR (a relayed connection is
+ * upgraded to a direct one when a hole can be punched), the judge that listens on a relay when the
+ * node is private, and the optional parts: a relay server, UPnP, mDNS.
+ */
+function reachabilityServices(init: HostInit) {
+  return {
+    autonat: autoNATv2(),
+    dcutr: dcutr(),
+    reachability: reachability({
+      mode: init.nat.reachability,
+      relays: init.relay.peers.length,
+      autoRelay: !init.listen.some((a) => isRelayed(multiaddr(a))),
+    }),
+    ...(init.relay.server ? { relay: circuitRelayServer(relayServerInit(init.relay)) } : {}),
+    ...(init.nat.upnp ? { upnp: uPnPNAT() } : {}),
+    ...(init.mdnsServiceTag != null
+      ? { mdns: mdns({ serviceTag: init.mdnsServiceTag, interval: MDNS_QUERY_INTERVAL_MS }) }
+      : {}),
+  }
 }
 
 /** A cheap ID of a received message, before validation: its signer and sequence number. */

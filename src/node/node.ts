@@ -4,6 +4,7 @@ import type { LevelDatastore } from 'datastore-level'
 import { ABORT_SETTLE_MS, FIND_TIMEOUT_MS, UPSTREAM_START_WAIT_MS, VERSION } from '../constants.ts'
 import { describeProviders, type FoundProvider, findProviders } from '../discovery/dht.ts'
 import type { Discovery } from '../discovery/discovery.ts'
+import type { LanDiscovery } from '../discovery/lan.ts'
 import { NodeStoppingError, NotStartedError } from '../errors.ts'
 import type { Logger } from '../logger.ts'
 import type { BackRequests, ClientHandlers } from '../mcp/client-handlers.ts'
@@ -31,7 +32,7 @@ import { connectTo, disconnectFrom, waitForAlive } from './joining.ts'
 import type { KeepAlive } from './keep-alive.ts'
 import { collectMeshTools, type MeshCatalogEntry, type MeshTool, mergeCatalog } from './mesh-catalog.ts'
 import type { ResolvedNodeOptions } from './options.ts'
-import { listPeers } from './peers.ts'
+import { listPeers, reachabilityStatus } from './peers.ts'
 import type {
   CallOptions,
   CallToolResult,
@@ -65,6 +66,8 @@ export interface NodeParts {
   answers: BackRequests
   keepAlive: KeepAlive
   discovery: Discovery
+  /** Dials the Cord nodes mDNS finds on the LAN, when mDNS runs. */
+  lan?: LanDiscovery
   /** The hosted MCP servers, when there are any. */
   hub?: UpstreamHub
   /** Whether the node is in a private network, and its key's fingerprint. */
@@ -132,10 +135,13 @@ export class CordNode extends TypedEventEmitter<CordNodeEvents> {
     this.state = 'running'
     this.startedAt = Date.now()
     if (this.options.demoTools) this.removeDemoTools = registerDemoTools(registry, () => this.status())
+    // Before the host starts: mDNS asks the LAN as it starts, and the answers come at once.
+    this.parts.lan?.start()
     try {
       await host.start()
     } catch (err) {
       this.state = 'stopped'
+      this.parts.lan?.stop()
       await Promise.resolve(host.stop()).catch(() => {})
       await datastore?.close().catch(() => {})
       throw listenError(err as Error)
@@ -167,6 +173,7 @@ export class CordNode extends TypedEventEmitter<CordNodeEvents> {
     discovery.stop()
     topics.stop()
     await messenger.stop(reason)
+    this.parts.lan?.stop()
     calls.close()
     await mcp.stopAccepting()
     await Promise.all([registry.drain(grace, reason), calls.settle(grace)])
@@ -400,6 +407,7 @@ export class CordNode extends TypedEventEmitter<CordNodeEvents> {
       network: this.parts.network,
       discovery: discovery.status(),
       topics: { ...this.parts.topics.status(), messages: { ...this.parts.messenger.stats } },
+      ...reachabilityStatus(host, this.options, this.parts.lan),
     }
   }
 

@@ -1,7 +1,13 @@
-/** `node.peers()`: what the node knows of each peer, from its peer store, connections and peer table. */
+/**
+ * `node.peers()`: what the node knows of each peer, from its peer store, connections and peer table;
+ * and what `status()` says of the node's own reachability.
+ */
+import type { LanDiscovery } from '../discovery/lan.ts'
 import type { PeerTable } from '../discovery/peer-table.ts'
+import { isRelayed } from '../reachability/reachability.ts'
 import { aliasFromAgentVersion, type Host } from './host.ts'
-import type { PeerInfo } from './types.ts'
+import type { ResolvedNodeOptions } from './options.ts'
+import type { NodeStatus, PeerInfo } from './types.ts'
 
 /** The peers in the peer store (not this node), alive and connected first. */
 export async function listPeers(
@@ -31,6 +37,13 @@ export async function listPeers(
         ...(mesh?.load != null ? { load: mesh.load } : {}),
         addrs: p.addresses.map((a) => `${a.multiaddr.toString()}/p2p/${id}`),
         connected: conns.length > 0,
+        ...(conns.length > 0
+          ? {
+              connection: conns.some((c) => !isRelayed(c.remoteAddr))
+                ? ('direct' as const)
+                : ('relayed' as const),
+            }
+          : {}),
         ...(rtt != null ? { rttMs: rtt } : {}),
         session: sessions.has(id),
         bootstrap: bootstrap.has(id),
@@ -45,4 +58,22 @@ function rank(p: PeerInfo): number {
   return (
     (p.state === 'alive' ? 0 : p.state === 'suspect' ? 2 : p.state === 'dead' ? 4 : 1) + (p.connected ? 0 : 1)
   )
+}
+
+/** The reachability, relay and mDNS parts of `status()`. */
+export function reachabilityStatus(
+  host: Host,
+  options: ResolvedNodeOptions,
+  lan: LanDiscovery | undefined,
+): Pick<NodeStatus, 'reachability' | 'relay' | 'mdns'> {
+  const { reachability: status, mode, observed, reservations } = host.services.reachability.status()
+  return {
+    reachability: { status, mode, ...(observed != null ? { observed } : {}), upnp: options.nat.upnp },
+    relay: {
+      reservations,
+      server: host.services.relay != null,
+      clients: host.services.relay?.reservations.size ?? 0,
+    },
+    mdns: { enabled: lan != null, found: lan?.found ?? 0 },
+  }
 }

@@ -12,6 +12,7 @@ import type {
   Tool,
 } from '@modelcontextprotocol/sdk/types.js'
 import type { DiscoveryStatus } from '../discovery/discovery.ts'
+import type { Reachability, RelayReservationInfo } from '../reachability/reachability.ts'
 import type { CallerRelay } from '../registry/types.ts'
 import type { TopicsStatus } from '../topics/types.ts'
 import type { UpstreamStatus } from '../upstream/upstream.ts'
@@ -62,6 +63,8 @@ export interface PeerInfo {
   addrs: string[]
   /** Whether a connection is open now. */
   connected: boolean
+  /** How it is connected: `direct`, or `relayed` through a relay (only when connected). */
+  connection?: 'direct' | 'relayed'
   /** Round-trip time of the last ping on the connection, in milliseconds. */
   rttMs?: number
   /** Whether an outgoing MCP session to the peer is open. */
@@ -100,6 +103,19 @@ export interface NodeStatus {
   discovery: DiscoveryStatus
   /** Topic messages published, delivered, rejected (by reason) and missed; direct messages sent and received. */
   topics: TopicsStatus
+  /** Whether other nodes can dial this one, as judged (`mode: auto`) or forced. */
+  reachability: {
+    status: Reachability
+    mode: 'auto' | 'public' | 'private'
+    /** Where a peer saw this node's connection come from, when that was not one of its own addresses (a NAT). */
+    observed?: string
+    /** Whether the node asks its router for a port mapping (UPnP). */
+    upnp: boolean
+  }
+  /** Relays this node holds a reservation on; whether it serves as a relay, and for how many clients. */
+  relay: { reservations: RelayReservationInfo[]; server: boolean; clients: number }
+  /** LAN discovery: whether mDNS runs, and how many answers it has had. */
+  mdns: { enabled: boolean; found: number }
 }
 
 /** Events of a node. */

@@ -23,6 +23,7 @@ const LAYERS: Record<string, number> = {
   upstream: 4,
   discovery: 4,
   topics: 4,
+  reachability: 4,
   router: 5,
   node: 6,
   gateway: 7,

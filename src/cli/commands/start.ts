@@ -13,6 +13,8 @@ export interface StartOptions {
   listen?: string[]
   bootstrap?: string[]
   alias?: string
+  /** Serve as a circuit relay. */
+  relay?: boolean
   logLevel?: LogLevel
   json?: boolean
 }
@@ -27,6 +29,7 @@ function mergeFlags(file: NodeSettings, options: StartOptions): NodeSettings {
     ...(options.listen != null && options.listen.length > 0 ? { listen: options.listen } : {}),
     ...(options.bootstrap != null && options.bootstrap.length > 0 ? { bootstrap: options.bootstrap } : {}),
     ...(options.alias != null ? { alias: options.alias } : {}),
+    ...(options.relay === true ? { relay: { ...file.relay, server: true } } : {}),
   }
 }
 

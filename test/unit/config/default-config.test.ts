@@ -27,6 +27,19 @@ describe('config/ files', () => {
     })
   })
 
+  it('example-relay.toml is valid: a relay with announced public addresses', () => {
+    const config = parseConfig(read('example-relay.toml'), 'config/example-relay.toml')
+    expect(config.relay).toMatchObject({ server: true, maxDurationMs: 0, maxDataBytes: 0 })
+    expect(config.nat.announce).toHaveLength(2)
+    expect(config.listen).toContain('/ip4/0.0.0.0/tcp/4002/ws')
+  })
+
+  it('example-behind-nat.toml is valid', () => {
+    const config = parseConfig(read('example-behind-nat.toml'), 'config/example-behind-nat.toml')
+    expect(config.nat).toMatchObject({ reachability: 'auto', upnp: false })
+    expect(config.bootstrap).toHaveLength(1)
+  })
+
   it('example-lan.toml is valid', () => {
     const config = parseConfig(read('example-lan.toml'), 'config/example-lan.toml')
     expect(config.demoTools).toBe(false)

@@ -125,6 +125,33 @@ const REFUSED: Array<{
     option: 'listen.0',
     message: /must not contain \/p2p\//,
   },
+  {
+    what: 'a negative relay data limit',
+    toml: '[relay]\nserver = true\nmax_data_bytes = -1\n',
+    line: 3,
+    field: 'relay.max_data_bytes',
+    api: { relay: { server: true, maxDataBytes: -1 } },
+    option: 'relay.maxDataBytes',
+    message: /greater than or equal to 0|>=0/,
+  },
+  {
+    what: 'an unknown reachability',
+    toml: '[nat]\nreachability = "sometimes"\n',
+    line: 2,
+    field: 'nat.reachability',
+    api: { nat: { reachability: 'sometimes' as never } },
+    option: 'nat.reachability',
+    message: /"auto"\|"public"\|"private"|expected one of/,
+  },
+  {
+    what: 'an announced address with a peer ID',
+    toml: `[nat]\nannounce = ["/ip4/198.51.100.7/tcp/4001/p2p/${P}"]\n`,
+    line: 2,
+    field: 'nat.announce.0',
+    api: { nat: { announce: [`/ip4/198.51.100.7/tcp/4001/p2p/${P}`] } },
+    option: 'nat.announce.0',
+    message: /must not contain \/p2p\//,
+  },
 ]
 
 async function refusal(run: () => unknown): Promise<Error> {
