@@ -325,7 +325,9 @@ describe('hosted MCP servers across the mesh', () => {
       () => undefined,
       (e: Error) => e,
     )
-    expect(failed?.name).toBe('UpstreamUnavailableError')
+    // the call meets the dead server (unavailable), or a host that already noticed from the closed
+    // event stream and dropped its tools (unknown tool): either way it fails plainly
+    expect(['UpstreamUnavailableError', 'UnknownToolError']).toContain(failed?.name)
     const down = await waitFor(
       () => host.status().upstreams.find((u) => u.name === 'web' && u.state === 'restarting'),
       SLOW,
