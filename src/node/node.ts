@@ -22,6 +22,7 @@ import type { KeepAlive } from './keep-alive.ts'
 import { collectMeshTools, type MeshCatalogEntry, type MeshTool, mergeCatalog } from './mesh-catalog.ts'
 import type { ResolvedNodeOptions } from './options.ts'
 import { listPeers, reachabilityStatus } from './peers.ts'
+import type { StaleLinks } from './stale-links.ts'
 import type {
   CallOptions,
   CallToolResult,
@@ -53,6 +54,8 @@ export interface NodeParts {
   answers: BackRequests
   keepAlive: KeepAlive
   discovery: Discovery
+  /** Aborts the connections of peers that went silent, where redialling beats waiting for TCP. */
+  staleLinks: StaleLinks
   /** Dials the Cord nodes mDNS finds on the LAN, when mDNS runs. */
   lan?: LanDiscovery
   /** The hosted MCP servers, when there are any. */
@@ -132,6 +135,7 @@ export class CordNode extends TypedEventEmitter<CordNodeEvents> {
     await hub?.start(UPSTREAM_START_WAIT_MS)
     await keepAlive.start()
     discovery.start()
+    this.parts.staleLinks.start()
     calls.open()
     this.log.info({ peerId: this.peerId, addrs: this.multiaddrs }, 'node started')
   }
@@ -150,6 +154,7 @@ export class CordNode extends TypedEventEmitter<CordNodeEvents> {
     const reason = new NodeStoppingError(`node ${this.peerId} is stopping`)
     const grace = this.options.shutdownGraceMs
     discovery.stop()
+    this.parts.staleLinks.stop()
     this.parts.lan?.stop()
     calls.close()
     await mcp.stopAccepting()
