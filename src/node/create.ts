@@ -33,6 +33,7 @@ import { KeepAlive } from './keep-alive.ts'
 import { CordNode, type NodeParts } from './node.ts'
 import type { NodeOptions, ResolvedNodeOptions } from './options.ts'
 import { isAddressTarget, parsePeerAddress, parsePeerId } from './peer-ids.ts'
+import { StaleLinks } from './stale-links.ts'
 
 /**
  * Creates a node. With `dir`, the identity and peer store persist there (the same peer ID after a
@@ -117,7 +118,7 @@ function assemble(
   const relays = new RelayTable()
   const answers = new BackRequests(relays, extra.clientHandlers)
   const keepAlive = new KeepAlive(
-    { libp2p: host, log: part('keep-alive') },
+    { libp2p: host, log: part('keep-alive'), isolated: (): boolean => discovery.table.liveCount === 0 },
     // Configured relays are kept connected like bootstrap peers: a node behind NAT needs one at hand.
     {
       peers: [...new Set([...options.bootstrap, ...options.relay.peers])],
@@ -150,6 +151,13 @@ function assemble(
     { alias, intervalMs: settings.heartbeatIntervalMs, ...settings },
   )
   pool.addEventListener('tools-changed', (evt) => discovery.pullNow(evt.detail))
+  const staleLinks = new StaleLinks({
+    table: discovery.table,
+    libp2p: host,
+    isKept: (peer) => keepAlive.has(peer),
+    isRelayClient: (peer) => host.services.relay?.reservations.has(peer) ?? false,
+    log: part('stale-links'),
+  })
   const mdns = host.services.mdns
   const lan =
     mdns != null
@@ -209,6 +217,7 @@ function assemble(
     answers,
     keepAlive,
     discovery,
+    staleLinks,
     ...(lan != null ? { lan } : {}),
     ...(hub != null ? { hub } : {}),
     network: extra.network,

@@ -1,8 +1,9 @@
 /**
- * Keeps the node connected to its bootstrap peers (and those `cord connect --keep` adds) for as long
- * as it runs. libp2p redials peers
+ * Keeps the node connected to its bootstrap peers (and relays, and those `cord connect --keep` adds)
+ * for as long as it runs. libp2p redials peers
  * tagged keep-alive, but gives up after a few tries; this part never does: it redials a lost
- * bootstrap peer with exponential backoff and jitter, from `minMs` up to `maxMs`.
+ * bootstrap peer with exponential backoff and jitter, from `minMs` up to `maxMs` — or every `minMs`
+ * while the node hears no one at all (its own link is likely down, and will come back).
  */
 import { KEEP_ALIVE, type Libp2p, type PeerId } from '@libp2p/interface'
 import { peerIdFromString } from '@libp2p/peer-id'
@@ -15,6 +16,11 @@ import { backoffDelay } from '../util/backoff.ts'
 export interface KeepAliveComponents {
   libp2p: Libp2p
   log: Logger
+  /**
+   * Whether the node hears no one (no peer alive): its link is likely down, so a kept peer is
+   * redialled every `minMs` instead of with a growing delay, to be back soon after the link is.
+   */
+  isolated?: () => boolean
 }
 
 /** Settings of keep-alive. */
@@ -98,6 +104,11 @@ export class KeepAlive {
     return [...this.kept.keys()]
   }
 
+  /** Whether `peerId` is kept connected. */
+  has(peerId: string): boolean {
+    return this.kept.has(peerId)
+  }
+
   /**
    * Settles once the first dial to every kept peer has ended (at once when there is none, or they
    * all have): what a call to a peer with no known address waits for right after start.
@@ -151,7 +162,10 @@ export class KeepAlive {
       kept.failures = 0
     } catch (err) {
       if (!this.running || !this.isKept(kept)) return
-      const delay = backoffDelay(kept.failures, this.init.minMs, this.init.maxMs)
+      const delay =
+        this.components.isolated?.() === true
+          ? this.init.minMs
+          : backoffDelay(kept.failures, this.init.minMs, this.init.maxMs)
       kept.failures++
       log.debug(
         { peer: kept.peer.toString(), err: (err as Error).message, retryInMs: delay },

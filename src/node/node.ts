@@ -33,6 +33,7 @@ import type { KeepAlive } from './keep-alive.ts'
 import { collectMeshTools, type MeshCatalogEntry, type MeshTool, mergeCatalog } from './mesh-catalog.ts'
 import type { ResolvedNodeOptions } from './options.ts'
 import { listPeers, reachabilityStatus } from './peers.ts'
+import type { StaleLinks } from './stale-links.ts'
 import type {
   CallOptions,
   CallToolResult,
@@ -66,6 +67,8 @@ export interface NodeParts {
   answers: BackRequests
   keepAlive: KeepAlive
   discovery: Discovery
+  /** Aborts the connections of peers that went silent, where redialling beats waiting for TCP. */
+  staleLinks: StaleLinks
   /** Dials the Cord nodes mDNS finds on the LAN, when mDNS runs. */
   lan?: LanDiscovery
   /** The hosted MCP servers, when there are any. */
@@ -152,6 +155,7 @@ export class CordNode extends TypedEventEmitter<CordNodeEvents> {
     await hub?.start(UPSTREAM_START_WAIT_MS)
     await keepAlive.start()
     discovery.start()
+    this.parts.staleLinks.start()
     calls.open()
     this.log.info({ peerId: this.peerId, addrs: this.multiaddrs }, 'node started')
   }
@@ -173,6 +177,7 @@ export class CordNode extends TypedEventEmitter<CordNodeEvents> {
     discovery.stop()
     topics.stop()
     await messenger.stop(reason)
+    this.parts.staleLinks.stop()
     this.parts.lan?.stop()
     calls.close()
     await mcp.stopAccepting()

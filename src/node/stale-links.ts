@@ -1,0 +1,64 @@
+/**
+ * Links that went quiet. When heartbeats say a peer is dead but libp2p still shows it connected,
+ * the connection most likely runs over a link that carries nothing any more: a partition, a router
+ * that lost its uplink (and its NAT mappings). libp2p notices only when a ping has waited 30 s, or
+ * when TCP's retransmissions, backing off exponentially, meet a reset — tens of seconds after the
+ * link is back. This part aborts such connections at once, for the connections that matter for
+ * reaching across networks: to kept peers (bootstrap peers, relays), relayed ones, and, on a relay,
+ * those of its clients (a relay forwards a call over a client's oldest connection). Keep-alive then
+ * redials, and the next call dials afresh. Other direct connections are left to libp2p: a peer that
+ * is merely slow keeps its sessions.
+ */
+import type { Connection, Libp2p, PeerId } from '@libp2p/interface'
+import type { MeshPeer } from '../discovery/peer-table.ts'
+import type { Logger } from '../logger.ts'
+import { isRelayed } from '../reachability/reachability.ts'
+
+/** What the part needs: the peer table's state events, the node's connections, who is kept. */
+export interface StaleLinksComponents {
+  table: EventTarget
+  libp2p: Pick<Libp2p, 'getConnections'>
+  /** Whether the node keeps this peer connected (bootstrap, relay, `connect --keep`). */
+  isKept: (peerId: string) => boolean
+  /** Whether the peer holds a reservation on this node as a relay. */
+  isRelayClient: (peer: PeerId) => boolean
+  log: Logger
+}
+
+/** Aborts the connections of peers that went dead, when they are worth redialling at once. */
+export class StaleLinks {
+  private readonly components: StaleLinksComponents
+  /** Connections aborted so far. */
+  aborted = 0
+  private readonly onState = (evt: Event): void => {
+    const peer = (evt as CustomEvent<MeshPeer>).detail
+    if (peer.state === 'dead') this.peerDied(peer.peerId)
+  }
+
+  constructor(components: StaleLinksComponents) {
+    this.components = components
+  }
+
+  start(): void {
+    this.components.table.addEventListener('state', this.onState)
+  }
+
+  stop(): void {
+    this.components.table.removeEventListener('state', this.onState)
+  }
+
+  private peerDied(peerId: string): void {
+    const { libp2p, isKept, isRelayClient, log } = this.components
+    const conns = libp2p.getConnections().filter((c) => c.remotePeer.toString() === peerId)
+    if (conns.length === 0) return
+    const all = isKept(peerId) || isRelayClient(conns[0]!.remotePeer)
+    const stale = conns.filter((c: Connection) => all || isRelayed(c.remoteAddr))
+    if (stale.length === 0) return
+    log.info(
+      { peer: peerId, connections: stale.length },
+      'peer is silent: closing its connections to dial afresh',
+    )
+    for (const conn of stale) conn.abort(new Error(`peer ${peerId} went silent: its link is presumed stale`))
+    this.aborted += stale.length
+  }
+}
