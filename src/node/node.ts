@@ -1,20 +1,13 @@
 import { TypedEventEmitter } from '@libp2p/interface'
 import type { LoggingLevel } from '@modelcontextprotocol/sdk/types.js'
-import type { LevelDatastore } from 'datastore-level'
 import { ABORT_SETTLE_MS, FIND_TIMEOUT_MS, UPSTREAM_START_WAIT_MS, VERSION } from '../constants.ts'
 import { describeProviders, type FoundProvider, findProviders } from '../discovery/dht.ts'
-import type { Discovery } from '../discovery/discovery.ts'
-import type { LanDiscovery } from '../discovery/lan.ts'
 import { NodeStoppingError, NotStartedError } from '../errors.ts'
 import type { Logger } from '../logger.ts'
-import type { BackRequests, ClientHandlers } from '../mcp/client-handlers.ts'
-import type { McpService } from '../mcp/server.ts'
-import type { SessionPool } from '../mcp/session-pool.ts'
+import type { ClientHandlers } from '../mcp/client-handlers.ts'
 import { registerDemoTools } from '../registry/demo-tools.ts'
-import type { ToolRegistry } from '../registry/registry.ts'
 import type { ToolHandler, ToolSpec } from '../registry/types.ts'
-import type { Messenger, SendResult } from '../topics/direct.ts'
-import type { Topics } from '../topics/topics.ts'
+import type { SendResult } from '../topics/direct.ts'
 import type {
   MessageHandler,
   PublishOptions,
@@ -24,16 +17,14 @@ import type {
   TopicHandler,
   TopicInfo,
 } from '../topics/types.ts'
-import type { UpstreamHub } from '../upstream/hub.ts'
 import type { Calls } from './calls.ts'
 import { listenError } from './errors.ts'
 import type { Host } from './host.ts'
 import { connectTo, disconnectFrom, waitForAlive } from './joining.ts'
-import type { KeepAlive } from './keep-alive.ts'
 import { collectMeshTools, type MeshCatalogEntry, type MeshTool, mergeCatalog } from './mesh-catalog.ts'
 import type { ResolvedNodeOptions } from './options.ts'
+import type { NodeParts } from './parts.ts'
 import { listPeers, reachabilityStatus } from './peers.ts'
-import type { StaleLinks } from './stale-links.ts'
 import type {
   CallOptions,
   CallToolResult,
@@ -49,36 +40,6 @@ import type {
   ResourceTemplate,
   Tool,
 } from './types.ts'
-
-/** The parts of a node, as `createNode()` builds and wires them. */
-export interface NodeParts {
-  options: ResolvedNodeOptions
-  host: Host
-  log: Logger
-  datastore?: LevelDatastore
-  registry: ToolRegistry
-  /** The serving side of `/cord/mcp/1.0.0`. */
-  mcp: McpService
-  /** Outgoing MCP sessions, one per peer. */
-  pool: SessionPool
-  /** Outgoing requests: calls, lists and reads. */
-  calls: Calls
-  /** Who answers the requests remote tools send back. */
-  answers: BackRequests
-  keepAlive: KeepAlive
-  discovery: Discovery
-  /** Aborts the connections of peers that went silent, where redialling beats waiting for TCP. */
-  staleLinks: StaleLinks
-  /** Dials the Cord nodes mDNS finds on the LAN, when mDNS runs. */
-  lan?: LanDiscovery
-  /** The hosted MCP servers, when there are any. */
-  hub?: UpstreamHub
-  /** Whether the node is in a private network, and its key's fingerprint. */
-  network: NodeStatus['network']
-  topics: Topics
-  /** Direct messages (`/cord/msg/1.0.0`). */
-  messenger: Messenger
-}
 
 /** A node of the Cord mesh. Create it with `createNode()`. */
 export class CordNode extends TypedEventEmitter<CordNodeEvents> {

@@ -1,0 +1,48 @@
+/** What a node is made of: the parts `createNode()` builds and wires, and `CordNode` drives. */
+import type { LevelDatastore } from 'datastore-level'
+import type { Discovery } from '../discovery/discovery.ts'
+import type { LanDiscovery } from '../discovery/lan.ts'
+import type { Logger } from '../logger.ts'
+import type { BackRequests } from '../mcp/client-handlers.ts'
+import type { McpService } from '../mcp/server.ts'
+import type { SessionPool } from '../mcp/session-pool.ts'
+import type { ToolRegistry } from '../registry/registry.ts'
+import type { Messenger } from '../topics/direct.ts'
+import type { Topics } from '../topics/topics.ts'
+import type { UpstreamHub } from '../upstream/hub.ts'
+import type { Calls } from './calls.ts'
+import type { Host } from './host.ts'
+import type { KeepAlive } from './keep-alive.ts'
+import type { ResolvedNodeOptions } from './options.ts'
+import type { StaleLinks } from './stale-links.ts'
+import type { NodeStatus } from './types.ts'
+
+/** The parts of a node, as `createNode()` builds and wires them. */
+export interface NodeParts {
+  options: ResolvedNodeOptions
+  host: Host
+  log: Logger
+  datastore?: LevelDatastore
+  registry: ToolRegistry
+  /** The serving side of `/cord/mcp/1.0.0`. */
+  mcp: McpService
+  /** Outgoing MCP sessions, one per peer. */
+  pool: SessionPool
+  /** Outgoing requests: calls, lists and reads. */
+  calls: Calls
+  /** Who answers the requests remote tools send back. */
+  answers: BackRequests
+  keepAlive: KeepAlive
+  discovery: Discovery
+  /** Aborts the connections of peers that went silent, where redialling beats waiting for TCP. */
+  staleLinks: StaleLinks
+  /** Dials the Cord nodes mDNS finds on the LAN, when mDNS runs. */
+  lan?: LanDiscovery
+  /** The hosted MCP servers, when there are any. */
+  hub?: UpstreamHub
+  /** Whether the node is in a private network, and its key's fingerprint. */
+  network: NodeStatus['network']
+  topics: Topics
+  /** Direct messages (`/cord/msg/1.0.0`). */
+  messenger: Messenger
+}
