@@ -29,6 +29,7 @@ import {
 import { VERSION } from '../constants.ts'
 import { page } from '../mcp/paging.ts'
 import { serverRelay } from '../mcp/relay.ts'
+import { MESH_CAPABILITIES } from '../mcp/server.ts'
 import { type GatewayCatalog, pinsOf } from './catalog.ts'
 import { callFailure, unknownTool } from './failures.ts'
 import { MeshListings } from './listings.ts'
@@ -83,13 +84,7 @@ export class GatewaySession implements Subscriber {
     this.server = new Server(
       { name: 'cord-gateway', version: VERSION, title: `Cord mesh (${context.mesh.alias})` },
       {
-        capabilities: {
-          tools: { listChanged: true },
-          resources: { subscribe: true, listChanged: true },
-          prompts: { listChanged: true },
-          completions: {},
-          logging: {},
-        },
+        capabilities: MESH_CAPABILITIES,
         instructions:
           'The tools, resources and prompts of a Cord peer-to-peer mesh. Each tool runs on the peer its description names.',
       },

@@ -11,6 +11,7 @@ import {
   CallToolRequestSchema,
   ListToolsRequestSchema,
   type LoggingLevel,
+  type ServerCapabilities,
   type ServerNotification,
 } from '@modelcontextprotocol/sdk/types.js'
 import type { Admission } from '../admission/admission.ts'
@@ -30,6 +31,18 @@ import { RelatedTransport } from './related.ts'
 import { toMcpError } from './rpc-errors.ts'
 import { serveCall } from './serve-call.ts'
 import { StreamTransport } from './stream-transport.ts'
+
+/**
+ * What Cord's MCP servers advertise — the serving side of /cord/mcp/1.0.0 and the gateway alike: a
+ * client sees the same protocol surface whichever it talks to.
+ */
+export const MESH_CAPABILITIES = {
+  tools: { listChanged: true },
+  resources: { subscribe: true, listChanged: true },
+  prompts: { listChanged: true },
+  completions: {},
+  logging: {},
+} as const satisfies ServerCapabilities
 
 /** What the MCP service needs from the node. */
 export interface McpServiceComponents {
@@ -205,11 +218,7 @@ export class McpService {
       { name: 'cord', version: VERSION, title: this.init.alias },
       {
         capabilities: {
-          tools: { listChanged: true },
-          resources: { subscribe: true, listChanged: true },
-          prompts: { listChanged: true },
-          completions: {},
-          logging: {},
+          ...MESH_CAPABILITIES,
           experimental: flowCapability(this.components.admission.limiter.perPeer),
         },
       },
