@@ -152,13 +152,16 @@ function assemble(
     { alias, intervalMs: settings.heartbeatIntervalMs, ...settings },
   )
   pool.addEventListener('tools-changed', (evt) => discovery.pullNow(evt.detail))
-  const staleLinks = new StaleLinks({
-    table: discovery.table,
-    libp2p: host,
-    isKept: (peer) => keepAlive.has(peer),
-    isRelayClient: (peer) => host.services.relay?.reservations.has(peer) ?? false,
-    log: part('stale-links'),
-  })
+  const staleLinks = new StaleLinks(
+    {
+      table: discovery.table,
+      libp2p: host,
+      isKept: (peer) => keepAlive.has(peer),
+      isRelayClient: (peer) => host.services.relay?.reservations.has(peer) ?? false,
+      log: part('stale-links'),
+    },
+    { graceMs: settings.heartbeatIntervalMs },
+  )
   const mdns = host.services.mdns
   const lan =
     mdns != null

@@ -16,7 +16,7 @@ import { isRelayed } from '../reachability/reachability.ts'
 
 /** What the part needs: the peer table's state events, the node's connections, who is kept. */
 export interface StaleLinksComponents {
-  table: EventTarget
+  table: EventTarget & { get: (peerId: string) => Pick<MeshPeer, 'state'> | undefined }
   libp2p: Pick<Libp2p, 'getConnections'>
   /** Whether the node keeps this peer connected (bootstrap, relay, `connect --keep`). */
   isKept: (peerId: string) => boolean
@@ -25,18 +25,36 @@ export interface StaleLinksComponents {
   log: Logger
 }
 
+/** Settings of the part. */
+export interface StaleLinksInit {
+  /**
+   * How long a peer must stay dead before its connections go: a node whose own event loop stalled
+   * sees every peer dead at once, then reads the heartbeats waiting in its buffers within this.
+   */
+  graceMs: number
+}
+
 /** Aborts the connections of peers that went dead, when they are worth redialling at once. */
 export class StaleLinks {
   private readonly components: StaleLinksComponents
+  private readonly init: StaleLinksInit
+  private readonly timers = new Set<NodeJS.Timeout>()
   /** Connections aborted so far. */
   aborted = 0
   private readonly onState = (evt: Event): void => {
     const peer = (evt as CustomEvent<MeshPeer>).detail
-    if (peer.state === 'dead') this.peerDied(peer.peerId)
+    if (peer.state !== 'dead') return
+    const timer = setTimeout(() => {
+      this.timers.delete(timer)
+      if (this.components.table.get(peer.peerId)?.state === 'dead') this.peerDied(peer.peerId)
+    }, this.init.graceMs)
+    timer.unref()
+    this.timers.add(timer)
   }
 
-  constructor(components: StaleLinksComponents) {
+  constructor(components: StaleLinksComponents, init: StaleLinksInit) {
     this.components = components
+    this.init = init
   }
 
   start(): void {
@@ -45,6 +63,8 @@ export class StaleLinks {
 
   stop(): void {
     this.components.table.removeEventListener('state', this.onState)
+    for (const timer of this.timers) clearTimeout(timer)
+    this.timers.clear()
   }
 
   private peerDied(peerId: string): void {

@@ -1,14 +1,15 @@
-/** Stale links: which connections of a peer that went dead are aborted. */
+/** Stale links: which connections of a peer that went dead are aborted, and when. */
 import { TypedEventEmitter } from '@libp2p/interface'
 import { peerIdFromString } from '@libp2p/peer-id'
 import { multiaddr } from '@multiformats/multiaddr'
-import { describe, expect, it, vi } from 'vitest'
+import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest'
 import { createLogger } from '../../../src/logger.ts'
 import { StaleLinks } from '../../../src/node/stale-links.ts'
 
 const A = '12D3KooWRKwfqDug8ds6zLVSB3bWtuxydJ3nAZ8kLv46TozoVwpK'
 const B = '12D3KooWQHSb4rQ734ERe9PKYdTYVRHKjPVh6zK4cqrCodLVeoxX'
 const R = '12D3KooWJyTBp9iHMexFXSbenjAwAgK8Yxwz9PKZdvCanCj3LBZy'
+const GRACE = 1000
 
 const conn = (peer: string, addr: string) => ({
   remotePeer: peerIdFromString(peer),
@@ -17,49 +18,77 @@ const conn = (peer: string, addr: string) => ({
 })
 
 function setup(kept: string[] = [], clients: string[] = []) {
-  const table = new TypedEventEmitter<{ state: CustomEvent }>()
+  const events = new TypedEventEmitter<{ state: CustomEvent }>()
+  const states = new Map<string, string>()
   const conns = [
     conn(A, '/ip4/10.0.0.1/tcp/4001'),
     conn(B, `/ip4/203.0.113.10/tcp/4001/p2p/${R}/p2p-circuit`),
     conn(B, '/ip4/10.0.0.2/tcp/4001'),
   ]
-  const links = new StaleLinks({
-    table,
-    libp2p: { getConnections: () => conns as never },
-    isKept: (p) => kept.includes(p),
-    isRelayClient: (p) => clients.includes(p.toString()),
-    log: createLogger('silent'),
-  })
+  const links = new StaleLinks(
+    {
+      table: Object.assign(events, { get: (p: string) => ({ state: states.get(p) as never }) }),
+      libp2p: { getConnections: () => conns as never },
+      isKept: (p) => kept.includes(p),
+      isRelayClient: (p) => clients.includes(p.toString()),
+      log: createLogger('silent'),
+    },
+    { graceMs: GRACE },
+  )
   links.start()
-  const state = (peerId: string, s: string): void => {
-    table.safeDispatchEvent('state', { detail: { peerId, state: s } })
+  /** The table says `peerId` is now `state`. */
+  const becomes = (peerId: string, state: string): void => {
+    states.set(peerId, state)
+    events.safeDispatchEvent('state', { detail: { peerId, state } })
   }
-  return { links, conns, state }
+  /** …and stays so past the grace. */
+  const stays = (peerId: string, state: string): void => {
+    becomes(peerId, state)
+    vi.advanceTimersByTime(GRACE)
+  }
+  return { links, conns, becomes, stays }
 }
 
 describe('StaleLinks', () => {
-  it('aborts the relayed connections of a peer that went dead, and leaves its direct ones to libp2p', () => {
-    const { links, conns, state } = setup()
-    state(B, 'suspect')
+  beforeEach(() => {
+    vi.useFakeTimers()
+  })
+  afterEach(() => {
+    vi.useRealTimers()
+  })
+
+  it('aborts the relayed connections of a peer that stayed dead, and leaves its direct ones to libp2p', () => {
+    const { links, conns, stays } = setup()
+    stays(B, 'suspect')
     expect(links.aborted).toBe(0)
-    state(B, 'dead')
+    stays(B, 'dead')
     expect(conns[1]!.abort).toHaveBeenCalled()
     expect(conns[2]!.abort).not.toHaveBeenCalled()
-    state(A, 'dead')
+    stays(A, 'dead')
     expect(conns[0]!.abort).not.toHaveBeenCalled()
     expect(links.aborted).toBe(1)
   })
 
+  it('leaves a peer that is alive again within the grace (a stalled event loop saw everyone dead)', () => {
+    const { links, conns, becomes } = setup([A])
+    becomes(A, 'dead')
+    vi.advanceTimersByTime(GRACE / 2)
+    becomes(A, 'alive')
+    vi.advanceTimersByTime(GRACE)
+    expect(conns[0]!.abort).not.toHaveBeenCalled()
+    expect(links.aborted).toBe(0)
+  })
+
   it('aborts every connection of a kept peer or of a relay client that went dead', () => {
     const kept = setup([A])
-    kept.state(A, 'dead')
+    kept.stays(A, 'dead')
     expect(kept.conns[0]!.abort).toHaveBeenCalled()
     const client = setup([], [B])
-    client.state(B, 'dead')
+    client.stays(B, 'dead')
     expect(client.conns[1]!.abort).toHaveBeenCalled()
     expect(client.conns[2]!.abort).toHaveBeenCalled()
     client.links.stop()
-    client.state(A, 'dead')
+    client.stays(A, 'dead')
     expect(client.conns[0]!.abort).not.toHaveBeenCalled()
   })
 })
