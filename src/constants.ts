@@ -65,6 +65,12 @@ export const DHT_PROTOCOL = '/cord/kad/1.0.0'
 /** The gossipsub topic of heartbeats (see protocols/heartbeat.md). */
 export const HEARTBEAT_TOPIC = 'cord/heartbeat/1'
 
+/** The gossipsub topic of signed catalog records (see protocols/catalog.md). */
+export const CATALOG_TOPIC = 'cord/catalog/1'
+
+/** The stream protocol that hands catalog records on, by digest or all at once (see protocols/catalog.md). */
+export const CATALOG_PROTOCOL = '/cord/catalog/1.0.0'
+
 /** The gossipsub topic of a Cord topic is this prefix and the topic's name (see protocols/topics.md). */
 export const TOPIC_PREFIX = 'cord/topic/1/'
 

@@ -43,6 +43,11 @@ export class AccessPolicy {
     return this.defaultAction === 'allow'
   }
 
+  /** The peer IDs the rules name (not `*`): each may see more, or less, than a peer no rule names. */
+  namedPeers(): string[] {
+    return [...new Set(this.rules.flatMap((r) => [...r.peers].filter((p) => p !== '*')))]
+  }
+
   /** Whether `caller` may use the resources and prompts of hosted server `server`. */
   allowsServer(caller: string, server: string): boolean {
     return this.allows(caller, `${server}__`)

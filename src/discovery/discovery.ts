@@ -5,13 +5,22 @@
  * node's tools advertised in the DHT.
  */
 import { type GossipSub, TopicValidatorResult } from '@libp2p/gossipsub'
-import { type ContentRouting, KEEP_ALIVE, type Libp2p, type PeerId, type PeerStore } from '@libp2p/interface'
+import {
+  type ContentRouting,
+  KEEP_ALIVE,
+  type Libp2p,
+  type PeerId,
+  type PeerStore,
+  type PrivateKey,
+} from '@libp2p/interface'
 import { peerIdFromString } from '@libp2p/peer-id'
 import type { Tool } from '@modelcontextprotocol/sdk/types.js'
 import { multiaddr } from '@multiformats/multiaddr'
 import { HEARTBEAT_TOPIC, VERSION } from '../constants.ts'
 import type { Logger } from '../logger.ts'
 import type { ToolRegistry } from '../registry/registry.ts'
+import { shareable } from './catalog-record.ts'
+import { CatalogSync, type CatalogSyncStats } from './catalog-sync.ts'
 import { ConnectionUpkeep } from './connections.ts'
 import { ToolAdvertiser } from './dht.ts'
 import {
@@ -34,8 +43,19 @@ export interface DiscoveryComponents {
   /** The node's connections, addresses and connection events. */
   network: Pick<
     Libp2p,
-    'getConnections' | 'dial' | 'getMultiaddrs' | 'addEventListener' | 'removeEventListener'
+    | 'getConnections'
+    | 'dial'
+    | 'getMultiaddrs'
+    | 'addEventListener'
+    | 'removeEventListener'
+    | 'handle'
+    | 'unhandle'
+    | 'dialProtocol'
   >
+  /** The node's key: it signs the node's catalog records. */
+  privateKey: PrivateKey
+  /** The access rules: what a shared catalog record may show (see protocols/catalog.md). */
+  policy: Parameters<typeof shareable>[1]
   /** The node's own tools, announced in heartbeats and provided in the DHT. */
   registry: Pick<ToolRegistry, 'list' | 'addEventListener' | 'removeEventListener'>
   log: Logger
@@ -76,6 +96,8 @@ export interface DiscoveryStats {
   trimmed: number
   /** Catalog pulls that succeeded, and that failed (retried later). */
   pulls: { ok: number; failed: number }
+  /** Signed catalog records: published, received, rejected, exchanged (see protocols/catalog.md). */
+  catalogs: CatalogSyncStats
 }
 
 /** What `cord status` shows of discovery. */
@@ -96,6 +118,7 @@ export class Discovery {
   private readonly advertiser: ToolAdvertiser
   private readonly pulls: CatalogPulls
   private readonly upkeep: ConnectionUpkeep
+  private readonly catalogs: CatalogSync
   private readonly validated = new WeakMap<object, Heartbeat>()
   private publishTimer?: NodeJS.Timeout
   private timer?: NodeJS.Timeout
@@ -119,7 +142,8 @@ export class Discovery {
   }
   private readonly onRegistryChange = (): void => {
     this.advertiser.schedule()
-    void this.publish()
+    // The record first: a peer that hears the new digest then usually holds its catalog already.
+    void this.catalogs.publishOwn().finally(() => this.publish())
   }
   /** The node's addresses changed (a relay reservation, a port mapping): say so at once. */
   private readonly onSelfUpdate = (): void => {
@@ -142,7 +166,20 @@ export class Discovery {
       { network: components.network, peerStore: components.peerStore, table: this.table },
       init,
     )
-    this.table.addEventListener('catalog-stale', (evt) => void this.pulls.pull(evt.detail.peerId))
+    this.catalogs = new CatalogSync(
+      {
+        ...components,
+        network: components.network,
+        table: this.table,
+        pulls: this.pulls,
+        own: () => {
+          const tools = components.registry.list()
+          return { ...shareable(tools, components.policy), digest: catalogDigest(tools) }
+        },
+      },
+      init,
+    )
+    this.table.addEventListener('catalog-stale', (evt) => this.catalogs.stale(evt.detail))
     this.table.addEventListener('forget', (evt) => void this.forget(evt.detail.peerId))
     this.table.addEventListener('state', (evt) =>
       log.info({ peer: evt.detail.peerId, alias: evt.detail.alias, state: evt.detail.state }, 'peer state'),
@@ -156,6 +193,7 @@ export class Discovery {
       rejected: { ...this.stats.rejected },
       trimmed: this.upkeep.trimmed,
       pulls: { ...this.pulls.stats },
+      catalogs: this.catalogs.stats(),
       peers: this.table.list().length,
       digest: this.digest(),
       periodMs: this.period(),
@@ -186,7 +224,7 @@ export class Discovery {
     }
     this.timer = setInterval(every, this.init.intervalMs)
     this.timer.unref()
-    void this.publish()
+    void this.catalogs.start().finally(() => this.publish())
   }
 
   stop(): void {
@@ -196,6 +234,7 @@ export class Discovery {
     clearTimeout(this.publishTimer)
     this.advertiser.stop()
     this.pulls.stop()
+    void this.catalogs.stop()
     const { pubsub, network, registry } = this.components
     pubsub.removeEventListener('message', this.onMessage as never)
     pubsub.topicValidators.delete(HEARTBEAT_TOPIC)
@@ -250,6 +289,7 @@ export class Discovery {
    */
   private async forget(peerId: string): Promise<void> {
     this.pulls.forget(peerId)
+    this.catalogs.forget(peerId)
     const peer = peerIdFromString(peerId)
     if (this.components.network.getConnections(peer).length > 0) return
     const tags = await this.components.peerStore.get(peer).then(

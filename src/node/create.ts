@@ -3,6 +3,7 @@
  * a data directory (or none, for an ephemeral node), builds the libp2p host and every part of the
  * node, and wires them together.
  */
+import { generateKeyPair } from '@libp2p/crypto/keys'
 import type { PrivateKey } from '@libp2p/interface'
 import { LevelDatastore } from 'datastore-level'
 import { Admission } from '../admission/admission.ts'
@@ -67,6 +68,8 @@ export async function createNode(options: NodeOptions = {}): Promise<CordNode> {
       )
     }
   }
+  // An ephemeral node gets its key here rather than from libp2p: it also signs catalog records.
+  privateKey ??= await generateKeyPair('Ed25519')
   const filter = new PeerFilter(resolved.access.allowPeers, resolved.access.denyPeers)
   const fingerprint = psk != null ? swarmKeyFingerprint(psk) : undefined
   const host = await createHost({
@@ -86,6 +89,7 @@ export async function createNode(options: NodeOptions = {}): Promise<CordNode> {
   return new CordNode(
     assemble(resolved, host, log.child({ node: host.peerId.toString().slice(-8) }), {
       filter,
+      privateKey,
       ...(datastore != null ? { datastore } : {}),
       ...(clientHandlers != null ? { clientHandlers } : {}),
       network: fingerprint != null ? { private: true, keyFingerprint: fingerprint } : { private: false },
@@ -98,7 +102,11 @@ function assemble(
   options: ResolvedNodeOptions,
   host: Host,
   log: Logger,
-  extra: Pick<NodeParts, 'datastore' | 'network'> & { filter: PeerFilter; clientHandlers?: ClientHandlers },
+  extra: Pick<NodeParts, 'datastore' | 'network'> & {
+    filter: PeerFilter
+    privateKey: PrivateKey
+    clientHandlers?: ClientHandlers
+  },
 ): NodeParts {
   const part = (name: string): Logger => log.child({ part: name })
   const { alias, mcp: mcpSettings, limits, discovery: settings } = options
@@ -148,6 +156,8 @@ function assemble(
       pullCatalog: (peerId, signal, timeoutMs) => pool.pullTools(parsePeerId(peerId), signal, timeoutMs),
       load: () => ({ inflight: registry.activeCalls, capacity: LOAD_CAPACITY }),
       admits: (peer) => extra.filter.admits(peer),
+      privateKey: extra.privateKey,
+      policy: admission.policy,
     },
     { alias, intervalMs: settings.heartbeatIntervalMs, ...settings },
   )
