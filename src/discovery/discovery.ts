@@ -224,7 +224,8 @@ export class Discovery {
     }
     this.timer = setInterval(every, this.init.intervalMs)
     this.timer.unref()
-    void this.catalogs.start().finally(() => this.publish())
+    void this.catalogs.start()
+    void this.publish()
   }
 
   stop(): void {

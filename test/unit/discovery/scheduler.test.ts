@@ -6,6 +6,7 @@
 import { peerIdFromString } from '@libp2p/peer-id'
 import { pino } from 'pino'
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest'
+import { HEARTBEAT_TOPIC } from '../../../src/constants.ts'
 import { Discovery, type DiscoveryComponents } from '../../../src/discovery/discovery.ts'
 import type { Heartbeat } from '../../../src/discovery/heartbeat.ts'
 import { ToolRegistry } from '../../../src/registry/registry.ts'
@@ -23,7 +24,9 @@ function fakeDiscovery(budget = 16) {
       subscribe: () => {},
       addEventListener: () => {},
       removeEventListener: () => {},
-      publish: async (_topic: string, data: Uint8Array) => {
+      getSubscribers: () => [],
+      publish: async (topic: string, data: Uint8Array) => {
+        if (topic !== HEARTBEAT_TOPIC) return { recipients: [] }
         published.push({ at: Date.now(), hb: JSON.parse(new TextDecoder().decode(data)) })
         return { recipients: [] }
       },
@@ -38,6 +41,8 @@ function fakeDiscovery(budget = 16) {
       getConnections: () => [],
       dial: async () => {},
       getMultiaddrs: () => [],
+      handle: async () => {},
+      unhandle: async () => {},
       addEventListener: events.addEventListener.bind(events),
       removeEventListener: events.removeEventListener.bind(events),
     },
@@ -45,6 +50,8 @@ function fakeDiscovery(budget = 16) {
     log: pino({ level: 'silent' }),
     pullCatalog: async () => [],
     load: () => ({ inflight: 0, capacity: 64 }),
+    privateKey: { sign: () => new Uint8Array(64) },
+    policy: { open: true, allows: () => true, namedPeers: () => [] },
   } as unknown as DiscoveryComponents
   const discovery = new Discovery(components, {
     alias: 'me',
