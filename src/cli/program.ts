@@ -4,7 +4,7 @@
  *
  * Commands are imported when they run, not before: the commands that only talk to a running daemon
  * (`id`, `peers`, `tools`, `call`, `find`, `status`, `connect`, `disconnect`, `publish`, `subscribe`,
- * `send`, `messages`, `topics`, `mcp`) load the control
+ * `send`, `messages`, `topics`, `mcp`, `ui`) load the control
  * client and nothing of libp2p, the settings schema or the logger, so they start about as fast as
  * `node` itself. `start` and `init` load the rest. A guard test (test/e2e/cli-load.test.ts) keeps it so.
  */
@@ -241,6 +241,13 @@ export function buildProgram(io: Output, setExit: (code: number) => void): Comma
     )
     .addOption(dirOption())
     .action(async (opts) => setExit(await (await import('./commands/mcp.ts')).mcpCommand(opts)))
+
+  command('ui')
+    .description("a one-time login link to the daemon's web dashboard (peers, mesh graph, tools, calls)")
+    .addOption(dirOption())
+    .option('--open', 'also open it in the browser (xdg-open, or open on macOS)')
+    .option('--json', 'print {"url": …}')
+    .action(async (opts) => (await import('./commands/ui.ts')).uiCommand(opts, io))
 
   command('status')
     .description("the daemon's state: connections, sessions, calls in flight")

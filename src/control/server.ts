@@ -1,6 +1,7 @@
 /**
  * The daemon's control API: HTTP on a loopback address, for the CLI. Every request must carry the
- * bearer token from the control file; without it there is no answer but 401.
+ * bearer token from the control file; without it there is no answer but 401. Under `/ui/` it serves
+ * the dashboard, which signs in with a session cookie instead (ui-server.ts).
  */
 import { timingSafeEqual } from 'node:crypto'
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http'
@@ -10,6 +11,7 @@ import type { Logger } from '../logger.ts'
 import type { CordNode } from '../node/node.ts'
 import { listenOn } from '../util/http-listen.ts'
 import { type RouteHandler, routes, type StreamRoute, streamRoutes } from './routes.ts'
+import { UiServer } from './ui-server.ts'
 
 /** Largest request body accepted: a call's arguments. */
 const MAX_BODY_BYTES = 8 * 1024 * 1024
@@ -45,6 +47,7 @@ export class ControlServer {
   private readonly init: ControlServerInit
   private readonly routes: Map<string, RouteHandler>
   private readonly streams: Map<string, StreamRoute>
+  private readonly ui: UiServer
   private server?: Server
   private expected: Buffer
 
@@ -54,6 +57,11 @@ export class ControlServer {
     this.expected = Buffer.from(`Bearer ${init.token}`)
     this.routes = routes(components.node, () => ({ control: { url: this.url }, ...init.extra?.() }))
     this.streams = streamRoutes(components.node)
+    // The dashboard (`cord ui`): a one-time login link, issued to holders of the bearer token.
+    this.ui = new UiServer(components)
+    this.routes.set('POST /v1/ui/login', async () => ({
+      url: `${this.url}/ui/login?token=${this.ui.auth.issue()}`,
+    }))
   }
 
   /** The API's base URL, once listening. */
@@ -93,6 +101,10 @@ export class ControlServer {
 
   private async handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
     try {
+      // The dashboard has its own login (a session cookie): the browser holds no bearer token.
+      const path = req.url ?? '/'
+      if (path === '/ui' || path.startsWith('/ui/') || path.startsWith('/ui?'))
+        return await this.ui.handle(req, res, new URL(path, 'http://control'))
       if (!this.authorized(req))
         throw new HttpError(401, 'missing or wrong bearer token (see control.json in the data dir)')
       const url = new URL(req.url ?? '/', 'http://control')

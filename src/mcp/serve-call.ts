@@ -18,6 +18,7 @@ import {
 } from '@modelcontextprotocol/sdk/types.js'
 import type { Admission, Admitted } from '../admission/admission.ts'
 import { CallTimeoutError } from '../errors.ts'
+import { observeCall } from '../observability/call-window.ts'
 import type { ToolRegistry } from '../registry/registry.ts'
 import type { ProgressUpdate, ToolContext } from '../registry/types.ts'
 import { deadlines, type TimerEntry } from '../util/timer-queue.ts'
@@ -58,7 +59,7 @@ export async function serveCall(
   }
   if (progress != null) context.progress = (update) => progress.send(update)
   try {
-    const result = await components.registry.call(name, args, context)
+    const result = await observeCall('in', components.registry.call(name, args, context))
     // Progress notifications go out before the result: a caller drops progress after the result.
     await progress?.sent()
     // A handler that answers its aborted signal with a result still ran out of time.

@@ -38,6 +38,7 @@ import { ORIGIN_META } from '../mcp/related.ts'
 import type { Flight, RelayTable } from '../mcp/relay.ts'
 import { fromMcpError } from '../mcp/rpc-errors.ts'
 import type { Session, SessionPool } from '../mcp/session-pool.ts'
+import { observeCall } from '../observability/call-window.ts'
 import { afterFailure, safeToRepeat } from '../router/policy.ts'
 import type { Candidate, Router } from '../router/router.ts'
 import { settleWithin } from '../util/async.ts'
@@ -287,6 +288,7 @@ export class Calls {
       (session, signal, peer) => work(session, signal, flight, deadline, peer),
     )
     this.inflight.set(attempts, deadline)
+    if (tool !== '') observeCall('out', attempts) // a tool call (reads and lists have no tool name)
     try {
       return await attempts
     } finally {

@@ -79,6 +79,8 @@ export interface PeerInfo {
   lastHeartbeat?: string
   /** Calls in flight and capacity, from its last heartbeat. */
   load?: { inflight: number; capacity: number }
+  /** The Cord peers it is connected to, from its last heartbeat (edges of the mesh graph). */
+  links?: string[]
 }
 
 /** The node's state, as `cord status` shows it. */
