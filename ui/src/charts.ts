@@ -16,6 +16,7 @@ function chart(
   id: string,
   series: Array<{ label: string; stroke: string; dash?: number[] }>,
   unit: string,
+  points = false,
 ): uPlot {
   const opts: uPlot.Options = {
     width: width(id),
@@ -31,6 +32,8 @@ function chart(
         width: 2,
         ...(s.dash != null ? { dash: s.dash } : {}),
         spanGaps: false,
+        // Latency has gaps (seconds without calls): a lone second still shows, as a dot.
+        ...(points ? { points: { show: true, size: 6 } } : {}),
       })),
     ],
   }
@@ -55,6 +58,7 @@ export function renderCharts(state: State): void {
       { label: 'p99', stroke: '#cf222e', dash: [2, 3] },
     ],
     'ms',
+    true,
   )
   const t = state.calls.map((s) => s.t / 1000)
   rate.setData([t, state.calls.map((s) => s.in), state.calls.map((s) => s.out)])

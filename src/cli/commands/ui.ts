@@ -11,7 +11,7 @@ export interface UiOptions extends DirOption {
 
 /** Asks the daemon for a login link; prints it, and with `--open` opens it. */
 export async function uiCommand(options: UiOptions, io: Output): Promise<void> {
-  const { url } = await (await daemon(options)).request<{ url: string }>('POST', '/v1/ui/login')
+  const { url } = await (await daemon(options)).request<{ url: string }>('POST', '/v1/ui/login', {})
   if (options.json === true) io.out(json({ url }))
   else io.out(`${url}\n(the link works once, for 5 minutes; the browser then keeps a session for 12 hours)`)
   if (options.open === true) openInBrowser(url, io)
