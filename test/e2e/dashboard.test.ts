@@ -137,6 +137,11 @@ describe.skipIf(unavailable != null)('the dashboard, in chromium', () => {
     const ms = Date.now() - killed
     expect(ms).toBeLessThan(SUSPECT_DEADLINE_MS)
     expect(await page.getAttribute(row('b'), 'data-state')).toBe('alive')
+    // Once dead, c's stale links go from the graph: only a–b is left.
+    await page.waitForSelector(`${row('c')}[data-state="dead"]`, { timeout: SUSPECT_DEADLINE_MS })
+    await page.waitForSelector('#graph svg[aria-label="Mesh graph: 3 nodes, 1 known connections"]', {
+      timeout: SUSPECT_DEADLINE_MS,
+    })
     await page.screenshot({ path: join(SHOTS, 'dashboard-peer-down.png'), fullPage: true })
   })
 })

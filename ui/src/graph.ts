@@ -53,7 +53,8 @@ export function renderGraph(state: State): void {
     edges.set(`${x} ${y}`, [x, y])
   }
   for (const id of state.node.links) add(self, id)
-  for (const p of state.peers) for (const id of p.links ?? []) add(p.peerId, id)
+  // A dead peer's last heartbeat is stale: its links are not drawn (a live peer's own still are).
+  for (const p of state.peers) if (p.state !== 'dead') for (const id of p.links ?? []) add(p.peerId, id)
 
   for (const id of nodes.keys()) if (!wanted.has(id)) nodes.delete(id)
   for (const [id, info] of wanted) {
