@@ -16,6 +16,7 @@ const LAYERS: Record<string, number> = {
   'constants.ts': 0,
   'logger.ts': 0.5, // above constants.ts, whose log levels it uses
   util: 0,
+  observability: 0.7, // above errors.ts and constants.ts; below every part that traces calls
   config: 1,
   registry: 2,
   admission: 2,
