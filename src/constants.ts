@@ -19,6 +19,8 @@ export const DEFAULT_CALL_TIMEOUT_MS = 30_000
 
 /** How long `stop()` lets in-flight calls finish before aborting them. */
 export const DEFAULT_SHUTDOWN_GRACE_MS = 5_000
+/** `service.name` of a node's spans (`[tracing] service_name`). */
+export const DEFAULT_SERVICE_NAME = 'cord'
 
 /** Listen address of a node started without any. */
 export const DEFAULT_LISTEN = ['/ip4/0.0.0.0/tcp/4001']

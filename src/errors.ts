@@ -54,6 +54,8 @@ export class CordError extends Error {
   override name: string
   readonly kind: ErrorKind
   readonly code: number
+  /** The call this error failed, when it failed one (its message then ends with `(call <id>)`). */
+  declare callId?: string
 
   constructor(message: string, options?: ErrorOptions) {
     super(message, options)

@@ -88,6 +88,8 @@ export type {
   Tool,
   UpstreamStatus,
 } from './node/types.ts'
+export { CALL_ID_META } from './observability/call-id.ts'
+export { TRACEPARENT_META, TRACESTATE_META, type TracingInit } from './observability/tracing.ts'
 export type { CallerRelay, JsonSchemaObject, ToolContext, ToolHandler, ToolSpec } from './registry/types.ts'
 export type { SendResult } from './topics/direct.ts'
 export type {

@@ -6,6 +6,7 @@ import type { Tool } from '@modelcontextprotocol/sdk/types.js'
 import type { ResolvedNodeSettings } from '../config/schema.ts'
 import { AccessDeniedError, ToolChangedError } from '../errors.ts'
 import type { Logger } from '../logger.ts'
+import { callIdOf } from '../observability/call-id.ts'
 import { AccessPolicy } from './acl.ts'
 import { CallLimiter } from './limits.ts'
 import { definitionHash, PIN_META } from './pin.ts'
@@ -69,7 +70,7 @@ export class Admission {
     meta: Record<string, unknown> | undefined,
   ): Admitted {
     if (!this.policy.allows(caller, name)) {
-      this.log.warn({ caller, tool: name }, 'call refused by the access rules')
+      this.log.warn({ peer: caller, tool: name, call: callIdOf(meta) }, 'call refused by the access rules')
       throw new AccessDeniedError(
         `refused: the access rules of this node do not let peer ${caller} call "${name}"`,
       )
@@ -79,7 +80,7 @@ export class Admission {
       const now = definitionHash(tool)
       if (now !== pin) {
         this.log.warn(
-          { caller, tool: name, pinned: pin, now },
+          { peer: caller, tool: name, call: callIdOf(meta), pinned: pin, now },
           'call refused: pinned tool definition changed',
         )
         throw new ToolChangedError(
@@ -91,7 +92,10 @@ export class Admission {
     try {
       release = this.limiter.acquire(caller)
     } catch (err) {
-      this.log.debug({ caller, tool: name, err: (err as Error).message }, 'call refused by a limit')
+      this.log.debug(
+        { peer: caller, tool: name, call: callIdOf(meta), err: (err as Error).message },
+        'call refused by a limit',
+      )
       throw err
     }
     const asked = meta?.[DEADLINE_META]

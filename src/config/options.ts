@@ -176,6 +176,13 @@ export interface NodeSettings {
   }
   /** MCP servers this node hosts and serves to the mesh (names unique). @default [] */
   servers?: ServerSettings[]
+  /** OpenTelemetry traces of tool calls (README, Traces). Off unless an endpoint (or, in the API, span processors) is given. */
+  tracing?: {
+    /** An OTLP/HTTP traces endpoint (`http://127.0.0.1:4318/v1/traces`): spans are batched and sent there. @default none */
+    otlpEndpoint?: string
+    /** `service.name` of the spans. @default 'cord' */
+    serviceName?: string
+  }
 }
 
 /** The MCP gateway's Streamable HTTP endpoint. */

@@ -38,6 +38,7 @@ import {
   DEFAULT_RELAY_RESERVATION_TTL_MS,
   DEFAULT_REORDER_WINDOW_MS,
   DEFAULT_SEND_TIMEOUT_MS,
+  DEFAULT_SERVICE_NAME,
   DEFAULT_SHUTDOWN_GRACE_MS,
   DEFAULT_SUSPECT_AFTER,
   DEFAULT_TARGET_CONNECTIONS,
@@ -159,6 +160,15 @@ const nodeShape = {
     announce: z.array(announceAddr).default([]),
   }),
   servers: serversSchema.default([]),
+  tracing: section({
+    otlpEndpoint: z
+      .url({
+        protocol: /^https?$/,
+        message: 'expected an http:// or https:// URL (an OTLP/HTTP traces endpoint)',
+      })
+      .optional(),
+    serviceName: z.string().min(1).max(128).default(DEFAULT_SERVICE_NAME),
+  }),
 }
 
 type NodeFields = z.output<z.ZodObject<typeof nodeShape>>

@@ -19,6 +19,8 @@ import {
 import type { Admission, Admitted } from '../admission/admission.ts'
 import { CallTimeoutError } from '../errors.ts'
 import { observeCall } from '../observability/call-window.ts'
+import type { Logger } from '../logger.ts'
+import { type CallTrace, Tracing } from '../observability/tracing.ts'
 import type { ToolRegistry } from '../registry/registry.ts'
 import type { ProgressUpdate, ToolContext } from '../registry/types.ts'
 import { deadlines, type TimerEntry } from '../util/timer-queue.ts'
@@ -30,6 +32,10 @@ import { toMcpError } from './rpc-errors.ts'
 export interface ServeCallComponents {
   registry: ToolRegistry
   admission: Admission
+  /** Spans of served calls; the trace context and call ID go on to the tool (`ToolContext.meta`). */
+  tracing?: Tracing
+  /** Where a served call's debug line goes. */
+  log?: Logger
 }
 
 type Extra = RequestHandlerExtra<ServerRequest, ServerNotification>
@@ -41,6 +47,38 @@ export async function serveCall(
   caller: string,
   request: CallToolRequest,
   extra: Extra,
+): Promise<CallToolResult> {
+  const { name, _meta: meta } = request.params
+  const trace = (components.tracing ?? Tracing.off).begin('inbound', name, meta, caller)
+  try {
+    const result = await serveTraced(components, server, caller, request, extra, trace)
+    served(components.log, caller, name, trace, trace.done(result))
+    return result
+  } catch (err) {
+    served(components.log, caller, name, trace, trace.failed(err))
+    throw err
+  }
+}
+
+/** A debug line per served call: its peer, tool, call ID, time and outcome. */
+function served(
+  log: Logger | undefined,
+  peer: string,
+  tool: string,
+  trace: CallTrace,
+  outcome: string,
+): void {
+  if (log?.isLevelEnabled('debug') === true)
+    log.debug({ peer, tool, call: trace.callId, ms: trace.elapsedMs, outcome }, 'call served')
+}
+
+async function serveTraced(
+  components: ServeCallComponents,
+  server: Server,
+  caller: string,
+  request: CallToolRequest,
+  extra: Extra,
+  trace: CallTrace,
 ): Promise<CallToolResult> {
   const { name, arguments: args, _meta: meta } = request.params
   let admitted: Admitted
@@ -56,6 +94,7 @@ export async function serveCall(
     signal: call.signal,
     caller,
     relay: serverRelay(server, extra.requestId, originOf(caller, meta)),
+    meta: trace.meta,
   }
   if (progress != null) context.progress = (update) => progress.send(update)
   try {

@@ -39,6 +39,8 @@ import type { Flight, RelayTable } from '../mcp/relay.ts'
 import { fromMcpError } from '../mcp/rpc-errors.ts'
 import type { Session, SessionPool } from '../mcp/session-pool.ts'
 import { observeCall } from '../observability/call-window.ts'
+import { withCallId } from '../observability/call-id.ts'
+import type { CallTrace, Tracing } from '../observability/tracing.ts'
 import { afterFailure, safeToRepeat } from '../router/policy.ts'
 import type { Candidate, Router } from '../router/router.ts'
 import { settleWithin } from '../util/async.ts'
@@ -55,6 +57,8 @@ export interface CallsComponents {
   router: Router
   /** Calls in flight that carry a relay, for the requests their tools send back. */
   relays: RelayTable
+  /** Spans of the calls, and the trace context and call ID they carry on. */
+  tracing: Tracing
   /** Dials a full peer address (a target written as a multiaddr). */
   dial: (addr: Multiaddr, signal: AbortSignal) => Promise<unknown>
   log: Logger
@@ -69,6 +73,8 @@ export interface CallsInit {
 /** One request while it runs. */
 interface Request {
   options: CallOptions
+  /** The call's ID (tool calls only). */
+  callId?: string
   timeout: number
   deadline: CallDeadline
 }
@@ -124,31 +130,51 @@ export class Calls {
     args: Record<string, unknown>,
     options: CallOptions,
   ): Promise<CallToolResult> {
-    const { value, candidate } = await this.run(
-      target,
-      name,
-      options,
-      (c) => safeToRepeat(c.annotations),
-      (session, signal, flight, deadline, peer) => {
-        const pin = pinFor(options.pin, peer)
-        const _meta: Record<string, unknown> = {
-          [DEADLINE_META]: deadline.remainingMs(),
-          ...(pin != null ? { [PIN_META]: pin } : {}),
-          ...(options.relay != null ? { [ORIGIN_META]: options.relay.origin } : {}),
-        }
-        return session.window.run(signal, () => {
-          // The deadline is sent as it stands when the call leaves, not when it was queued.
-          _meta[DEADLINE_META] = deadline.remainingMs()
-          return session.client.callTool({ name, arguments: args, _meta }, undefined, {
-            signal,
-            timeout: NO_SDK_TIMEOUT,
-            ...(flight != null ? { relatedRequestId: flight.key } : {}),
-            ...(options.onprogress != null ? { onprogress: options.onprogress } : {}),
-          }) as Promise<CallToolResult>
-        })
-      },
-    )
-    return { ...value, _meta: { ...value._meta, [SERVED_BY]: candidate.peerId } }
+    const trace = this.components.tracing.begin('outbound', name, options.meta)
+    let peer: string | undefined
+    try {
+      const { value, candidate } = await this.run(
+        target,
+        name,
+        options,
+        (c) => safeToRepeat(c.annotations),
+        (session, signal, flight, deadline, to) => {
+          peer = to
+          trace.setPeer(to)
+          const pin = pinFor(options.pin, to)
+          const _meta: Record<string, unknown> = {
+            ...trace.meta,
+            [DEADLINE_META]: deadline.remainingMs(),
+            ...(pin != null ? { [PIN_META]: pin } : {}),
+            ...(options.relay != null ? { [ORIGIN_META]: options.relay.origin } : {}),
+          }
+          return session.window.run(signal, () => {
+            // The deadline is sent as it stands when the call leaves, not when it was queued.
+            _meta[DEADLINE_META] = deadline.remainingMs()
+            return session.client.callTool({ name, arguments: args, _meta }, undefined, {
+              signal,
+              timeout: NO_SDK_TIMEOUT,
+              ...(flight != null ? { relatedRequestId: flight.key } : {}),
+              ...(options.onprogress != null ? { onprogress: options.onprogress } : {}),
+            }) as Promise<CallToolResult>
+          })
+        },
+        trace.callId,
+      )
+      this.logCall(trace, name, peer, trace.done(value))
+      return { ...value, _meta: { ...value._meta, [SERVED_BY]: candidate.peerId } }
+    } catch (err) {
+      const failed = withCallId(err, trace.callId)
+      this.logCall(trace, name, peer, trace.failed(failed))
+      throw failed
+    }
+  }
+
+  /** A debug line per call: its peer, tool, call ID, time and outcome. */
+  private logCall(trace: CallTrace, tool: string, peer: string | undefined, outcome: string): void {
+    const { log } = this.components
+    if (log.isLevelEnabled('debug'))
+      log.debug({ peer, tool, call: trace.callId, ms: trace.elapsedMs, outcome }, 'call done')
   }
 
   /** The tools of `target`. */
@@ -272,6 +298,7 @@ export class Calls {
       deadline: CallDeadline,
       peer: string,
     ) => Promise<T>,
+    callId?: string,
   ): Promise<{ value: T; candidate: Candidate }> {
     if (this.state === 'created') throw new NotStartedError('the node is not started: call start() first')
     if (this.state === 'closed') throw new NodeStoppingError('the node is stopping or stopped')
@@ -283,7 +310,7 @@ export class Calls {
     const attempts = this.attempts(
       target,
       tool,
-      { options, timeout, deadline },
+      { options, timeout, deadline, ...(callId != null ? { callId } : {}) },
       safe,
       (session, signal, peer) => work(session, signal, flight, deadline, peer),
     )
@@ -345,7 +372,7 @@ export class Calls {
             await this.components.pool.discard(session)
           if (verdict === 'again') continue
           this.components.log.info(
-            { tool, peer: candidate.peerId, err: (err as Error).message },
+            { tool, peer: candidate.peerId, call: request.callId, err: (err as Error).message },
             'failing over to the next provider',
           )
           break

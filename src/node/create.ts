@@ -20,6 +20,7 @@ import { BackRequests, type ClientHandlers } from '../mcp/client-handlers.ts'
 import { RelayTable } from '../mcp/relay.ts'
 import { McpService } from '../mcp/server.ts'
 import { SessionPool } from '../mcp/session-pool.ts'
+import { createTracing, type TracingInit } from '../observability/tracing.ts'
 import { ToolRegistry } from '../registry/registry.ts'
 import { Router } from '../router/router.ts'
 import { Messenger } from '../topics/direct.ts'
@@ -43,11 +44,14 @@ import { StaleLinks } from './stale-links.ts'
 export async function createNode(options: NodeOptions = {}): Promise<CordNode> {
   if (typeof options !== 'object' || options == null || Array.isArray(options))
     throw new ConfigError('invalid node options: expected an object')
-  const { dir, swarmKey, clientHandlers, logger, ...settings } = options
+  const { dir, swarmKey, clientHandlers, logger, tracing, ...settings } = options
   for (const [name, value] of Object.entries({ dir, swarmKey }))
     if (value != null && (typeof value !== 'string' || value === ''))
       throw new ConfigError(`invalid node options\n  ${name}: expected a non-empty string`)
-  const resolved: ResolvedNodeOptions = validateNodeSettings(settings)
+  const { spanProcessors, ...tracingSettings } = tracingOption(tracing)
+  const resolved: ResolvedNodeOptions = validateNodeSettings(
+    tracing != null ? { ...settings, tracing: tracingSettings } : settings,
+  )
   const log: Logger = logger ?? createLogger(resolved.logLevel)
   let privateKey: PrivateKey | undefined
   let datastore: LevelDatastore | undefined
@@ -83,9 +87,11 @@ export async function createNode(options: NodeOptions = {}): Promise<CordNode> {
       ? { mdnsServiceTag: mdnsServiceTag(fingerprint) }
       : {}),
   })
+  const traces = await createTracing({ ...resolved.tracing, spanProcessors }, host.peerId.toString())
   return new CordNode(
     assemble(resolved, host, log.child({ node: host.peerId.toString().slice(-8) }), {
       filter,
+      tracing: traces,
       ...(datastore != null ? { datastore } : {}),
       ...(clientHandlers != null ? { clientHandlers } : {}),
       network: fingerprint != null ? { private: true, keyFingerprint: fingerprint } : { private: false },
@@ -98,16 +104,21 @@ function assemble(
   options: ResolvedNodeOptions,
   host: Host,
   log: Logger,
-  extra: Pick<NodeParts, 'datastore' | 'network'> & { filter: PeerFilter; clientHandlers?: ClientHandlers },
+  extra: Pick<NodeParts, 'datastore' | 'network' | 'tracing'> & {
+    filter: PeerFilter
+    clientHandlers?: ClientHandlers
+  },
 ): NodeParts {
+  const { tracing } = extra
   const part = (name: string): Logger => log.child({ part: name })
   const { alias, mcp: mcpSettings, limits, discovery: settings } = options
   const registry = new ToolRegistry()
   const admission = Admission.fromOptions(options, part('admission'))
   const enabled = options.servers.filter((s) => s.enabled)
-  const hub = enabled.length > 0 ? new UpstreamHub({ registry, log: part('upstream') }, enabled) : undefined
+  const hub =
+    enabled.length > 0 ? new UpstreamHub({ registry, log: part('upstream'), tracing }, enabled) : undefined
   const mcp = new McpService(
-    { libp2p: host, registry, ...(hub != null ? { hub } : {}), admission, log: part('mcp-server') },
+    { libp2p: host, registry, ...(hub != null ? { hub } : {}), admission, tracing, log: part('mcp-server') },
     {
       alias,
       maxFrameBytes: mcpSettings.maxFrameBytes,
@@ -178,7 +189,14 @@ function assemble(
     rtt: (peerId) => host.getConnections(parsePeerId(peerId)).find((c) => c.rtt != null)?.rtt,
   })
   const calls = new Calls(
-    { pool, router, relays, dial: (addr, signal) => host.dial(addr, { signal }), log: part('calls') },
+    {
+      pool,
+      router,
+      relays,
+      tracing,
+      dial: (addr, signal) => host.dial(addr, { signal }),
+      log: part('calls'),
+    },
     { callTimeoutMs: mcpSettings.callTimeoutMs },
   )
   const topics = new Topics(
@@ -225,5 +243,23 @@ function assemble(
     ...(lan != null ? { lan } : {}),
     ...(hub != null ? { hub } : {}),
     network: extra.network,
+    tracing,
   }
+}
+
+/** The `tracing` option, checked: its settings go through the schema, its span processors are checked here. */
+function tracingOption(tracing: NodeOptions['tracing']): TracingInit {
+  if (tracing == null) return {}
+  if (typeof tracing !== 'object' || Array.isArray(tracing))
+    throw new ConfigError('invalid node options\n  tracing: expected an object')
+  const { spanProcessors } = tracing
+  if (
+    spanProcessors != null &&
+    (!Array.isArray(spanProcessors) ||
+      !spanProcessors.every((p) => typeof p?.onEnd === 'function' && typeof p?.shutdown === 'function'))
+  )
+    throw new ConfigError(
+      'invalid node options\n  tracing.spanProcessors: expected an array of OpenTelemetry span processors (onStart, onEnd, forceFlush, shutdown)',
+    )
+  return tracing
 }

@@ -5,6 +5,7 @@ import { describeProviders, type FoundProvider, findProviders } from '../discove
 import { NodeStoppingError, NotStartedError } from '../errors.ts'
 import type { Logger } from '../logger.ts'
 import type { ClientHandlers } from '../mcp/client-handlers.ts'
+import type { Tracing } from '../observability/tracing.ts'
 import { registerDemoTools } from '../registry/demo-tools.ts'
 import type { ToolHandler, ToolSpec } from '../registry/types.ts'
 import type { SendResult } from '../topics/direct.ts'
@@ -67,6 +68,11 @@ export class CordNode extends TypedEventEmitter<CordNodeEvents> {
   /** This node's peer ID. */
   get peerId(): string {
     return this.parts.host.peerId.toString()
+  }
+
+  /** Spans of this node's calls (the gateway in front of the node traces through it too). */
+  get tracing(): Tracing {
+    return this.parts.tracing
   }
 
   /** This node's alias. */
@@ -150,6 +156,10 @@ export class CordNode extends TypedEventEmitter<CordNodeEvents> {
     this.removeDemoTools?.()
     await host.stop()
     await datastore?.close()
+    // Last: the spans of the calls that stop() ended are sent too.
+    await this.parts.tracing
+      .shutdown()
+      .catch((err: Error) => this.log.warn({ err }, 'could not send the last spans'))
     this.state = 'stopped'
     this.log.info('node stopped')
   }

@@ -6,6 +6,7 @@ import type { Logger } from '../logger.ts'
 import type { BackRequests } from '../mcp/client-handlers.ts'
 import type { McpService } from '../mcp/server.ts'
 import type { SessionPool } from '../mcp/session-pool.ts'
+import type { Tracing } from '../observability/tracing.ts'
 import type { ToolRegistry } from '../registry/registry.ts'
 import type { Messenger } from '../topics/direct.ts'
 import type { Topics } from '../topics/topics.ts'
@@ -45,4 +46,6 @@ export interface NodeParts {
   topics: Topics
   /** Direct messages (`/cord/msg/1.0.0`). */
   messenger: Messenger
+  /** Spans of the node's calls, or trace context passed on when tracing is off. */
+  tracing: Tracing
 }

@@ -52,6 +52,12 @@ export interface CallOptions {
    * Without it, the node's `clientHandlers` answer.
    */
   relay?: CallerRelay
+  /**
+   * The `_meta` of the request this call continues: its W3C trace context (`traceparent`,
+   * `tracestate`) and call ID (`cord/callId`) are carried on; without them the call starts a trace
+   * of its own (when tracing is on) and gets a new call ID.
+   */
+  meta?: Record<string, unknown>
 }
 
 /** What the node knows of another peer. */
