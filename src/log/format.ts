@@ -30,7 +30,7 @@ export interface FormatOptions {
 /** Fields shown first, in this order: which part logged, and about which peer, tool and call. */
 const LEAD = ['peer', 'tool', 'call'] as const
 /** Fields the line shows in their own place, or never. */
-const PLACED = new Set(['level', 'time', 'msg', 'part', 'err', 'pid', 'hostname', ...LEAD])
+const PLACED = new Set(['level', 'time', 'msg', 'part', 'pid', 'hostname', ...LEAD])
 
 const ANSI = { dim: 2, red: 31, green: 32, yellow: 33, blue: 34, magenta: 35, cyan: 36, gray: 90 }
 const LEVEL_COLOR: Record<number, number> = {
@@ -77,13 +77,13 @@ export function formatRecord(record: LogRecord, options: FormatOptions = {}): st
   ]
   if (record.part != null) head.push(paint(ANSI.cyan, `[${String(record.part)}]`))
   if (record.msg != null) head.push(String(record.msg))
-  const fields = [
-    ...LEAD.filter((k) => record[k] != null),
-    ...Object.keys(record).filter((k) => !PLACED.has(k)),
-  ]
+  // a serialised error goes under the line with its stack; an error message is a field like others
+  const err = record.err != null && typeof record.err === 'object' ? record.err : undefined
+  const rest = Object.keys(record).filter((k) => !PLACED.has(k) && !(k === 'err' && err != null))
+  const fields = [...LEAD.filter((k) => record[k] != null), ...rest]
   const tail = fields.map((k) => `${paint(ANSI.dim, `${k}=`)}${formatValue(record[k])}`).join(' ')
   const line = tail === '' ? head.join(' ') : `${head.join(' ')}  ${tail}`
-  return record.err == null ? line : `${line}\n${formatError(record.err)}`
+  return err == null ? line : `${line}\n${formatError(err)}`
 }
 
 /** A line of a log file made readable; a line that is not a record is kept as it is. */
@@ -110,11 +110,8 @@ function formatValue(value: unknown): string {
 }
 
 /** pino's serialised error (`type`, `message`, `stack`): its stack, indented under the line. */
-function formatError(err: unknown): string {
-  const e = (err != null && typeof err === 'object' ? err : { message: String(err) }) as Record<
-    string,
-    unknown
-  >
+function formatError(err: object): string {
+  const e = err as Record<string, unknown>
   const text =
     typeof e.stack === 'string'
       ? e.stack

@@ -36,6 +36,12 @@ describe('readable log lines', () => {
     )
   })
 
+  it('keeps an error given as a message on the line, as a field', () => {
+    expect(formatRecord({ level: 40, time: TIME, msg: 'did not start', err: 'spawn x ENOENT' })).toBe(
+      '03:04:05.006 WARN  did not start  err="spawn x ENOENT"',
+    )
+  })
+
   it('colours only when asked', () => {
     expect(formatRecord({ level: 30, time: TIME, msg: 'x' }, { color: true })).toContain('\u001b[32mINFO')
     expect(formatRecord({ level: 30, time: TIME, msg: 'x' })).not.toContain('\u001b[')
