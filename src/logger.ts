@@ -2,8 +2,8 @@
  * One structured logger for every part. Logs go to stderr: stdout is for command output and, for
  * `cord mcp`, for MCP JSON-RPC. The daemon (`cord start`) also writes them to `<dir>/logs/`.
  *
- * Everything is written synchronously in this thread (no pino transport worker: a worker costs
- * every node several megabytes of idle memory), so nothing is lost when the process exits.
+ * Everything is written synchronously in this thread (no pino transport worker: a worker thread
+ * is one more V8 isolate in every node's idle memory), so nothing is lost when the process exits.
  */
 import { createRequire } from 'node:module'
 import { type DestinationStream, type Logger, pino, type StreamEntry } from 'pino'
