@@ -5,11 +5,11 @@
  * Everything is written synchronously in this thread (no pino transport worker: a worker thread
  * is one more V8 isolate in every node's idle memory), so nothing is lost when the process exits.
  */
-import { createRequire } from 'node:module'
 import { type DestinationStream, type Logger, pino, type StreamEntry } from 'pino'
 import type { LogFormat, LogLevel } from './constants.ts'
-import { logFileBase } from './log/files.ts'
+import { logDir } from './log/files.ts'
 import { formatLine } from './log/format.ts'
+import { rotatingFile } from './log/rotating-file.ts'
 
 export type { Logger } from 'pino'
 export { LOG_FORMATS, LOG_LEVELS, type LogFormat, type LogLevel } from './constants.ts'
@@ -39,19 +39,11 @@ export interface DaemonLogger {
   flush(): void
 }
 
-/** A file destination that flushes; pino-roll's stream (sonic-boom) is one. */
-interface FileStream extends DestinationStream {
-  flushSync(): void
-}
-
-/** pino-roll's factory (CommonJS, without type declarations). */
-type Roll = (options: Record<string, unknown>) => Promise<FileStream>
-
 /**
  * The daemon's logger: stderr in its format (readable or JSON) and, when asked, rotated JSON-lines
  * files, each destination with its own format.
  */
-export async function createDaemonLogger(init: DaemonLogInit): Promise<DaemonLogger> {
+export function createDaemonLogger(init: DaemonLogInit): DaemonLogger {
   const tty = init.tty ?? process.stderr.isTTY === true
   const pretty = init.format === 'pretty' || (init.format === 'auto' && tty)
   const stderr = pino.destination({ fd: 2, sync: true })
@@ -60,19 +52,11 @@ export async function createDaemonLogger(init: DaemonLogInit): Promise<DaemonLog
   const streams: StreamEntry[] = [
     { level: init.level, stream: pretty ? prettyStream(stderr, color) : stderr },
   ]
-  let file: FileStream | undefined
-  if (init.file != null) {
-    const roll = createRequire(import.meta.url)('pino-roll') as Roll
-    file = await roll({
-      file: logFileBase(init.file.dataDir),
-      size: `${init.file.maxSize}b`,
-      // pino-roll counts the files kept besides the one it writes
-      limit: { count: init.file.maxFiles - 1, removeOtherLogFiles: true },
-      mkdir: true,
-      sync: true,
-    })
-    streams.push({ level: init.level, stream: file })
-  }
+  const file =
+    init.file != null
+      ? rotatingFile(logDir(init.file.dataDir), { maxSize: init.file.maxSize, maxFiles: init.file.maxFiles })
+      : undefined
+  if (file != null) streams.push({ level: init.level, stream: file })
   const log = pino({ level: init.level, base: {} }, pino.multistream(streams))
   const flush = (): void => {
     for (const stream of [stderr, file]) {

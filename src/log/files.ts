@@ -1,8 +1,9 @@
 /**
- * The daemon's log files: `<dir>/logs/cord.1.log`, `cord.2.log`, … as pino-roll numbers them, the
+ * The daemon's log files: `<dir>/logs/cord.1.log`, `cord.2.log`, … (see rotating-file.ts), the
  * highest being the one written now. A reader goes through them oldest first and, to follow, keeps
  * reading the newest one as it grows and moves on when a rotation starts the next.
  */
+import { readdirSync } from 'node:fs'
 import { open, readdir } from 'node:fs/promises'
 import { join } from 'node:path'
 import { StringDecoder } from 'node:string_decoder'
@@ -10,11 +11,6 @@ import { StringDecoder } from 'node:string_decoder'
 /** The folder of a data directory that holds its daemon's log files. */
 export function logDir(dataDir: string): string {
   return join(dataDir, 'logs')
-}
-
-/** The path pino-roll is given: it writes `cord.<n>.log` beside it. */
-export function logFileBase(dataDir: string): string {
-  return join(logDir(dataDir), 'cord.log')
 }
 
 const LOG_FILE = /^cord\.(\d+)\.log$/
@@ -25,11 +21,26 @@ export async function logFileNumbers(dir: string): Promise<number[]> {
     if (err.code === 'ENOENT' || err.code === 'ENOTDIR') return []
     throw err
   })
+  return numbersOf(names)
+}
+
+function numbersOf(names: string[]): number[] {
   return names
     .map((name) => LOG_FILE.exec(name)?.[1])
     .filter((n): n is string => n != null)
     .map(Number)
     .sort((a, b) => a - b)
+}
+
+/** `logFileNumbers`, synchronously: for the daemon opening its log before anything else runs. */
+export function logFileNumbersSync(dir: string): number[] {
+  let names: string[]
+  try {
+    names = readdirSync(dir)
+  } catch {
+    return []
+  }
+  return numbersOf(names)
 }
 
 /** Largest piece read from a file at once. */

@@ -16,7 +16,7 @@ const LAYERS: Record<string, number> = {
   'constants.ts': 0,
   'logger.ts': 0.5, // above constants.ts, whose log levels it uses
   util: 0,
-  log: 0, // log files and their readable form: node's own modules only
+  log: 0, // log files, their rotation and their readable form: no other part of src/
   config: 1,
   registry: 2,
   admission: 2,

@@ -41,7 +41,7 @@ export async function startCommand(options: StartOptions, io: Output): Promise<n
   await ensureDataDir(paths.dir, { alias: options.alias })
   const config = await loadConfigFile(options.config ?? paths.config, { optional: options.config == null })
   const { control, gateway, log: logging, ...settings } = config
-  const { log, flush } = await createDaemonLogger({
+  const { log, flush } = createDaemonLogger({
     level: options.logLevel ?? settings.logLevel,
     format: options.logFormat ?? logging.format,
     ...(logging.file
