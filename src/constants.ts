@@ -194,3 +194,15 @@ export const LOG_LEVELS = ['trace', 'debug', 'info', 'warn', 'error', 'fatal', '
 
 /** A log level name. */
 export type LogLevel = (typeof LOG_LEVELS)[number]
+
+/** How the daemon writes its log on stderr: `auto` is readable lines on a terminal, JSON lines otherwise. */
+export const LOG_FORMATS = ['auto', 'pretty', 'json'] as const
+
+/** A log format name. */
+export type LogFormat = (typeof LOG_FORMATS)[number]
+
+/** Size at which the daemon's log file (`<dir>/logs/cord.N.log`) is rotated: 10 MiB. */
+export const DEFAULT_LOG_MAX_SIZE = '10m'
+
+/** Log files the daemon keeps, the one it writes included; older ones are deleted. */
+export const DEFAULT_LOG_MAX_FILES = 5

@@ -5,6 +5,7 @@
  * without it. The zod schema in schema.ts checks them and applies the defaults, for both.
  */
 import type { LogLevel } from '../logger.ts'
+import type { LogSettingsInput } from './log.ts'
 
 /** A hosted MCP server: a stdio child the node starts and supervises (`command`), or a Streamable HTTP endpoint (`url`). */
 export interface ServerSettings {
@@ -222,4 +223,6 @@ export interface ConfigSettings extends NodeSettings {
     listen?: string
   }
   gateway?: GatewaySettingsInput
+  /** How the daemon writes its log: format on stderr, rotated files in `<dir>/logs/`. */
+  log?: LogSettingsInput
 }

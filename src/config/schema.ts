@@ -57,6 +57,7 @@ import {
   peerPattern,
   positiveInt,
 } from './fields.ts'
+import { logSchema } from './log.ts'
 import type { ConfigSettings, NodeSettings } from './options.ts'
 import { serversSchema } from './servers.ts'
 
@@ -216,6 +217,7 @@ export const configSchema = z
     ...nodeShape,
     control: section({ listen: loopbackHostPort.default(DEFAULT_CONTROL_LISTEN) }),
     gateway: gatewaySchema,
+    log: logSchema,
   })
   .superRefine(checkNode)
   .superRefine((c, ctx) => {

@@ -53,6 +53,7 @@ describe('CLI start-up', () => {
     ['messages', ['messages', '--dir', none('x')], 3],
     ['topics', ['topics', '--dir', none('x')], 3],
     ['ui', ['ui', '--dir', none('x'), '--json'], 3],
+    ['logs', ['logs', '--dir', none('x')], 3],
     ['usage error', ['call', '--dir', none('x')], 2],
   ]
 
