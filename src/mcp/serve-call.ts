@@ -18,6 +18,7 @@ import {
 } from '@modelcontextprotocol/sdk/types.js'
 import type { Admission, Admitted } from '../admission/admission.ts'
 import { CallTimeoutError } from '../errors.ts'
+import { type CallObserver, outcomeOf, resultOutcome, UNKNOWN_TOOL } from '../observability/calls.ts'
 import type { ToolRegistry } from '../registry/registry.ts'
 import type { ProgressUpdate, ToolContext } from '../registry/types.ts'
 import { deadlines, type TimerEntry } from '../util/timer-queue.ts'
@@ -29,6 +30,8 @@ import { toMcpError } from './rpc-errors.ts'
 export interface ServeCallComponents {
   registry: ToolRegistry
   admission: Admission
+  /** Counts the calls served (metrics). */
+  observer?: CallObserver
 }
 
 type Extra = RequestHandlerExtra<ServerRequest, ServerNotification>
@@ -42,10 +45,19 @@ export async function serveCall(
   extra: Extra,
 ): Promise<CallToolResult> {
   const { name, arguments: args, _meta: meta } = request.params
+  const startedAt = performance.now()
+  const tool = components.registry.get(name)
   let admitted: Admitted
   try {
-    admitted = components.admission.admitCall(caller, name, components.registry.get(name), meta)
+    admitted = components.admission.admitCall(caller, name, tool, meta)
   } catch (err) {
+    components.observer?.recordCall(
+      'in',
+      tool != null ? name : UNKNOWN_TOOL,
+      outcomeOf(err),
+      startedAt,
+      caller,
+    )
     throw toMcpError(err)
   }
   const call = new ServedCall(admitted.deadlineMs, extra.signal)
@@ -57,17 +69,22 @@ export async function serveCall(
     relay: serverRelay(server, extra.requestId, originOf(caller, meta)),
   }
   if (progress != null) context.progress = (update) => progress.send(update)
+  let outcome = 'error'
   try {
     const result = await components.registry.call(name, args, context)
     // Progress notifications go out before the result: a caller drops progress after the result.
     await progress?.sent()
     // A handler that answers its aborted signal with a result still ran out of time.
     if (call.late && !extra.signal.aborted) throw call.deadlineError(name)
-    return checkResult(result)
+    const checked = checkResult(result)
+    outcome = resultOutcome(checked)
+    return checked
   } catch (err) {
+    outcome = call.late ? 'timeout' : outcomeOf(err)
     if (call.late && !extra.signal.aborted) throw err instanceof McpError ? err : call.deadlineError(name)
     throw toMcpError(err)
   } finally {
+    components.observer?.recordCall('in', tool != null ? name : UNKNOWN_TOOL, outcome, startedAt, caller)
     call.end()
     admitted.release()
   }

@@ -38,6 +38,7 @@ import { ORIGIN_META } from '../mcp/related.ts'
 import type { Flight, RelayTable } from '../mcp/relay.ts'
 import { fromMcpError } from '../mcp/rpc-errors.ts'
 import type { Session, SessionPool } from '../mcp/session-pool.ts'
+import { type CallObserver, outcomeOf, resultOutcome } from '../observability/calls.ts'
 import { afterFailure, safeToRepeat } from '../router/policy.ts'
 import type { Candidate, Router } from '../router/router.ts'
 import { settleWithin } from '../util/async.ts'
@@ -48,6 +49,12 @@ import type { CallOptions } from './types.ts'
 /** `_meta` key of a call result that names the peer that served it. */
 export const SERVED_BY = 'cord/servedBy'
 
+/** The peer that served a call's result. */
+function servedBy(result: CallToolResult): string | undefined {
+  const peer = result._meta?.[SERVED_BY]
+  return typeof peer === 'string' ? peer : undefined
+}
+
 /** What outgoing requests need. */
 export interface CallsComponents {
   pool: SessionPool
@@ -57,6 +64,8 @@ export interface CallsComponents {
   /** Dials a full peer address (a target written as a multiaddr). */
   dial: (addr: Multiaddr, signal: AbortSignal) => Promise<unknown>
   log: Logger
+  /** Counts the calls made (metrics). */
+  observer?: CallObserver
 }
 
 /** Settings of outgoing requests. */
@@ -118,6 +127,23 @@ export class Calls {
    * result's `_meta["cord/servedBy"]` names the peer that served it.
    */
   async callTool(
+    target: string | undefined,
+    name: string,
+    args: Record<string, unknown>,
+    options: CallOptions,
+  ): Promise<CallToolResult> {
+    const startedAt = performance.now()
+    try {
+      const result = await this.callOnce(target, name, args, options)
+      this.components.observer?.recordCall('out', name, resultOutcome(result), startedAt, servedBy(result))
+      return result
+    } catch (err) {
+      this.components.observer?.recordCall('out', name, outcomeOf(err), startedAt)
+      throw err
+    }
+  }
+
+  private async callOnce(
     target: string | undefined,
     name: string,
     args: Record<string, unknown>,

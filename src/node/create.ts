@@ -10,7 +10,7 @@ import { PeerFilter } from '../admission/gater.ts'
 import { parseSwarmKey, readSwarmKey, swarmKeyFingerprint } from '../admission/swarm-key.ts'
 import { TopicPolicy } from '../admission/topic-acl.ts'
 import { validateNodeSettings } from '../config/load.ts'
-import { DIAL_TIMEOUT_MS, LOAD_CAPACITY } from '../constants.ts'
+import { DIAL_TIMEOUT_MS, LOAD_CAPACITY, VERSION } from '../constants.ts'
 import { findProviders } from '../discovery/dht.ts'
 import { Discovery } from '../discovery/discovery.ts'
 import { LanDiscovery, listensOnLan, mdnsServiceTag } from '../discovery/lan.ts'
@@ -20,6 +20,8 @@ import { BackRequests, type ClientHandlers } from '../mcp/client-handlers.ts'
 import { RelayTable } from '../mcp/relay.ts'
 import { McpService } from '../mcp/server.ts'
 import { SessionPool } from '../mcp/session-pool.ts'
+import { libp2pMetrics } from '../observability/libp2p.ts'
+import { CordMetrics } from '../observability/metrics.ts'
 import { ToolRegistry } from '../registry/registry.ts'
 import { Router } from '../router/router.ts'
 import { Messenger } from '../topics/direct.ts'
@@ -69,6 +71,12 @@ export async function createNode(options: NodeOptions = {}): Promise<CordNode> {
   }
   const filter = new PeerFilter(resolved.access.allowPeers, resolved.access.denyPeers)
   const fingerprint = psk != null ? swarmKeyFingerprint(psk) : undefined
+  const metrics = resolved.metrics.enabled
+    ? new CordMetrics({
+        peerLabels: resolved.metrics.peerLabels,
+        info: { version: VERSION, alias: resolved.alias },
+      })
+    : undefined
   const host = await createHost({
     privateKey,
     datastore,
@@ -82,12 +90,14 @@ export async function createNode(options: NodeOptions = {}): Promise<CordNode> {
     ...(resolved.discovery.mdns && listensOnLan(resolved.listen)
       ? { mdnsServiceTag: mdnsServiceTag(fingerprint) }
       : {}),
+    ...(metrics != null && resolved.metrics.libp2p ? { metrics: libp2pMetrics(metrics.registry) } : {}),
   })
   return new CordNode(
     assemble(resolved, host, log.child({ node: host.peerId.toString().slice(-8) }), {
       filter,
       ...(datastore != null ? { datastore } : {}),
       ...(clientHandlers != null ? { clientHandlers } : {}),
+      ...(metrics != null ? { metrics } : {}),
       network: fingerprint != null ? { private: true, keyFingerprint: fingerprint } : { private: false },
     }),
   )
@@ -98,7 +108,10 @@ function assemble(
   options: ResolvedNodeOptions,
   host: Host,
   log: Logger,
-  extra: Pick<NodeParts, 'datastore' | 'network'> & { filter: PeerFilter; clientHandlers?: ClientHandlers },
+  extra: Pick<NodeParts, 'datastore' | 'network' | 'metrics'> & {
+    filter: PeerFilter
+    clientHandlers?: ClientHandlers
+  },
 ): NodeParts {
   const part = (name: string): Logger => log.child({ part: name })
   const { alias, mcp: mcpSettings, limits, discovery: settings } = options
@@ -107,7 +120,14 @@ function assemble(
   const enabled = options.servers.filter((s) => s.enabled)
   const hub = enabled.length > 0 ? new UpstreamHub({ registry, log: part('upstream') }, enabled) : undefined
   const mcp = new McpService(
-    { libp2p: host, registry, ...(hub != null ? { hub } : {}), admission, log: part('mcp-server') },
+    {
+      libp2p: host,
+      registry,
+      ...(hub != null ? { hub } : {}),
+      admission,
+      log: part('mcp-server'),
+      ...(extra.metrics != null ? { observer: extra.metrics } : {}),
+    },
     {
       alias,
       maxFrameBytes: mcpSettings.maxFrameBytes,
@@ -178,7 +198,14 @@ function assemble(
     rtt: (peerId) => host.getConnections(parsePeerId(peerId)).find((c) => c.rtt != null)?.rtt,
   })
   const calls = new Calls(
-    { pool, router, relays, dial: (addr, signal) => host.dial(addr, { signal }), log: part('calls') },
+    {
+      pool,
+      router,
+      relays,
+      dial: (addr, signal) => host.dial(addr, { signal }),
+      log: part('calls'),
+      ...(extra.metrics != null ? { observer: extra.metrics } : {}),
+    },
     { callTimeoutMs: mcpSettings.callTimeoutMs },
   )
   const topics = new Topics(
@@ -224,6 +251,8 @@ function assemble(
     staleLinks,
     ...(lan != null ? { lan } : {}),
     ...(hub != null ? { hub } : {}),
+    ...(extra.metrics != null ? { metrics: extra.metrics } : {}),
+    admission,
     network: extra.network,
   }
 }

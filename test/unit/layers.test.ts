@@ -17,6 +17,7 @@ const LAYERS: Record<string, number> = {
   'logger.ts': 0.5, // above constants.ts, whose log levels it uses
   util: 0,
   config: 1,
+  observability: 0.7, // metrics and health: any part may report to it, it imports none of them
   registry: 2,
   admission: 2,
   mcp: 3,
