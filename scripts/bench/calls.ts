@@ -32,8 +32,19 @@ import type { Check, Section, SectionResult } from './section.ts'
 /** The text every call sends and gets back. */
 export const TEXT = 'x'.repeat(100)
 
+/** The metrics settings of the mesh variants (BENCH_PATHS=mesh-nolibp2p,mesh-nometrics). */
+const METRICS_VARIANTS: Record<string, { toml: string; metrics: { enabled?: boolean; libp2p?: boolean } }> = {
+  'mesh-nolibp2p': { toml: '[metrics]\nlibp2p = false\n', metrics: { libp2p: false } },
+  'mesh-nometrics': { toml: '[metrics]\nenabled = false\n', metrics: { enabled: false } },
+}
+
 async function meshTarget(daemon: Daemon, create = createNode, name = 'mesh'): Promise<Target> {
-  const node = await create({ listen: ['/ip4/127.0.0.1/tcp/0'], bootstrap: [daemon.addr] })
+  const metrics = METRICS_VARIANTS[name]?.metrics
+  const node = await create({
+    listen: ['/ip4/127.0.0.1/tcp/0'],
+    bootstrap: [daemon.addr],
+    ...(metrics != null ? { metrics } : {}),
+  })
   await node.start()
   await node.waitForPeers(1)
   return {
@@ -41,7 +52,9 @@ async function meshTarget(daemon: Daemon, create = createNode, name = 'mesh'): P
     label:
       name === 'mesh'
         ? 'mesh: createNode() → daemon (`cord start`), /cord/mcp/1.0.0'
-        : `${name}: the same, built from ${BASELINE}`,
+        : METRICS_VARIANTS[name] != null
+          ? `${name}: the same, both ends with ${METRICS_VARIANTS[name].toml.replace(/\n/g, ' ').trim()}`
+          : `${name}: the same, built from ${BASELINE}`,
     call: () => node.callTool(daemon.peerId, 'echo', { text: TEXT }),
     close: () => node.stop(),
     ...(daemon.proc.pid != null ? { servingPid: daemon.proc.pid } : {}),
@@ -91,6 +104,13 @@ async function run(): Promise<SectionResult> {
       targets.push(await meshTarget(other, lib.createNode, 'baseline'))
     }
     if (wanted('mesh')) targets.push(await meshTarget(daemon))
+    // Off by default: the cost of metrics on the call path, side by side (BENCH_PATHS names them).
+    for (const [name, variant] of Object.entries(METRICS_VARIANTS)) {
+      if (process.env.BENCH_PATHS?.split(',').includes(name) !== true) continue
+      const other = await startDaemon(LIFTED_LIMITS + variant.toml)
+      daemons.push(other)
+      targets.push(await meshTarget(other, createNode, name))
+    }
     if (wanted('floor'))
       targets.push(await floorTarget(new TextEncoder().encode(JSON.stringify({ text: TEXT }))))
     if (wanted('http')) targets.push(await httpTarget())
