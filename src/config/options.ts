@@ -194,7 +194,7 @@ export interface MetricsSettings {
   allowRemote?: boolean
   /** Add a `peer` label (peer IDs) to per-peer metrics; off by default to keep cardinality low. @default false */
   peerLabels?: boolean
-  /** Include libp2p's own metrics (connections, streams, traffic per protocol, DHT, gossipsub). @default true */
+  /** Include libp2p's own metrics (connections, streams, bytes per protocol, kad-dht). @default true */
   libp2p?: boolean
 }
 

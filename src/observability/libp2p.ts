@@ -1,5 +1,5 @@
 /**
- * libp2p's own metrics (connections, streams, bytes per protocol, kad-dht, gossipsub) in a node's
+ * libp2p's own metrics (connections, dials, streams, bytes per protocol, Noise, TCP, kad-dht) in a node's
  * registry, through `@libp2p/prometheus-metrics`.
  */
 import type { ComponentLogger, Metrics } from '@libp2p/interface'
