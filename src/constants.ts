@@ -135,6 +135,12 @@ export const DEFAULT_RELAY_RESERVATION_TTL_MS = 60 * 60_000
 /** How often mDNS asks the LAN for Cord nodes (it also asks at start). */
 export const MDNS_QUERY_INTERVAL_MS = 10_000
 
+/**
+ * The metrics listener (`/health`, `/ready`, `/metrics`): loopback, the port OpenTelemetry's Prometheus
+ * exporter uses. A second node on the host finds it taken and falls back to a free port.
+ */
+export const DEFAULT_METRICS_LISTEN = '127.0.0.1:9464'
+
 /** The MCP gateway's Streamable HTTP endpoint: loopback, a free port. */
 export const DEFAULT_GATEWAY_LISTEN = '127.0.0.1:0'
 /** Above this many tools, gateway clients get the meta-tools instead of the whole catalog. */

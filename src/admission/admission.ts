@@ -34,6 +34,7 @@ export class Admission {
   readonly limiter: CallLimiter
   private readonly maxCallTimeoutMs: number
   private readonly log: Logger
+  private readonly refused = { access: 0, pin: 0 }
 
   /** Admission control as a node's resolved options describe it. */
   static fromOptions(
@@ -57,6 +58,11 @@ export class Admission {
     this.log = log
   }
 
+  /** Calls refused so far, by reason: access rules, rate, concurrency limits, a changed pinned definition. */
+  refusals(): { access: number; rate: number; concurrency: number; pin: number } {
+    return { ...this.refused, ...this.limiter.refused }
+  }
+
   /** The tools `caller` may see. */
   visible(caller: string, tools: Tool[]): Tool[] {
     return this.policy.open ? tools : tools.filter((t) => this.policy.allows(caller, t.name))
@@ -70,6 +76,7 @@ export class Admission {
     meta: Record<string, unknown> | undefined,
   ): Admitted {
     if (!this.policy.allows(caller, name)) {
+      this.refused.access++
       this.log.warn({ peer: caller, tool: name, call: callIdOf(meta) }, 'call refused by the access rules')
       throw new AccessDeniedError(
         `refused: the access rules of this node do not let peer ${caller} call "${name}"`,
@@ -79,6 +86,7 @@ export class Admission {
     if (typeof pin === 'string' && tool != null) {
       const now = definitionHash(tool)
       if (now !== pin) {
+        this.refused.pin++
         this.log.warn(
           { peer: caller, tool: name, call: callIdOf(meta), pinned: pin, now },
           'call refused: pinned tool definition changed',

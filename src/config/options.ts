@@ -184,6 +184,26 @@ export interface NodeSettings {
     /** `service.name` of the spans. @default 'cord' */
     serviceName?: string
   }
+  /** The metrics listener: `/health`, `/ready` and Prometheus `/metrics`. */
+  metrics?: MetricsSettings
+}
+
+/** The metrics listener (see README, Observability). */
+export interface MetricsSettings {
+  /** @default true */
+  enabled?: boolean
+  /**
+   * `host:port`; port 0 picks a free port. When the default port is taken (another node on the host)
+   * a free port is used instead, with a warning; a port set here that is taken stops the start.
+   * @default '127.0.0.1:9464'
+   */
+  listen?: string
+  /** A non-loopback `listen` is refused unless this is set (metrics name peers and tools). @default false */
+  allowRemote?: boolean
+  /** Add a `peer` label (peer IDs) to per-peer metrics; off by default to keep cardinality low. @default false */
+  peerLabels?: boolean
+  /** Include libp2p's own metrics (connections, streams, bytes per protocol, kad-dht). @default true */
+  libp2p?: boolean
 }
 
 /** The MCP gateway's Streamable HTTP endpoint. */

@@ -31,6 +31,7 @@ import {
   DEFAULT_MAX_MESSAGE_BYTES,
   DEFAULT_MAX_QUEUED_BYTES,
   DEFAULT_MAX_SESSIONS,
+  DEFAULT_METRICS_LISTEN,
   DEFAULT_RATE_PER_SEC,
   DEFAULT_REDIAL_MAX_MS,
   DEFAULT_REDIAL_MIN_MS,
@@ -170,6 +171,13 @@ const nodeShape = {
       .optional(),
     serviceName: z.string().min(1).max(128).default(DEFAULT_SERVICE_NAME),
   }),
+  metrics: section({
+    enabled: z.boolean().default(true),
+    listen: hostPort.default(DEFAULT_METRICS_LISTEN),
+    allowRemote: z.boolean().default(false),
+    peerLabels: z.boolean().default(false),
+    libp2p: z.boolean().default(true),
+  }),
 }
 
 type NodeFields = z.output<z.ZodObject<typeof nodeShape>>
@@ -190,6 +198,13 @@ function checkNode(c: NodeFields, ctx: z.core.$RefinementCtx): void {
       code: 'custom',
       message: 'must not be larger than {redial.maxMs}',
       path: ['redial', 'minMs'],
+    })
+  if (c.metrics.enabled && !isLoopbackListen(c.metrics.listen) && !c.metrics.allowRemote)
+    ctx.addIssue({
+      code: 'custom',
+      message:
+        'metrics on a non-loopback address are readable by anyone on the network (they name peers and tools): set {metrics.allowRemote} = true to accept that, or listen on loopback',
+      path: ['metrics', 'listen'],
     })
 }
 
@@ -251,6 +266,9 @@ export type AccessRule = ResolvedNodeSettings['access']['rules'][number]
 
 /** One topic access rule, as the schema gives it. */
 export type TopicRule = ResolvedNodeSettings['access']['topicRules'][number]
+
+/** The metrics listener's settings with every default applied. */
+export type MetricsConfig = ResolvedNodeSettings['metrics']
 
 /** A hosted MCP server, as the schema gives it. */
 export type ServerSpec = ResolvedNodeSettings['servers'][number]

@@ -16,6 +16,7 @@ import {
   GATEWAY_SSE_RETRY_MS,
 } from '../constants.ts'
 import type { Logger } from '../logger.ts'
+import type { GatewayObserver } from '../observability/metrics.ts'
 import { isLoopbackHost, listenOn } from '../util/http-listen.ts'
 import { type EventStoreLimits, SessionEventStore } from './event-store.ts'
 import type { Gateway, GatewaySession } from './gateway.ts'
@@ -40,6 +41,8 @@ export interface GatewayHttpInit {
   maxBodyBytes: number
   /** Bounds of each session's event store. */
   eventStore?: EventStoreLimits
+  /** Counts the requests (metrics). */
+  observer?: GatewayObserver
 }
 
 interface HttpSession extends SessionUse {
@@ -111,6 +114,7 @@ export class GatewayHttpServer {
   }
 
   private async handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
+    this.init.observer?.recordGatewayRequest(req.method ?? '')
     try {
       const url = new URL(req.url ?? '/', 'http://gateway')
       if (url.pathname !== '/mcp')

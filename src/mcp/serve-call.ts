@@ -18,8 +18,9 @@ import {
 } from '@modelcontextprotocol/sdk/types.js'
 import type { Admission, Admitted } from '../admission/admission.ts'
 import { CallTimeoutError } from '../errors.ts'
-import { observeCall } from '../observability/call-window.ts'
 import type { Logger } from '../logger.ts'
+import { observeCall } from '../observability/call-window.ts'
+import { type CallObserver, outcomeOf, resultOutcome, UNKNOWN_TOOL } from '../observability/calls.ts'
 import { type CallTrace, Tracing } from '../observability/tracing.ts'
 import type { ToolRegistry } from '../registry/registry.ts'
 import type { ProgressUpdate, ToolContext } from '../registry/types.ts'
@@ -36,6 +37,8 @@ export interface ServeCallComponents {
   tracing?: Tracing
   /** Where a served call's debug line goes. */
   log?: Logger
+  /** Counts the calls served (metrics). */
+  observer?: CallObserver
 }
 
 type Extra = RequestHandlerExtra<ServerRequest, ServerNotification>
@@ -81,10 +84,19 @@ async function serveTraced(
   trace: CallTrace,
 ): Promise<CallToolResult> {
   const { name, arguments: args, _meta: meta } = request.params
+  const startedAt = performance.now()
+  const tool = components.registry.get(name)
   let admitted: Admitted
   try {
-    admitted = components.admission.admitCall(caller, name, components.registry.get(name), meta)
+    admitted = components.admission.admitCall(caller, name, tool, meta)
   } catch (err) {
+    components.observer?.recordCall(
+      'in',
+      tool != null ? name : UNKNOWN_TOOL,
+      outcomeOf(err),
+      startedAt,
+      caller,
+    )
     throw toMcpError(err)
   }
   const call = new ServedCall(admitted.deadlineMs, extra.signal)
@@ -97,17 +109,22 @@ async function serveTraced(
     meta: trace.meta,
   }
   if (progress != null) context.progress = (update) => progress.send(update)
+  let outcome = 'error'
   try {
     const result = await observeCall('in', components.registry.call(name, args, context))
     // Progress notifications go out before the result: a caller drops progress after the result.
     await progress?.sent()
     // A handler that answers its aborted signal with a result still ran out of time.
     if (call.late && !extra.signal.aborted) throw call.deadlineError(name)
-    return checkResult(result)
+    const checked = checkResult(result)
+    outcome = resultOutcome(checked)
+    return checked
   } catch (err) {
+    outcome = call.late ? 'timeout' : outcomeOf(err)
     if (call.late && !extra.signal.aborted) throw err instanceof McpError ? err : call.deadlineError(name)
     throw toMcpError(err)
   } finally {
+    components.observer?.recordCall('in', tool != null ? name : UNKNOWN_TOOL, outcome, startedAt, caller)
     call.end()
     admitted.release()
   }

@@ -38,8 +38,9 @@ import { ORIGIN_META } from '../mcp/related.ts'
 import type { Flight, RelayTable } from '../mcp/relay.ts'
 import { fromMcpError } from '../mcp/rpc-errors.ts'
 import type { Session, SessionPool } from '../mcp/session-pool.ts'
-import { observeCall } from '../observability/call-window.ts'
 import { withCallId } from '../observability/call-id.ts'
+import { observeCall } from '../observability/call-window.ts'
+import { type CallObserver, outcomeOf, resultOutcome } from '../observability/calls.ts'
 import type { CallTrace, Tracing } from '../observability/tracing.ts'
 import { afterFailure, safeToRepeat } from '../router/policy.ts'
 import type { Candidate, Router } from '../router/router.ts'
@@ -50,6 +51,12 @@ import type { CallOptions } from './types.ts'
 
 /** `_meta` key of a call result that names the peer that served it. */
 export const SERVED_BY = 'cord/servedBy'
+
+/** The peer that served a call's result. */
+function servedBy(result: CallToolResult): string | undefined {
+  const peer = result._meta?.[SERVED_BY]
+  return typeof peer === 'string' ? peer : undefined
+}
 
 /** What outgoing requests need. */
 export interface CallsComponents {
@@ -62,6 +69,8 @@ export interface CallsComponents {
   /** Dials a full peer address (a target written as a multiaddr). */
   dial: (addr: Multiaddr, signal: AbortSignal) => Promise<unknown>
   log: Logger
+  /** Counts the calls made (metrics). */
+  observer?: CallObserver
 }
 
 /** Settings of outgoing requests. */
@@ -131,6 +140,7 @@ export class Calls {
     options: CallOptions,
   ): Promise<CallToolResult> {
     const trace = this.components.tracing.begin('outbound', name, options.meta)
+    const startedAt = performance.now()
     let peer: string | undefined
     try {
       const { value, candidate } = await this.run(
@@ -162,8 +172,11 @@ export class Calls {
         trace.callId,
       )
       this.logCall(trace, name, peer, trace.done(value))
-      return { ...value, _meta: { ...value._meta, [SERVED_BY]: candidate.peerId } }
+      const result = { ...value, _meta: { ...value._meta, [SERVED_BY]: candidate.peerId } }
+      this.components.observer?.recordCall('out', name, resultOutcome(result), startedAt, servedBy(result))
+      return result
     } catch (err) {
+      this.components.observer?.recordCall('out', name, outcomeOf(err), startedAt)
       const failed = withCallId(err, trace.callId)
       this.logCall(trace, name, peer, trace.failed(failed))
       throw failed

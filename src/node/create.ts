@@ -10,7 +10,7 @@ import { PeerFilter } from '../admission/gater.ts'
 import { parseSwarmKey, readSwarmKey, swarmKeyFingerprint } from '../admission/swarm-key.ts'
 import { TopicPolicy } from '../admission/topic-acl.ts'
 import { validateNodeSettings } from '../config/load.ts'
-import { DIAL_TIMEOUT_MS, LOAD_CAPACITY } from '../constants.ts'
+import { DIAL_TIMEOUT_MS, LOAD_CAPACITY, VERSION } from '../constants.ts'
 import { findProviders } from '../discovery/dht.ts'
 import { Discovery } from '../discovery/discovery.ts'
 import { LanDiscovery, listensOnLan, mdnsServiceTag } from '../discovery/lan.ts'
@@ -20,6 +20,8 @@ import { BackRequests, type ClientHandlers } from '../mcp/client-handlers.ts'
 import { RelayTable } from '../mcp/relay.ts'
 import { McpService } from '../mcp/server.ts'
 import { SessionPool } from '../mcp/session-pool.ts'
+import { libp2pMetrics } from '../observability/libp2p.ts'
+import { CordMetrics } from '../observability/metrics.ts'
 import { createTracing, type TracingInit } from '../observability/tracing.ts'
 import { ToolRegistry } from '../registry/registry.ts'
 import { Router } from '../router/router.ts'
@@ -73,6 +75,12 @@ export async function createNode(options: NodeOptions = {}): Promise<CordNode> {
   }
   const filter = new PeerFilter(resolved.access.allowPeers, resolved.access.denyPeers)
   const fingerprint = psk != null ? swarmKeyFingerprint(psk) : undefined
+  const metrics = resolved.metrics.enabled
+    ? new CordMetrics({
+        peerLabels: resolved.metrics.peerLabels,
+        info: { version: VERSION, alias: resolved.alias },
+      })
+    : undefined
   const host = await createHost({
     privateKey,
     datastore,
@@ -86,6 +94,7 @@ export async function createNode(options: NodeOptions = {}): Promise<CordNode> {
     ...(resolved.discovery.mdns && listensOnLan(resolved.listen)
       ? { mdnsServiceTag: mdnsServiceTag(fingerprint) }
       : {}),
+    ...(metrics != null && resolved.metrics.libp2p ? { metrics: libp2pMetrics(metrics.registry) } : {}),
   })
   const traces = await createTracing({ ...resolved.tracing, spanProcessors }, host.peerId.toString())
   return new CordNode(
@@ -94,6 +103,7 @@ export async function createNode(options: NodeOptions = {}): Promise<CordNode> {
       tracing: traces,
       ...(datastore != null ? { datastore } : {}),
       ...(clientHandlers != null ? { clientHandlers } : {}),
+      ...(metrics != null ? { metrics } : {}),
       network: fingerprint != null ? { private: true, keyFingerprint: fingerprint } : { private: false },
     }),
   )
@@ -104,7 +114,7 @@ function assemble(
   options: ResolvedNodeOptions,
   host: Host,
   log: Logger,
-  extra: Pick<NodeParts, 'datastore' | 'network' | 'tracing'> & {
+  extra: Pick<NodeParts, 'datastore' | 'network' | 'tracing' | 'metrics'> & {
     filter: PeerFilter
     clientHandlers?: ClientHandlers
   },
@@ -118,7 +128,15 @@ function assemble(
   const hub =
     enabled.length > 0 ? new UpstreamHub({ registry, log: part('upstream'), tracing }, enabled) : undefined
   const mcp = new McpService(
-    { libp2p: host, registry, ...(hub != null ? { hub } : {}), admission, tracing, log: part('mcp-server') },
+    {
+      libp2p: host,
+      registry,
+      ...(hub != null ? { hub } : {}),
+      admission,
+      tracing,
+      log: part('mcp-server'),
+      ...(extra.metrics != null ? { observer: extra.metrics } : {}),
+    },
     {
       alias,
       maxFrameBytes: mcpSettings.maxFrameBytes,
@@ -196,6 +214,7 @@ function assemble(
       tracing,
       dial: (addr, signal) => host.dial(addr, { signal }),
       log: part('calls'),
+      ...(extra.metrics != null ? { observer: extra.metrics } : {}),
     },
     { callTimeoutMs: mcpSettings.callTimeoutMs },
   )
@@ -242,6 +261,8 @@ function assemble(
     staleLinks,
     ...(lan != null ? { lan } : {}),
     ...(hub != null ? { hub } : {}),
+    ...(extra.metrics != null ? { metrics: extra.metrics } : {}),
+    admission,
     network: extra.network,
     tracing,
   }

@@ -11,7 +11,14 @@ import { type CircuitRelayService, circuitRelayServer, circuitRelayTransport } f
 import { dcutr } from '@libp2p/dcutr'
 import { type GossipSub, gossipsub } from '@libp2p/gossipsub'
 import { identify } from '@libp2p/identify'
-import type { ConnectionGater, Libp2p, PeerDiscovery, PrivateKey } from '@libp2p/interface'
+import type {
+  ComponentLogger,
+  ConnectionGater,
+  Libp2p,
+  Metrics,
+  PeerDiscovery,
+  PrivateKey,
+} from '@libp2p/interface'
 import { type KadDHT, kadDHT, passthroughMapper } from '@libp2p/kad-dht'
 import { mdns } from '@libp2p/mdns'
 import { type Ping, ping } from '@libp2p/ping'
@@ -65,6 +72,8 @@ export interface HostInit {
   nat: ResolvedNodeOptions['nat']
   /** The mDNS service name (see `mdnsServiceTag`); none: no mDNS. */
   mdnsServiceTag?: string
+  /** libp2p's own metrics (observability/libp2p.ts); none: off. */
+  metrics?: (components: { logger: ComponentLogger }) => Metrics
 }
 
 /**
@@ -93,6 +102,7 @@ export async function createHost(init: HostInit): Promise<Host> {
     streamMuxers: [yamux()],
     ...(init.psk != null ? { connectionProtector: preSharedKey({ psk: init.psk }) } : {}),
     ...(init.gater != null ? { connectionGater: init.gater } : {}),
+    ...(init.metrics != null ? { metrics: init.metrics } : {}),
     connectionManager: {
       inboundConnectionThreshold: INBOUND_CONNECTION_THRESHOLD,
       maxConnections: init.maxConnections,

@@ -124,6 +124,8 @@ export interface NodeStatus {
   relay: { reservations: RelayReservationInfo[]; server: boolean; clients: number }
   /** LAN discovery: whether mDNS runs, and how many answers it has had. */
   mdns: { enabled: boolean; found: number }
+  /** The metrics listener's base URL (`/health`, `/ready`, `/metrics`); null when metrics are off. */
+  metrics: { url: string } | null
 }
 
 /** Events of a node. */

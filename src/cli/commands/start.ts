@@ -70,6 +70,7 @@ export async function startCommand(options: StartOptions, io: Output): Promise<n
       control: daemon.controlUrl,
       gateway: daemon.gatewayUrl ?? null,
       gatewayTokenFile: daemon.gatewayTokenFile ?? null,
+      metrics: node.metricsUrl ?? null,
       dir: paths.dir,
     }
     io.out(JSON.stringify(ready))
@@ -77,7 +78,7 @@ export async function startCommand(options: StartOptions, io: Output): Promise<n
     io.out(`cord node started\npeer ID  ${node.peerId}\nalias    ${node.alias}`)
     for (const addr of node.multiaddrs) io.out(`listen   ${addr}`)
     io.out(
-      `control  ${daemon.controlUrl} (token in ${paths.control})\ngateway  ${daemon.gatewayUrl ?? 'off'} (MCP Streamable HTTP; \`cord mcp\` for stdio)${daemon.gatewayUrl != null ? `\n         ${gatewayAuth(daemon.gatewayTokenFile)}` : ''}\ndata dir ${paths.dir}\nPress Ctrl+C to stop.`,
+      `control  ${daemon.controlUrl} (token in ${paths.control})\ngateway  ${daemon.gatewayUrl ?? 'off'} (MCP Streamable HTTP; \`cord mcp\` for stdio)${daemon.gatewayUrl != null ? `\n         ${gatewayAuth(daemon.gatewayTokenFile)}` : ''}\nmetrics  ${metricsLine(node.metricsUrl)}\ndata dir ${paths.dir}\nPress Ctrl+C to stop.`,
     )
   }
   const signal = await signalled
@@ -101,6 +102,11 @@ export async function startCommand(options: StartOptions, io: Output): Promise<n
   } finally {
     flush()
   }
+}
+
+/** The metrics listener's line of the banner. */
+function metricsLine(url: string | undefined): string {
+  return url != null ? `${url}/metrics (also /health, /ready)` : 'off'
 }
 
 /** Resolves with the first SIGINT or SIGTERM; a second one exits at once. */
