@@ -178,6 +178,11 @@ export class SessionPool extends TypedEventEmitter<SessionPoolEvents> {
     else this.subscriptions.delete(peer)
   }
 
+  /** Whether a session to `peer` is open: a call on it waits for nothing. */
+  isOpen(peer: string): boolean {
+    return this.ready.get(peer)?.client.transport != null
+  }
+
   /** Peer IDs with an open session. */
   peers(): string[] {
     return [...this.sessions.keys()]

@@ -39,6 +39,7 @@ import type { Flight, RelayTable } from '../mcp/relay.ts'
 import { fromMcpError } from '../mcp/rpc-errors.ts'
 import type { Session, SessionPool } from '../mcp/session-pool.ts'
 import { afterFailure, safeToRepeat } from '../router/policy.ts'
+import { CandidateQueue, isTransportFailure } from '../router/queue.ts'
 import type { Candidate, Router } from '../router/router.ts'
 import { settleWithin } from '../util/async.ts'
 import { type CallDeadline, callDeadline } from '../util/deadline.ts'
@@ -78,6 +79,8 @@ export class Calls {
   private readonly init: CallsInit
   /** Requests in flight, each with its deadline (which `abort()` aborts: no listener per request). */
   private readonly inflight = new Map<Promise<unknown>, CallDeadline>()
+  /** Requests in flight by peer, which the router weighs beside the load a peer announces. */
+  private readonly perPeer = new Map<string, number>()
   private readonly stopping = new AbortController()
   private state: 'created' | 'open' | 'closed' = 'created'
 
@@ -316,21 +319,26 @@ export class Calls {
         throw new NoProviderError(`none of the ${among.length} chosen providers of "${tool}" is live`)
     }
     let lastError: unknown
-    for (const candidate of candidates) {
+    const { router } = this.components
+    const queue = new CandidateQueue(candidates, (peer) => router.isDown(peer))
+    for (let candidate = queue.next(); candidate != null; candidate = queue.next()) {
       for (let attempt = 0; ; attempt++) {
         let session: Session | undefined
         try {
-          session = await this.components.pool.get(parsePeerId(candidate.peerId), signal)
-          return { value: await work(session, signal, candidate.peerId), candidate }
+          const peer = candidate.peerId
+          const open = await this.components.pool.get(parsePeerId(peer), signal)
+          session = open
+          return { value: await this.counted(peer, () => work(open, signal, peer)), candidate }
         } catch (raw) {
           const err = this.explain(raw, `peer ${candidate.peerId}`, request)
           lastError = err
           if (signal.aborted) throw err
-          const verdict = afterFailure(err, attempt, safe(candidate))
+          if (isTransportFailure(err, attempt)) router.failed(candidate.peerId)
+          const verdict = afterFailure(err, attempt, safe(candidate), queue.remaining > 0)
           if (verdict === 'fail') throw err
           if (verdict === 'wait') {
-            // Refused before it ran: wait as the peer asked (with jitter, so that refused calls do not
-            // come back at the same instant) when the deadline allows, else on to the next provider.
+            // Refused before it ran, and no other provider left: wait as the peer asked (with jitter,
+            // so that refused calls do not come back at the same instant) when the deadline allows.
             const ms = (err as RateLimitedError).retryAfterMs * (1 + Math.random() / 5)
             if (request.deadline.remainingMs() > ms) {
               await sleep(ms, undefined, { signal }).catch(() => {})
@@ -341,7 +349,8 @@ export class Calls {
           }
           if (session != null && (err instanceof TransportClosedError || err instanceof SessionClosedError))
             await this.components.pool.discard(session)
-          if (verdict === 'again') continue
+          // Again on a new session, unless the peer is known down by now (its connection closed).
+          if (verdict === 'again' && !router.isDown(candidate.peerId)) continue
           this.components.log.info(
             { tool, peer: candidate.peerId, err: (err as Error).message },
             'failing over to the next provider',
@@ -351,6 +360,22 @@ export class Calls {
       }
     }
     throw lastError
+  }
+
+  /** This node's requests in flight to `peer`. */
+  inflightTo(peer: string): number {
+    return this.perPeer.get(peer) ?? 0
+  }
+
+  private async counted<T>(peer: string, fn: () => Promise<T>): Promise<T> {
+    this.perPeer.set(peer, (this.perPeer.get(peer) ?? 0) + 1)
+    try {
+      return await fn()
+    } finally {
+      const left = (this.perPeer.get(peer) ?? 1) - 1
+      if (left > 0) this.perPeer.set(peer, left)
+      else this.perPeer.delete(peer)
+    }
   }
 
   /** Dials a target written as a full multiaddr; the call then goes to its peer ID. */

@@ -21,7 +21,7 @@ import { RelayTable } from '../mcp/relay.ts'
 import { McpService } from '../mcp/server.ts'
 import { SessionPool } from '../mcp/session-pool.ts'
 import { ToolRegistry } from '../registry/registry.ts'
-import { Router } from '../router/router.ts'
+import { type Link, Router } from '../router/router.ts'
 import { Messenger } from '../topics/direct.ts'
 import { Topics } from '../topics/topics.ts'
 import { UpstreamHub } from '../upstream/hub.ts'
@@ -176,7 +176,18 @@ function assemble(
     registry,
     findProviders: (tool, signal) => findProviders(host, tool, { signal }),
     rtt: (peerId) => host.getConnections(parsePeerId(peerId)).find((c) => c.rtt != null)?.rtt,
+    link: (peerId): Link =>
+      pool.isOpen(peerId)
+        ? 'session'
+        : host.getConnections(parsePeerId(peerId)).some((c) => c.status === 'open')
+          ? 'connection'
+          : 'none',
+    inflight: (peerId): number => calls.inflightTo(peerId),
   })
+  // A provider whose last connection closed (reset by a dead process, or closed) leaves routing at
+  // once; a new connection, or its next heartbeat, brings it back (router/down.ts).
+  host.addEventListener('peer:disconnect', (evt) => router.disconnected(evt.detail.toString()))
+  host.addEventListener('peer:connect', (evt) => router.connected(evt.detail.toString()))
   const calls = new Calls(
     { pool, router, relays, dial: (addr, signal) => host.dial(addr, { signal }), log: part('calls') },
     { callTimeoutMs: mcpSettings.callTimeoutMs },
