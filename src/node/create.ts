@@ -184,10 +184,12 @@ function assemble(
           : 'none',
     inflight: (peerId): number => calls.inflightTo(peerId),
   })
-  // A provider whose last connection closed (reset by a dead process, or closed) leaves routing at
-  // once; a new connection, or its next heartbeat, brings it back (router/down.ts).
+  // A provider whose last connection closed (reset by a dead process, or closed), or whose session
+  // died under this node, leaves routing at once; a new connection, or its next heartbeat, brings
+  // it back (router/down.ts).
   host.addEventListener('peer:disconnect', (evt) => router.disconnected(evt.detail.toString()))
   host.addEventListener('peer:connect', (evt) => router.connected(evt.detail.toString()))
+  pool.addEventListener('session-lost', (evt) => router.failed(evt.detail))
   const calls = new Calls(
     { pool, router, relays, dial: (addr, signal) => host.dial(addr, { signal }), log: part('calls') },
     { callTimeoutMs: mcpSettings.callTimeoutMs },
