@@ -6,7 +6,7 @@
  */
 import type { PeerId } from '@libp2p/interface'
 import { afterAll, describe, expect, it } from 'vitest'
-import type { CordNode, NodeOptions } from '../../src/index.ts'
+import { type CordNode, createNode, type NodeOptions } from '../../src/index.ts'
 import { Harness, waitFor } from '../helpers/harness.ts'
 
 const INTERVAL = 4_000
@@ -88,8 +88,17 @@ describe('calls by name under churn', () => {
   it('routes to a new provider right after it joins, within one heartbeat interval', async () => {
     const caller = await h.spawn({ ...MESH, alias: 'caller2' })
     const started = Date.now()
-    const fresh = await h.spawn({ ...MESH, alias: 'fresh', bootstrap: [caller.multiaddrs[0]!] })
+    // Its tool is there before it starts: no registry change announces it early.
+    const fresh = await createNode({
+      ...MESH,
+      alias: 'fresh',
+      bootstrap: [caller.multiaddrs[0]!],
+      listen: ['/ip4/127.0.0.1/tcp/0'],
+      logLevel: 'silent',
+    })
+    h.nodes.push(fresh)
     fresh.registerTool('fresh_tool', READ_ONLY, () => ({ content: [{ type: 'text', text: 'new' }] }))
+    await fresh.start()
     const result = await waitFor(
       () => caller.callTool(undefined, 'fresh_tool', {}, { timeout: 1_000 }).catch(() => undefined),
       4 * INTERVAL,
