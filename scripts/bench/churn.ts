@@ -131,12 +131,15 @@ async function lane(
 async function runOnce(killEveryMs: number): Promise<ChurnRow> {
   const caller = await createNode({ alias: 'caller', listen: ['/ip4/127.0.0.1/tcp/0'], logLevel: 'silent' })
   await caller.start()
+  // the process of each slot now, and every process started (for the cleanup)
   const slots: Providers[] = []
+  const all: Providers[] = []
   try {
     const spawned = await Promise.all(
       Array.from({ length: PROCESSES }, (_, i) => spawnProviders(i, 0, caller)),
     )
     for (const s of spawned) slots.push(s.proc)
+    all.push(...slots)
     // The direct call's target: a provider of process 0, which is never killed (kills rotate over 1..3).
     const direct = spawned[0]!.peers[0]!
     const started = Date.now()
@@ -152,6 +155,8 @@ async function runOnce(killEveryMs: number): Promise<ChurnRow> {
     const directFailures: Record<string, number> = {}
     let kills = 0
     let stop = false
+    // Kills keep their period whatever a replacement takes to start (on a loaded host, seconds).
+    const replacements: Array<Promise<unknown>> = []
     const killer = (async (): Promise<void> => {
       if (killEveryMs <= 0) return
       let next = 1
@@ -162,7 +167,12 @@ async function runOnce(killEveryMs: number): Promise<ChurnRow> {
         next = (next % (PROCESSES - 1)) + 1
         slots[slot]!.kill()
         kills++
-        slots[slot] = (await spawnProviders(slot, kills, caller)).proc
+        const replacement = spawnProviders(slot, kills, caller).then((s) => {
+          all.push(s.proc)
+          slots[slot] = s.proc
+          return s
+        })
+        replacements.push(replacement.catch(() => {}))
       }
     })()
     const byName = (): Promise<unknown> => caller.callTool(undefined, TOOL, {}, { timeout: 10_000 })
@@ -172,6 +182,7 @@ async function runOnce(killEveryMs: number): Promise<ChurnRow> {
     ])
     stop = true
     await killer
+    await Promise.all(replacements)
     times.sort((a, b) => a - b)
     directTimes.sort((a, b) => a - b)
     const calls = counts.slice(0, IN_FLIGHT).reduce((a, b) => a + b, 0)
@@ -191,7 +202,7 @@ async function runOnce(killEveryMs: number): Promise<ChurnRow> {
       directP99: percentile(directTimes, 99),
     }
   } finally {
-    await Promise.allSettled(slots.map((s) => s.close()))
+    await Promise.allSettled(all.map((s) => s.close()))
     await caller.stop()
   }
 }
