@@ -44,6 +44,7 @@ import type { Candidate, Router } from '../router/router.ts'
 import { settleWithin } from '../util/async.ts'
 import { type CallDeadline, callDeadline } from '../util/deadline.ts'
 import { isAddressTarget, parsePeerAddress, parsePeerId } from './peer-ids.ts'
+import { PerPeer } from './per-peer.ts'
 import type { CallOptions } from './types.ts'
 
 /** `_meta` key of a call result that names the peer that served it. */
@@ -79,8 +80,7 @@ export class Calls {
   private readonly init: CallsInit
   /** Requests in flight, each with its deadline (which `abort()` aborts: no listener per request). */
   private readonly inflight = new Map<Promise<unknown>, CallDeadline>()
-  /** Requests in flight by peer, which the router weighs beside the load a peer announces. */
-  private readonly perPeer = new Map<string, number>()
+  private readonly perPeer = new PerPeer()
   private readonly stopping = new AbortController()
   private state: 'created' | 'open' | 'closed' = 'created'
 
@@ -328,7 +328,7 @@ export class Calls {
           const peer = candidate.peerId
           const open = await this.components.pool.get(parsePeerId(peer), signal)
           session = open
-          return { value: await this.counted(peer, () => work(open, signal, peer)), candidate }
+          return { value: await this.perPeer.run(peer, () => work(open, signal, peer)), candidate }
         } catch (raw) {
           const err = this.explain(raw, `peer ${candidate.peerId}`, request)
           lastError = err
@@ -349,8 +349,8 @@ export class Calls {
           }
           if (session != null && (err instanceof TransportClosedError || err instanceof SessionClosedError))
             await this.components.pool.discard(session)
-          // Again on a new session, unless the peer is known down by now (its connection closed).
-          if (verdict === 'again' && !router.isDown(candidate.peerId)) continue
+          // Again on a new session, unless the peer is known down by now and another is left.
+          if (verdict === 'again' && !(queue.remaining > 0 && router.isDown(candidate.peerId))) continue
           this.components.log.info(
             { tool, peer: candidate.peerId, err: (err as Error).message },
             'failing over to the next provider',
@@ -364,18 +364,7 @@ export class Calls {
 
   /** This node's requests in flight to `peer`. */
   inflightTo(peer: string): number {
-    return this.perPeer.get(peer) ?? 0
-  }
-
-  private async counted<T>(peer: string, fn: () => Promise<T>): Promise<T> {
-    this.perPeer.set(peer, (this.perPeer.get(peer) ?? 0) + 1)
-    try {
-      return await fn()
-    } finally {
-      const left = (this.perPeer.get(peer) ?? 1) - 1
-      if (left > 0) this.perPeer.set(peer, left)
-      else this.perPeer.delete(peer)
-    }
+    return this.perPeer.get(peer)
   }
 
   /** Dials a target written as a full multiaddr; the call then goes to its peer ID. */
