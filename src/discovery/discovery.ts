@@ -112,17 +112,6 @@ export class Discovery {
     const heartbeat = validated ?? (decoded?.ok === true ? decoded.heartbeat : undefined)
     if (heartbeat != null) this.onHeartbeat(heartbeat)
   }
-  /**
-   * The first neighbour on the heartbeat topic: the heartbeats this node published until now reached
-   * nobody, so publish one at once. A joining node is then heard (and its tools are callable) right
-   * after it connects, not one period later; each node does this once per time it was alone.
-   */
-  private readonly onSubscriptionChange = (
-    evt: CustomEvent<{ subscriptions: Array<{ topic: string; subscribe: boolean }> }>,
-  ): void => {
-    const joined = evt.detail.subscriptions.some((s) => s.topic === HEARTBEAT_TOPIC && s.subscribe)
-    if (joined && this.components.pubsub.getSubscribers(HEARTBEAT_TOPIC).length === 1) void this.publish()
-  }
   private readonly onConnect = (evt: CustomEvent<PeerId>): void => {
     this.table.onConnect(evt.detail.toString())
     // The first connections fill the routing table: a provide that failed for want of peers goes now.
@@ -185,7 +174,6 @@ export class Discovery {
     pubsub.topicValidators.set(HEARTBEAT_TOPIC, (_peer, message) => this.validate(message))
     pubsub.subscribe(HEARTBEAT_TOPIC)
     pubsub.addEventListener('message', this.onMessage as never)
-    pubsub.addEventListener('subscription-change', this.onSubscriptionChange as never)
     network.addEventListener('peer:connect', this.onConnect)
     network.addEventListener('self:peer:update', this.onSelfUpdate)
     registry.addEventListener('change', this.onRegistryChange)
@@ -210,7 +198,6 @@ export class Discovery {
     this.pulls.stop()
     const { pubsub, network, registry } = this.components
     pubsub.removeEventListener('message', this.onMessage as never)
-    pubsub.removeEventListener('subscription-change', this.onSubscriptionChange as never)
     pubsub.topicValidators.delete(HEARTBEAT_TOPIC)
     network.removeEventListener('peer:connect', this.onConnect)
     network.removeEventListener('self:peer:update', this.onSelfUpdate)
