@@ -2,7 +2,7 @@
  * Calls by tool name while providers come and go: a provider that went away is out of routing at
  * once (before any heartbeat is missed), a new provider is callable as soon as it is heard, and a
  * tool's own error is never retried on another provider. Heartbeat intervals are long here, so that
- * only the events of the transport (a connection closed, a first subscriber) can explain the timings.
+ * only the events of the transport (a connection closed, a session lost) can explain the timings.
  */
 import type { PeerId } from '@libp2p/interface'
 import { afterAll, describe, expect, it } from 'vitest'
