@@ -9,7 +9,8 @@
  *   discovery — meshes of 10, 25 and 50 nodes: settling, heartbeat traffic, CPU;
  *   cli       — start-up of CLI commands against a running daemon, next to `node -e 0`;
  *   topics    — topic messages across three nodes: rate and publish-to-delivery latency;
- *   relay     — calls over a relayed connection, after the upgrade to direct, and over direct TCP.
+ *   relay     — calls over a relayed connection, after the upgrade to direct, and over direct TCP;
+ *   churn     — calls by tool name over 20 providers while provider processes are killed and replaced.
  * To add one: write scripts/bench/<name>.ts and add it to SECTIONS below.
  *
  * Environment: BENCH_SECTIONS=calls,hosted,… or `all` (default: all but discovery, a few minutes;
@@ -26,10 +27,11 @@ const SECTIONS: Record<string, () => Promise<{ default: Section }>> = {
   cli: () => import('./bench/cli.ts'),
   topics: () => import('./bench/topics.ts'),
   relay: () => import('./bench/relay-section.ts'),
+  churn: () => import('./bench/churn.ts'),
 }
 
 /** What `npm run bench` runs without BENCH_SECTIONS: a few minutes. The discovery section takes several more. */
-const DEFAULT_SECTIONS = ['cli', 'calls', 'hosted', 'topics', 'relay']
+const DEFAULT_SECTIONS = ['cli', 'calls', 'hosted', 'topics', 'relay', 'churn']
 
 async function main(): Promise<number> {
   const argv = process.argv.slice(2)

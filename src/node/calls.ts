@@ -43,10 +43,12 @@ import { observeCall } from '../observability/call-window.ts'
 import { type CallObserver, outcomeOf, resultOutcome } from '../observability/calls.ts'
 import type { CallTrace, Tracing } from '../observability/tracing.ts'
 import { afterFailure, safeToRepeat } from '../router/policy.ts'
+import { CandidateQueue, isTransportFailure } from '../router/queue.ts'
 import type { Candidate, Router } from '../router/router.ts'
 import { settleWithin } from '../util/async.ts'
 import { type CallDeadline, callDeadline } from '../util/deadline.ts'
 import { isAddressTarget, parsePeerAddress, parsePeerId } from './peer-ids.ts'
+import { PerPeer } from './per-peer.ts'
 import type { CallOptions } from './types.ts'
 
 /** `_meta` key of a call result that names the peer that served it. */
@@ -94,6 +96,7 @@ export class Calls {
   private readonly init: CallsInit
   /** Requests in flight, each with its deadline (which `abort()` aborts: no listener per request). */
   private readonly inflight = new Map<Promise<unknown>, CallDeadline>()
+  private readonly perPeer = new PerPeer()
   private readonly stopping = new AbortController()
   private state: 'created' | 'open' | 'closed' = 'created'
 
@@ -358,21 +361,26 @@ export class Calls {
         throw new NoProviderError(`none of the ${among.length} chosen providers of "${tool}" is live`)
     }
     let lastError: unknown
-    for (const candidate of candidates) {
+    const { router } = this.components
+    const queue = new CandidateQueue(candidates, (peer) => router.isDown(peer))
+    for (let candidate = queue.next(); candidate != null; candidate = queue.next()) {
       for (let attempt = 0; ; attempt++) {
         let session: Session | undefined
         try {
-          session = await this.components.pool.get(parsePeerId(candidate.peerId), signal)
-          return { value: await work(session, signal, candidate.peerId), candidate }
+          const peer = candidate.peerId
+          const open = await this.components.pool.get(parsePeerId(peer), signal)
+          session = open
+          return { value: await this.perPeer.run(peer, () => work(open, signal, peer)), candidate }
         } catch (raw) {
           const err = this.explain(raw, `peer ${candidate.peerId}`, request)
           lastError = err
           if (signal.aborted) throw err
-          const verdict = afterFailure(err, attempt, safe(candidate))
+          if (isTransportFailure(err, attempt)) router.failed(candidate.peerId)
+          const verdict = afterFailure(err, attempt, safe(candidate), queue.remaining > 0)
           if (verdict === 'fail') throw err
           if (verdict === 'wait') {
-            // Refused before it ran: wait as the peer asked (with jitter, so that refused calls do not
-            // come back at the same instant) when the deadline allows, else on to the next provider.
+            // Refused before it ran, and no other provider left: wait as the peer asked (with jitter,
+            // so that refused calls do not come back at the same instant) when the deadline allows.
             const ms = (err as RateLimitedError).retryAfterMs * (1 + Math.random() / 5)
             if (request.deadline.remainingMs() > ms) {
               await sleep(ms, undefined, { signal }).catch(() => {})
@@ -383,7 +391,8 @@ export class Calls {
           }
           if (session != null && (err instanceof TransportClosedError || err instanceof SessionClosedError))
             await this.components.pool.discard(session)
-          if (verdict === 'again') continue
+          // Again on a new session, unless the peer is known down by now and another is left.
+          if (verdict === 'again' && !(queue.remaining > 0 && router.isDown(candidate.peerId))) continue
           this.components.log.info(
             { tool, peer: candidate.peerId, call: request.callId, err: (err as Error).message },
             'failing over to the next provider',
@@ -393,6 +402,11 @@ export class Calls {
       }
     }
     throw lastError
+  }
+
+  /** This node's requests in flight to `peer`. */
+  inflightTo(peer: string): number {
+    return this.perPeer.get(peer)
   }
 
   /** Dials a target written as a full multiaddr; the call then goes to its peer ID. */

@@ -24,7 +24,7 @@ import { libp2pMetrics } from '../observability/libp2p.ts'
 import { CordMetrics } from '../observability/metrics.ts'
 import { createTracing, type TracingInit } from '../observability/tracing.ts'
 import { ToolRegistry } from '../registry/registry.ts'
-import { Router } from '../router/router.ts'
+import { type Link, Router } from '../router/router.ts'
 import { Messenger } from '../topics/direct.ts'
 import { Topics } from '../topics/topics.ts'
 import { UpstreamHub } from '../upstream/hub.ts'
@@ -205,7 +205,20 @@ function assemble(
     registry,
     findProviders: (tool, signal) => findProviders(host, tool, { signal }),
     rtt: (peerId) => host.getConnections(parsePeerId(peerId)).find((c) => c.rtt != null)?.rtt,
+    link: (peerId): Link =>
+      pool.isOpen(peerId)
+        ? 'session'
+        : host.getConnections(parsePeerId(peerId)).some((c) => c.status === 'open')
+          ? 'connection'
+          : 'none',
+    inflight: (peerId): number => calls.inflightTo(peerId),
   })
+  // A provider whose last connection closed (reset by a dead process, or closed), or whose session
+  // died under this node, leaves routing at once; a new connection, or its next heartbeat, brings
+  // it back (router/down.ts).
+  host.addEventListener('peer:disconnect', (evt) => router.disconnected(evt.detail.toString()))
+  host.addEventListener('peer:connect', (evt) => router.connected(evt.detail.toString()))
+  pool.addEventListener('session-lost', (evt) => router.failed(evt.detail))
   const calls = new Calls(
     {
       pool,
