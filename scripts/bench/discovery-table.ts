@@ -43,7 +43,7 @@ export function discoveryTable(
       'CPU at rest per node, % of a core',
       'CPU at rest, mesh',
       'RSS per node',
-      'V8 heap per node',
+      'V8 heap per node (after GC)',
       'load',
     ],
     rows: rows.map((r) => [

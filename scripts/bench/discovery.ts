@@ -49,7 +49,7 @@ class Worker {
   constructor(dist?: string) {
     this.child = fork(new URL('./mesh-worker.ts', import.meta.url).pathname, [], {
       stdio: 'inherit',
-      execArgv: process.execArgv,
+      execArgv: [...process.execArgv, '--expose-gc'],
       env: { ...process.env, ...(dist != null ? { BENCH_DIST: dist } : {}) },
     })
     this.child.on('message', (msg: { id: number; result?: unknown; error?: string }) => {
@@ -105,7 +105,7 @@ export interface DiscoveryRow {
   /** CPU time of the mesh's processes over the idle window, in % of one core: all, and per node. */
   idleCpuPercent: number
   idleCpuPercentPerNode: number
-  /** Resident memory of the mesh's processes, summed, per node (MB); V8 heap used per node (MB). */
+  /** Resident memory of the mesh's processes, summed, per node (MB); V8 heap in use after a GC, per node (MB). */
   rssPerNodeMb: number
   heapPerNodeMb: number
   /** The machine's 1-minute load average at the end of the idle window. */
@@ -129,8 +129,8 @@ class Mesh {
   at(i: number): { worker: Worker; node: number } {
     return { worker: this.workers[i % this.processes]!, node: Math.floor(i / this.processes) }
   }
-  async stats(): Promise<{ cpuUs: number; rss: number; heap: number; nodes: NodeStats[] }> {
-    const all = await Promise.all(this.workers.map((w) => w.request<ProcessStats>({ op: 'stats' })))
+  async stats(gc = false): Promise<{ cpuUs: number; rss: number; heap: number; nodes: NodeStats[] }> {
+    const all = await Promise.all(this.workers.map((w) => w.request<ProcessStats>({ op: 'stats', gc })))
     const sum = (f: (p: ProcessStats) => number): number => all.reduce((a, p) => a + f(p), 0)
     return {
       cpuUs: sum((p) => p.cpuUs),
@@ -201,6 +201,7 @@ export async function measureMesh(size: number, dist?: string): Promise<Discover
     const after = await mesh.stats()
     // after the figures: writing a profile costs CPU time of its own
     await mesh.profile(false, size)
+    const memory = await mesh.stats(true)
     const load = loadavg()[0]!
     const seconds = IDLE_MS / 1000
     const mean = (f: (s: NodeStats, i: number) => number): number =>
@@ -232,8 +233,8 @@ export async function measureMesh(size: number, dist?: string): Promise<Discover
         : {}),
       idleCpuPercent,
       idleCpuPercentPerNode: idleCpuPercent / size,
-      rssPerNodeMb: after.rss / size / 2 ** 20,
-      heapPerNodeMb: after.heap / size / 2 ** 20,
+      rssPerNodeMb: memory.rss / size / 2 ** 20,
+      heapPerNodeMb: memory.heap / size / 2 ** 20,
       load,
     }
   } finally {

@@ -27,7 +27,8 @@ export type WorkerRequest =
       /** The node's own tool, besides the demo tools. */
       tool: string
     }
-  | { id: number; op: 'stats' }
+  /** `gc`: collect garbage first (the worker runs with --expose-gc), for the heap at rest. */
+  | { id: number; op: 'stats'; gc?: boolean }
   | { id: number; op: 'register'; node: number; name: string }
   | { id: number; op: 'call'; node: number; name: string }
   | { id: number; op: 'profile'; start: boolean; file?: string }
@@ -158,6 +159,7 @@ async function handle(req: WorkerRequest): Promise<unknown> {
       return { index: nodes.length - 1, addr: node.multiaddrs[0], peerId: node.peerId }
     }
     case 'stats': {
+      if (req.gc === true) (globalThis as { gc?: () => void }).gc?.()
       const usage = process.cpuUsage()
       const memory = process.memoryUsage()
       return {
