@@ -74,7 +74,7 @@ export interface HostInit {
 const INBOUND_CONNECTION_THRESHOLD = 100
 
 /** How often libp2p's connection monitor pings each connection (its default: 10 s). */
-const PING_INTERVAL_MS = 30_000
+export const PING_INTERVAL_MS = 30_000
 
 /** The shortest time libp2p's connection monitor lets a ping take before it aborts the connection. */
 const PING_TIMEOUT_MS = 30_000
@@ -91,7 +91,7 @@ const PING_STREAMS = 8
  * adversaries; at rest they were most of an idle node's CPU. A degree of 4 (3–6) still reaches a
  * 100-node mesh in a few hops (the IHAVE gossip repairs a missed copy), at about half the cost.
  */
-const GOSSIP_DEGREE = { D: 4, Dlo: 3, Dhi: 6, Dscore: 2, Dout: 2, Dlazy: 3 }
+export const GOSSIP_DEGREE = { D: 4, Dlo: 3, Dhi: 6, Dscore: 2, Dout: 2, Dlazy: 3 }
 
 /** Creates (but does not start) the libp2p host. */
 export async function createHost(init: HostInit): Promise<Host> {
