@@ -82,11 +82,25 @@ export interface HostInit {
  */
 const INBOUND_CONNECTION_THRESHOLD = 100
 
+/** How often libp2p's connection monitor pings each connection (its default: 10 s). */
+export const PING_INTERVAL_MS = 30_000
+
 /** The shortest time libp2p's connection monitor lets a ping take before it aborts the connection. */
 const PING_TIMEOUT_MS = 30_000
 
 /** Ping streams allowed per connection each way: the connection monitor's, kad-dht's, and slack for closing ones. */
 const PING_STREAMS = 8
+
+/**
+ * The gossip mesh's degree: each node forwards every message to D mesh peers and gets it from as
+ * many, so a node's share of the mesh's heartbeats costs about 2·D message copies (each framed,
+ * encrypted, decrypted, decoded); and every gossipsub heartbeat (1 s) it sends IHAVE lists of the
+ * last few heartbeats' message IDs (46 bytes each) to D_lazy peers outside its mesh. Gossipsub's
+ * defaults (D 6, up to 12 with many connections, D_lazy 6) are sized for public networks with
+ * adversaries; at rest they were most of an idle node's CPU. A degree of 4 (3–6) still reaches a
+ * 100-node mesh in a few hops (the IHAVE gossip repairs a missed copy), at about half the cost.
+ */
+export const GOSSIP_DEGREE = { D: 4, Dlo: 3, Dhi: 6, Dscore: 2, Dout: 2, Dlazy: 3 }
 
 /** Creates (but does not start) the libp2p host. */
 export async function createHost(init: HostInit): Promise<Host> {
@@ -113,7 +127,12 @@ export async function createHost(init: HostInit): Promise<Host> {
     // loop is busy for a few seconds (a loaded host, a heavy hosted server) is slow, not gone: it
     // lost every connection at once, and the redials and handshakes that followed kept it busy.
     // Liveness is the heartbeats' job; a connection is judged dead only when a ping takes 30 s.
-    connectionMonitor: { pingTimeout: { minTimeout: PING_TIMEOUT_MS } },
+    //
+    // Every 30 s, not 10: each ping opens a stream at both ends (multistream negotiation, and a peer
+    // store update per stream, a LevelDB read), and with a dozen connections per node these pings were
+    // a fifth of an idle node's CPU. The monitor keeps a connection's RTT (routing prefers near
+    // providers) and finds dead connections; heartbeats find dead peers.
+    connectionMonitor: { pingInterval: PING_INTERVAL_MS, pingTimeout: { minTimeout: PING_TIMEOUT_MS } },
     nodeInfo: { name: 'cord', version: VERSION, userAgent: agentVersion(init.alias) },
     services: {
       ...reachabilityServices(init),
@@ -127,6 +146,7 @@ export async function createHost(init: HostInit): Promise<Host> {
       // and LAN addresses too; the default mapper keeps only public ones). See protocols/kad.md.
       dht: kadDHT({ protocol: DHT_PROTOCOL, clientMode: false, peerInfoMapper: passthroughMapper }),
       pubsub: gossipsub({
+        ...GOSSIP_DEGREE,
         globalSignaturePolicy: 'StrictSign',
         allowPublishToZeroTopicPeers: true,
         // A node's own heartbeats go to its gossip mesh (degree D), not to every subscriber it is
