@@ -15,7 +15,7 @@ const LOOPBACK = ['--listen', '/ip4/127.0.0.1/tcp/0']
 /** A readable line as `cord logs` prints it: date, time, level. */
 const READABLE = /^\d{4}-\d\d-\d\d \d\d:\d\d:\d\d\.\d{3} (TRACE|DEBUG|INFO |WARN |ERROR|FATAL) /
 /** Files of 1 KiB: every three refused calls (a warning of about 370 bytes each) start a new one. */
-const CONFIG = '[log]\nmax_size = "1k"\nmax_files = 100\n'
+const CONFIG = '[log]\nmax_size = "1k"\nmax_files = 100\n[metrics]\nlisten = "127.0.0.1:0"\n'
 /** A pin no tool has: the call is refused with a warning in the log. */
 const WRONG_PIN = '0'.repeat(64)
 const REFUSED = 8
@@ -103,7 +103,7 @@ describe('logs', () => {
     expect(lines[0]).toMatch(READABLE)
     expect(lines[0]).toMatch(/ INFO {2}node started {2}node=\S+ peerId=12D3KooW/)
     expect(res.stdout).toMatch(
-      / WARN {2}\[admission\] call refused: pinned tool definition changed {2}tool=echo /,
+      / WARN {2}\[admission\] call refused: pinned tool definition changed {2}(\S+ )*tool=echo /,
     )
     expect(res.stdout).not.toContain('{"level"')
   })
