@@ -20,6 +20,7 @@ import { BackRequests, type ClientHandlers } from '../mcp/client-handlers.ts'
 import { RelayTable } from '../mcp/relay.ts'
 import { McpService } from '../mcp/server.ts'
 import { SessionPool } from '../mcp/session-pool.ts'
+import { gossipsubRegister } from '../observability/gossipsub.ts'
 import { libp2pMetrics } from '../observability/libp2p.ts'
 import { CordMetrics } from '../observability/metrics.ts'
 import { createTracing, type TracingInit } from '../observability/tracing.ts'
@@ -101,7 +102,9 @@ export async function createNode(options: NodeOptions = {}): Promise<CordNode> {
     ...(resolved.discovery.mdns && listensOnLan(resolved.listen)
       ? { mdnsServiceTag: mdnsServiceTag(fingerprint) }
       : {}),
-    ...(metrics != null && resolved.metrics.libp2p ? { metrics: libp2pMetrics(metrics.registry) } : {}),
+    ...(metrics != null && resolved.metrics.libp2p
+      ? { metrics: libp2pMetrics(metrics.registry), gossipMetrics: gossipsubRegister(metrics.registry) }
+      : {}),
   })
   const traces = await createTracing({ ...resolved.tracing, spanProcessors }, host.peerId.toString())
   return new CordNode(

@@ -10,6 +10,7 @@ import { autoNATv2 } from '@libp2p/autonat-v2'
 import { type CircuitRelayService, circuitRelayServer, circuitRelayTransport } from '@libp2p/circuit-relay-v2'
 import { dcutr } from '@libp2p/dcutr'
 import { type GossipSub, gossipsub } from '@libp2p/gossipsub'
+import type { MetricsRegister } from '@libp2p/gossipsub/metrics'
 import { identify } from '@libp2p/identify'
 import type {
   ComponentLogger,
@@ -30,7 +31,7 @@ import { yamux } from '@libp2p/yamux'
 import { multiaddr } from '@multiformats/multiaddr'
 import type { Datastore } from 'interface-datastore'
 import { createLibp2p } from 'libp2p'
-import { DHT_PROTOCOL, MDNS_QUERY_INTERVAL_MS, VERSION } from '../constants.ts'
+import { DHT_PROTOCOL, HEARTBEAT_TOPIC, MDNS_QUERY_INTERVAL_MS, VERSION } from '../constants.ts'
 import { addressOrder } from '../reachability/address-order.ts'
 import { isRelayed, type ReachabilityService, reachability } from '../reachability/reachability.ts'
 import { relayServerInit } from '../reachability/relay-server.ts'
@@ -74,7 +75,12 @@ export interface HostInit {
   mdnsServiceTag?: string
   /** libp2p's own metrics (observability/libp2p.ts); none: off. */
   metrics?: (components: { logger: ComponentLogger }) => Metrics
+  /** Gossipsub's own metrics, which it reports apart from libp2p's (observability/gossipsub.ts). */
+  gossipMetrics?: MetricsRegister
 }
+
+/** Gossipsub labels its metrics by topic: the heartbeat topic as `heartbeat`, agents' topics by their names. */
+const GOSSIP_TOPIC_LABELS = new Map([[HEARTBEAT_TOPIC, 'heartbeat']])
 
 /**
  * Many nodes on one host (tests, demos) dial each other from one IP: libp2p's default of 5 inbound
@@ -161,6 +167,9 @@ export async function createHost(init: HostInit): Promise<Host> {
         fastMsgIdFn: fastMessageId,
         // Gossip also flows over a relayed connection that the relay limits (see README, Across networks).
         runOnLimitedConnection: true,
+        ...(init.gossipMetrics != null
+          ? { metricsRegister: init.gossipMetrics, metricsTopicStrToLabel: GOSSIP_TOPIC_LABELS }
+          : {}),
       }),
     },
   })

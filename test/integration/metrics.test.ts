@@ -45,6 +45,8 @@ describe('metrics', () => {
     expect(a1.value('cord_heartbeats_sent_total')).toBeGreaterThan(0)
     expect(a1.family('cord_heartbeats_received_total')?.type).toBe('COUNTER')
     expect(a1.families.some((f) => f.name.startsWith('libp2p_'))).toBe(true)
+    // Gossipsub reports apart from libp2p's metrics component (observability/gossipsub.ts).
+    expect(a1.family('gossipsub_mesh_peer_count')).toBeDefined()
     // No peer IDs in labels by default.
     expect(JSON.stringify(a1.families)).not.toContain(b.peerId)
   })
