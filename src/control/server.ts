@@ -5,11 +5,10 @@
  */
 import { timingSafeEqual } from 'node:crypto'
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http'
-import type { AddressInfo } from 'node:net'
 import { CordError, KINDS } from '../errors.ts'
 import type { Logger } from '../logger.ts'
 import type { CordNode } from '../node/node.ts'
-import { listenOn } from '../util/http-listen.ts'
+import { baseUrl, listenOn } from '../util/http-listen.ts'
 import { type RouteHandler, routes, type StreamRoute, streamRoutes } from './routes.ts'
 import { UiServer } from './ui-server.ts'
 
@@ -66,10 +65,7 @@ export class ControlServer {
 
   /** The API's base URL, once listening. */
   get url(): string | undefined {
-    const address = this.server?.address() as AddressInfo | null | undefined
-    if (address == null) return undefined
-    const host = address.family === 'IPv6' ? `[${address.address}]` : address.address
-    return `http://${host}:${address.port}`
+    return baseUrl(this.server)
   }
 
   async start(): Promise<string> {

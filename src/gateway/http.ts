@@ -17,7 +17,7 @@ import {
 } from '../constants.ts'
 import type { Logger } from '../logger.ts'
 import type { GatewayObserver } from '../observability/metrics.ts'
-import { isLoopbackHost, listenOn } from '../util/http-listen.ts'
+import { baseUrl, isLoopbackHost, listenOn } from '../util/http-listen.ts'
 import { type EventStoreLimits, SessionEventStore } from './event-store.ts'
 import type { Gateway, GatewaySession } from './gateway.ts'
 import { InflightTransport, idleSessions, leastRecentlyUsedIdle, type SessionUse } from './http-sessions.ts'
@@ -73,10 +73,8 @@ export class GatewayHttpServer {
 
   /** The endpoint's URL, once listening. */
   get url(): string | undefined {
-    const address = this.server?.address() as AddressInfo | null | undefined
-    if (address == null) return undefined
-    const host = address.family === 'IPv6' ? `[${address.address}]` : address.address
-    return `http://${host}:${address.port}/mcp`
+    const base = baseUrl(this.server)
+    return base != null ? `${base}/mcp` : undefined
   }
 
   /** Open sessions. */

@@ -5,11 +5,10 @@
  * port and says so; a port that was chosen and is taken stops the start.
  */
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http'
-import type { AddressInfo } from 'node:net'
 import { DEFAULT_METRICS_LISTEN } from '../constants.ts'
 import { ConfigError } from '../errors.ts'
 import type { Logger } from '../logger.ts'
-import { listenOn, splitHostPort } from '../util/http-listen.ts'
+import { baseUrl, listenOn, splitHostPort } from '../util/http-listen.ts'
 import type { ReadinessReport } from './health.ts'
 
 /** What the listener serves. */
@@ -36,10 +35,7 @@ export class MetricsServer {
 
   /** The base URL (`http://host:port`), once listening. */
   get url(): string | undefined {
-    const address = this.server?.address() as AddressInfo | null | undefined
-    if (address == null) return undefined
-    const host = address.family === 'IPv6' ? `[${address.address}]` : address.address
-    return `http://${host}:${address.port}`
+    return baseUrl(this.server)
   }
 
   /** Starts listening; resolves with the base URL. Safe to call twice. */
