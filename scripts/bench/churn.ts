@@ -10,10 +10,10 @@
  * Environment: BENCH_CHURN_MS (length of each run, default 40000), BENCH_CHURN_KILLS (the kill
  * periods in ms, `0` for none; default 0,10000,5000,3000).
  */
-import { type ChildProcess, fork } from 'node:child_process'
 import { type CordNode, createNode } from '../../dist/index.js'
 import type { ChurnRequest } from './churn-worker.ts'
 import { type Check, progress, type Section, type SectionResult } from './section.ts'
+import { WorkerRpc } from './worker-rpc.ts'
 
 const RUN_MS = Number(process.env.BENCH_CHURN_MS ?? 40_000)
 const KILLS = (process.env.BENCH_CHURN_KILLS ?? '0,10000,5000,3000').split(',').map(Number)
@@ -24,44 +24,14 @@ const TOOL = 'churn_lookup'
 /** How long a fresh mesh may take until the caller sees every provider. */
 const SETTLE_LIMIT_MS = 60_000
 
-type Distribute<T> = T extends unknown ? Omit<T, 'id'> : never
-
 /** A forked provider process. */
-class Providers {
-  readonly child: ChildProcess
-  private nextId = 0
-  private readonly pending = new Map<number, { resolve: (v: unknown) => void; reject: (e: Error) => void }>()
-
+class Providers extends WorkerRpc<ChurnRequest> {
   constructor() {
-    this.child = fork(new URL('./churn-worker.ts', import.meta.url).pathname, [], { stdio: 'inherit' })
-    this.child.on('message', (msg: { id: number; result?: unknown; error?: string }) => {
-      const waiting = this.pending.get(msg.id)
-      this.pending.delete(msg.id)
-      if (msg.error != null) waiting?.reject(new Error(msg.error))
-      else waiting?.resolve(msg.result)
-    })
-    this.child.on('exit', (code) => {
-      for (const p of this.pending.values()) p.reject(new Error(`churn worker exited with ${code}`))
-      this.pending.clear()
-    })
-  }
-
-  request<T>(req: Distribute<ChurnRequest>): Promise<T> {
-    const id = this.nextId++
-    return new Promise<T>((resolve, reject) => {
-      this.pending.set(id, { resolve: resolve as (v: unknown) => void, reject })
-      this.child.send({ ...req, id })
-    })
+    super(new URL('./churn-worker.ts', import.meta.url))
   }
 
   kill(): void {
     this.child.kill('SIGKILL')
-  }
-
-  async close(): Promise<void> {
-    if (this.child.exitCode != null || this.child.signalCode != null) return
-    await this.request({ op: 'stop' }).catch(() => {})
-    this.child.disconnect()
   }
 }
 

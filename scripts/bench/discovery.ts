@@ -16,13 +16,13 @@
  * window, <dir>/idle-<nodes>-<worker>.cpuprofile), BENCH_BASELINE_DIST=<another checkout>/dist/index.js
  * (each size also runs on that build, just before this one: a before/after in one run).
  */
-import { type ChildProcess, fork } from 'node:child_process'
 import { mkdtempSync, rmSync } from 'node:fs'
 import { loadavg, tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { discoveryTable } from './discovery-table.ts'
 import type { NodeStats, ProcessStats, WorkerRequest } from './mesh-worker.ts'
 import { progress, type Section, type SectionResult } from './section.ts'
+import { WorkerRpc } from './worker-rpc.ts'
 
 const INTERVAL_MS =
   process.env.BENCH_HEARTBEAT_MS != null ? Number(process.env.BENCH_HEARTBEAT_MS) : undefined
@@ -38,43 +38,13 @@ const PROFILE_DIR = process.env.BENCH_CPU_PROF
 /** Another build's dist/index.js: each size runs on it first, then on this one, side by side. */
 const BASELINE = process.env.BENCH_BASELINE_DIST
 
-type Distribute<T> = T extends unknown ? Omit<T, 'id'> : never
-
-/** A forked mesh-worker process and its pending requests. */
-class Worker {
-  private readonly child: ChildProcess
-  private nextId = 0
-  private readonly pending = new Map<number, { resolve: (v: unknown) => void; reject: (e: Error) => void }>()
-
+/** A forked mesh-worker process. */
+class Worker extends WorkerRpc<WorkerRequest> {
   constructor(dist?: string) {
-    this.child = fork(new URL('./mesh-worker.ts', import.meta.url).pathname, [], {
-      stdio: 'inherit',
+    super(new URL('./mesh-worker.ts', import.meta.url), {
       execArgv: [...process.execArgv, '--expose-gc'],
       env: { ...process.env, ...(dist != null ? { BENCH_DIST: dist } : {}) },
     })
-    this.child.on('message', (msg: { id: number; result?: unknown; error?: string }) => {
-      const waiting = this.pending.get(msg.id)
-      this.pending.delete(msg.id)
-      if (msg.error != null) waiting?.reject(new Error(msg.error))
-      else waiting?.resolve(msg.result)
-    })
-    this.child.on('exit', (code) => {
-      for (const p of this.pending.values()) p.reject(new Error(`mesh worker exited with ${code}`))
-      this.pending.clear()
-    })
-  }
-
-  request<T>(req: Distribute<WorkerRequest>): Promise<T> {
-    const id = this.nextId++
-    return new Promise<T>((resolve, reject) => {
-      this.pending.set(id, { resolve: resolve as (v: unknown) => void, reject })
-      this.child.send({ ...req, id })
-    })
-  }
-
-  async close(): Promise<void> {
-    await this.request({ op: 'stop' }).catch(() => {})
-    this.child.disconnect()
   }
 }
 
