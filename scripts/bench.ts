@@ -6,14 +6,16 @@
  *   calls     — a mesh call to a daemon started by `cord start` next to a raw libp2p echo (the floor)
  *               and the MCP SDK over Streamable HTTP;
  *   hosted    — calls to a hosted stdio MCP server: direct, bridged through the mesh, through a gateway;
- *   discovery — meshes of 10, 25 and 50 nodes: settling, heartbeat traffic, CPU;
+ *   discovery — meshes of 10, 50 and 100 nodes, every node with the defaults of `cord start` and
+ *               bootstrapping to the first: joining, failed pulls, CPU and memory at rest, traffic;
  *   cli       — start-up of CLI commands against a running daemon, next to `node -e 0`;
  *   topics    — topic messages across three nodes: rate and publish-to-delivery latency;
- *   relay     — calls over a relayed connection, after the upgrade to direct, and over direct TCP.
+ *   relay     — calls over a relayed connection, after the upgrade to direct, and over direct TCP;
+ *   churn     — calls by tool name over 20 providers while provider processes are killed and replaced.
  * To add one: write scripts/bench/<name>.ts and add it to SECTIONS below.
  *
- * Environment: BENCH_SECTIONS=calls,hosted,… or `all` (default: all but discovery, a few minutes;
- * discovery alone takes several more), and each section's own (see its file);
+ * Environment: BENCH_SECTIONS=calls,hosted,… or `all` (default: all of them; a few minutes, and the
+ * discovery section up to about 15 more), and each section's own (see its file);
  * `--json FILE` also writes every section's figures as JSON.
  */
 import { writeFileSync } from 'node:fs'
@@ -26,10 +28,11 @@ const SECTIONS: Record<string, () => Promise<{ default: Section }>> = {
   cli: () => import('./bench/cli.ts'),
   topics: () => import('./bench/topics.ts'),
   relay: () => import('./bench/relay-section.ts'),
+  churn: () => import('./bench/churn.ts'),
 }
 
-/** What `npm run bench` runs without BENCH_SECTIONS: a few minutes. The discovery section takes several more. */
-const DEFAULT_SECTIONS = ['cli', 'calls', 'hosted', 'topics', 'relay']
+/** What `npm run bench` runs without BENCH_SECTIONS: every section, discovery last (the longest). */
+const DEFAULT_SECTIONS = ['cli', 'calls', 'hosted', 'topics', 'relay', 'churn', 'discovery']
 
 async function main(): Promise<number> {
   const argv = process.argv.slice(2)

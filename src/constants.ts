@@ -19,6 +19,8 @@ export const DEFAULT_CALL_TIMEOUT_MS = 30_000
 
 /** How long `stop()` lets in-flight calls finish before aborting them. */
 export const DEFAULT_SHUTDOWN_GRACE_MS = 5_000
+/** `service.name` of a node's spans (`[tracing] service_name`). */
+export const DEFAULT_SERVICE_NAME = 'cord'
 
 /** Listen address of a node started without any. */
 export const DEFAULT_LISTEN = ['/ip4/0.0.0.0/tcp/4001']
@@ -139,6 +141,12 @@ export const DEFAULT_RELAY_RESERVATION_TTL_MS = 60 * 60_000
 /** How often mDNS asks the LAN for Cord nodes (it also asks at start). */
 export const MDNS_QUERY_INTERVAL_MS = 10_000
 
+/**
+ * The metrics listener (`/health`, `/ready`, `/metrics`): loopback, the port OpenTelemetry's Prometheus
+ * exporter uses. A second node on the host finds it taken and falls back to a free port.
+ */
+export const DEFAULT_METRICS_LISTEN = '127.0.0.1:9464'
+
 /** The MCP gateway's Streamable HTTP endpoint: loopback, a free port. */
 export const DEFAULT_GATEWAY_LISTEN = '127.0.0.1:0'
 /** Above this many tools, gateway clients get the meta-tools instead of the whole catalog. */
@@ -198,3 +206,15 @@ export const LOG_LEVELS = ['trace', 'debug', 'info', 'warn', 'error', 'fatal', '
 
 /** A log level name. */
 export type LogLevel = (typeof LOG_LEVELS)[number]
+
+/** How the daemon writes its log on stderr: `auto` is readable lines on a terminal, JSON lines otherwise. */
+export const LOG_FORMATS = ['auto', 'pretty', 'json'] as const
+
+/** A log format name. */
+export type LogFormat = (typeof LOG_FORMATS)[number]
+
+/** Size at which the daemon's log file (`<dir>/logs/cord.N.log`) is rotated: 10 MiB. */
+export const DEFAULT_LOG_MAX_SIZE = '10m'
+
+/** Log files the daemon keeps, the one it writes included; older ones are deleted. */
+export const DEFAULT_LOG_MAX_FILES = 5

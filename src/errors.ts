@@ -54,6 +54,8 @@ export class CordError extends Error {
   override name: string
   readonly kind: ErrorKind
   readonly code: number
+  /** The call this error failed, when it failed one (its message then ends with `(call <id>)`). */
+  declare callId?: string
 
   constructor(message: string, options?: ErrorOptions) {
     super(message, options)
@@ -185,6 +187,8 @@ export class AmbiguousAliasError extends errorType('usage', RPC.InvalidParams) {
 export class NoDaemonError extends errorType('no-daemon', RPC.InternalError) {}
 /** A daemon is already running for the data directory. */
 export class DaemonRunningError extends errorType('config', RPC.InternalError) {}
+/** The data directory has no log files (`cord logs`): no daemon ran there, or it ran with `[log] file = false`. */
+export class NoLogsError extends errorType('no-daemon', RPC.InternalError) {}
 /** The daemon runs with `gateway.enabled = false`. */
 export class NoGatewayError extends errorType('no-daemon', RPC.InternalError) {}
 

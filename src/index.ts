@@ -14,6 +14,7 @@ export type {
   AccessRuleSettings,
   ConfigSettings,
   GatewaySettingsInput,
+  MetricsSettings,
   NodeSettings,
   ServerSettings,
   TopicRuleSettings,
@@ -88,6 +89,11 @@ export type {
   Tool,
   UpstreamStatus,
 } from './node/types.ts'
+export { CALL_ID_META } from './observability/call-id.ts'
+export type { CallDirection, CallObserver } from './observability/calls.ts'
+export type { ReadinessReport } from './observability/health.ts'
+export { CordMetrics } from './observability/metrics.ts'
+export { TRACEPARENT_META, TRACESTATE_META, type TracingInit } from './observability/tracing.ts'
 export type { CallerRelay, JsonSchemaObject, ToolContext, ToolHandler, ToolSpec } from './registry/types.ts'
 export type { SendResult } from './topics/direct.ts'
 export type {

@@ -7,7 +7,8 @@
  *           process (floor.ts);
  *   http  — the MCP SDK Client → an MCP SDK Server over Streamable HTTP in its own process.
  * Goals, as ratios: mesh p50 ≤ 1.5× the floor and ≤ 0.3× HTTP; mesh calls/s at 64 in flight ≥ 0.8×
- * the floor's. BENCH_PATHS=mesh,floor,http picks paths (all by default).
+ * the floor's. BENCH_PATHS=mesh,floor,http picks paths (all by default); BENCH_TRACING=1 adds
+ * `traced`, the mesh path with both ends tracing (`[tracing] otlp_endpoint`) to a local OTLP sink.
  */
 
 import { join } from 'node:path'
@@ -26,22 +27,34 @@ import {
   roundRatio,
   type Target,
 } from './measure.ts'
+import { type OtlpSink, otlpSink } from './otlp-sink.ts'
 import { PROFILE_ARGS, repo, startChild, stopChild } from './procs.ts'
 import type { Check, Section, SectionResult } from './section.ts'
 
 /** The text every call sends and gets back. */
 export const TEXT = 'x'.repeat(100)
 
-async function meshTarget(daemon: Daemon, create = createNode, name = 'mesh'): Promise<Target> {
-  const node = await create({ listen: ['/ip4/127.0.0.1/tcp/0'], bootstrap: [daemon.addr] })
+const LABELS: Record<string, string> = {
+  mesh: 'mesh: createNode() → daemon (`cord start`), /cord/mcp/1.0.0',
+  traced: 'traced: the same, both ends tracing to an OTLP/HTTP sink',
+}
+
+async function meshTarget(
+  daemon: Daemon,
+  create = createNode,
+  name = 'mesh',
+  tracing?: { otlpEndpoint: string },
+): Promise<Target> {
+  const node = await create({
+    listen: ['/ip4/127.0.0.1/tcp/0'],
+    bootstrap: [daemon.addr],
+    ...(tracing != null ? { tracing } : {}),
+  })
   await node.start()
   await node.waitForPeers(1)
   return {
     name,
-    label:
-      name === 'mesh'
-        ? 'mesh: createNode() → daemon (`cord start`), /cord/mcp/1.0.0'
-        : `${name}: the same, built from ${BASELINE}`,
+    label: LABELS[name] ?? `${name}: the same, built from ${BASELINE}`,
     call: () => node.callTool(daemon.peerId, 'echo', { text: TEXT }),
     close: () => node.stop(),
     ...(daemon.proc.pid != null ? { servingPid: daemon.proc.pid } : {}),
@@ -79,10 +92,14 @@ const BASELINE = process.env.BENCH_BASELINE
 /** BENCH_PATHS=mesh,floor,http measures only those (to profile one path, say). */
 const wanted = (path: string): boolean => process.env.BENCH_PATHS?.split(',').includes(path) ?? true
 
+/** BENCH_TRACING=1 adds `traced`: the mesh path with tracing on at both ends (see otlp-sink.ts). */
+const TRACING = process.env.BENCH_TRACING != null
+
 async function run(): Promise<SectionResult> {
   const daemon = await startDaemon(LIFTED_LIMITS)
   const daemons = [daemon]
   const targets: Target[] = []
+  let sink: OtlpSink | undefined
   try {
     if (BASELINE != null) {
       const other = await startDaemon(LIFTED_LIMITS, [], BASELINE)
@@ -91,6 +108,13 @@ async function run(): Promise<SectionResult> {
       targets.push(await meshTarget(other, lib.createNode, 'baseline'))
     }
     if (wanted('mesh')) targets.push(await meshTarget(daemon))
+    if (TRACING) {
+      sink = await otlpSink()
+      const tracing = `[tracing]\notlp_endpoint = "${sink.url}"\n`
+      const traced = await startDaemon(`${LIFTED_LIMITS}${tracing}`)
+      daemons.push(traced)
+      targets.push(await meshTarget(traced, createNode, 'traced', { otlpEndpoint: sink.url }))
+    }
     if (wanted('floor'))
       targets.push(await floorTarget(new TextEncoder().encode(JSON.stringify({ text: TEXT }))))
     if (wanted('http')) targets.push(await httpTarget())
@@ -109,11 +133,19 @@ async function run(): Promise<SectionResult> {
       },
     ]
     const checks = goals.filter((c) => !Number.isNaN(c.ratio))
+    // The traced nodes send what their batches still hold when they stop.
+    for (const t of targets.filter((t) => t.name === 'traced')) await t.close()
+    const spansSent = sink != null ? await sink.spans() : 0
     return {
       title: `calls: echo of a 100-byte text; ${CALLS} sequential calls and ${BURST} at ${IN_FLIGHT} in flight per path and round, ${ROUNDS} rounds interleaved; figures are medians over rounds, ratios medians of the per-round ratios (node ${process.version})`,
       ...latencyRows(targets, measured, targets.some((t) => t.name === 'floor') ? 'floor' : targets[0]!.name),
       checks,
       notes: [
+        ...(sink != null
+          ? [
+              `traced ÷ mesh: p50 ${ratio('traced', 'mesh', 'p50').toFixed(2)}×, calls/s at ${IN_FLIGHT} in flight ${ratio('traced', 'mesh', 'rps64').toFixed(2)}×; the OTLP sink got ${spansSent} spans`,
+            ]
+          : []),
         ...(BASELINE != null
           ? [
               `mesh ÷ baseline: p50 ${ratio('mesh', 'baseline', 'p50').toFixed(2)}×, calls/s at ${IN_FLIGHT} in flight ${ratio('mesh', 'baseline', 'rps64').toFixed(2)}×`,
@@ -130,6 +162,7 @@ async function run(): Promise<SectionResult> {
   } finally {
     for (const t of targets) await t.close().catch(() => {})
     for (const d of daemons) await d.stop()
+    await sink?.close()
   }
 }
 

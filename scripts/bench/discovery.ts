@@ -1,231 +1,262 @@
 /**
- * Discovery benchmark (part of `npm run bench`): meshes of 10, 25 and 50 nodes spread over several
- * processes (BENCH_WORKERS, default 4: one event loop cannot carry 50 nodes on two cores), each node
- * bootstrapping to the one before it, so that the last is the farthest from the first. For each
- * size: how long until every node has heard every other and pulled every catalog, the time from a
- * tool being registered on the first node to it being callable by name from the last, and the
- * heartbeat traffic per node — the bytes each node writes on its gossipsub streams per second (its
- * own heartbeats and those it relays), next to the heartbeats the whole mesh publishes per second.
+ * Discovery benchmark (part of `npm run bench`): meshes of 10, 50 and 100 nodes spread over several
+ * processes (BENCH_WORKERS, default 4: one event loop cannot carry 100 nodes on two cores), set up as
+ * a new user would: every node with the defaults of `cord start` (config/default.toml; its own data
+ * directory; the demo tools and one tool of its own, `own_<alias>`), every node bootstrapping to the
+ * first. For each size: how long until every node has heard every other and holds every other's own
+ * tool in its mesh catalog, the catalog pulls that failed, the time from a tool being registered on
+ * the first node to it being callable by name from the last; then, at rest, over a measured window:
+ * the CPU time and resident memory of the mesh's processes per node, and the heartbeat (gossip) and
+ * catalog bytes per node per second.
+ *
+ * Environment: BENCH_DISCOVERY_SIZES (default 10,50,100), BENCH_WORKERS (4), BENCH_HEARTBEAT_MS (the
+ * default interval of config/default.toml unless set), BENCH_IDLE_MS (the idle window, 20 s),
+ * BENCH_SETTLE_LIMIT_MS (how long a mesh may take to settle, 180 s: then it is measured anyway and
+ * reported as not settled), BENCH_CPU_PROF=<dir> (a V8 CPU profile of each process over the idle
+ * window, <dir>/idle-<nodes>-<worker>.cpuprofile), BENCH_BASELINE_DIST=<another checkout>/dist/index.js
+ * (each size also runs on that build, just before this one: a before/after in one run).
  */
-import { type ChildProcess, fork } from 'node:child_process'
+import { mkdtempSync, rmSync } from 'node:fs'
+import { loadavg, tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { discoveryTable } from './discovery-table.ts'
 import type { NodeStats, ProcessStats, WorkerRequest } from './mesh-worker.ts'
 import { progress, type Section, type SectionResult } from './section.ts'
+import { WorkerRpc } from './worker-rpc.ts'
 
-const INTERVAL_MS = Number(process.env.BENCH_HEARTBEAT_MS ?? 2_000)
-const MEASURE_MS = Number(process.env.BENCH_GOSSIP_MS ?? 20_000)
+const INTERVAL_MS =
+  process.env.BENCH_HEARTBEAT_MS != null ? Number(process.env.BENCH_HEARTBEAT_MS) : undefined
+const IDLE_MS = Number(process.env.BENCH_IDLE_MS ?? process.env.BENCH_GOSSIP_MS ?? 20_000)
 const WORKERS = Number(process.env.BENCH_WORKERS ?? 4)
-/** How long a mesh may take to settle before it is reported as not settled. */
-const SETTLE_LIMIT_MS = 240_000
+/** How long a mesh may take to settle before it is reported as not settled (and measured anyway). */
+export const SETTLE_LIMIT_MS = Number(process.env.BENCH_SETTLE_LIMIT_MS ?? 180_000)
 /** How long the new tool may take to become callable at the farthest node. */
-const CALLABLE_LIMIT_MS = 60_000
+export const CALLABLE_LIMIT_MS = 60_000
+/** After settling, before the idle window: the pull connections are trimmed, the gossip mesh settles. */
+const QUIET_MS = 10_000
+const PROFILE_DIR = process.env.BENCH_CPU_PROF
+/** Another build's dist/index.js: each size runs on it first, then on this one, side by side. */
+const BASELINE = process.env.BENCH_BASELINE_DIST
 
-type Distribute<T> = T extends unknown ? Omit<T, 'id'> : never
-
-/** A forked mesh-worker process and its pending requests. */
-class Worker {
-  private readonly child: ChildProcess
-  private nextId = 0
-  private readonly pending = new Map<number, { resolve: (v: unknown) => void; reject: (e: Error) => void }>()
-
-  constructor() {
-    // BENCH_CPU_PROF=<dir>: each process writes a V8 CPU profile there when it exits
-    const prof = process.env.BENCH_CPU_PROF
-    this.child = fork(new URL('./mesh-worker.ts', import.meta.url).pathname, [], {
-      stdio: 'inherit',
-      execArgv: [...process.execArgv, ...(prof != null ? ['--cpu-prof', '--cpu-prof-dir', prof] : [])],
+/** A forked mesh-worker process. */
+class Worker extends WorkerRpc<WorkerRequest> {
+  constructor(dist?: string) {
+    super(new URL('./mesh-worker.ts', import.meta.url), {
+      execArgv: [...process.execArgv, '--expose-gc'],
+      env: { ...process.env, ...(dist != null ? { BENCH_DIST: dist } : {}) },
     })
-    this.child.on('message', (msg: { id: number; result?: unknown; error?: string }) => {
-      const waiting = this.pending.get(msg.id)
-      this.pending.delete(msg.id)
-      if (msg.error != null) waiting?.reject(new Error(msg.error))
-      else waiting?.resolve(msg.result)
-    })
-    this.child.on('exit', (code) => {
-      for (const p of this.pending.values()) p.reject(new Error(`mesh worker exited with ${code}`))
-      this.pending.clear()
-    })
-  }
-
-  request<T>(req: Distribute<WorkerRequest>): Promise<T> {
-    const id = this.nextId++
-    return new Promise<T>((resolve, reject) => {
-      this.pending.set(id, { resolve: resolve as (v: unknown) => void, reject })
-      this.child.send({ ...req, id })
-    })
-  }
-
-  async close(): Promise<void> {
-    await this.request({ op: 'stop' }).catch(() => {})
-    this.child.disconnect()
   }
 }
 
+/** What one mesh size measured. */
 export interface DiscoveryRow {
   nodes: number
   processes: number
-  /** Until every node has heard every other's heartbeat. */
+  /** From the first node's start to the last node's. */
+  startAllMs: number
+  /** From the last node's start until every node has heard every other's heartbeat. */
   heardAllMs: number
-  /** Until every node also holds every other's catalog. */
+  /** From the last node's start until every node also holds every other's own tool in its catalog. */
   catalogsMs: number
+  /** Nodes that held every catalog at the end of the settling phase (all of them when settled). */
+  completeNodes: number
   toolToCallableMs: number
-  gossipBytesPerNodePerSec: number
-  /** Heartbeats the whole mesh published per second while traffic was measured. */
-  meshHeartbeatsPerSec: number
-  ownHeartbeatBytesPerSec: number
+  pullsFailedPerNode: number
   periodMs: number
   connectionsPerNode: number
   maxConnections: number
-  trimmedPerNode: number
-  pullsFailedPerNode: number
-  /** CPU time of all the mesh's processes while traffic was measured, in % of one core. */
-  cpuPercent: number
+  /** Over the idle window: bytes each node wrote on its gossipsub streams per second. */
+  gossipBytesPerNodePerSec: number
+  /** Heartbeats the whole mesh published per second over the idle window. */
+  meshHeartbeatsPerSec: number
+  /** Catalog bytes per node per second while joining and over the idle window (when counted). */
+  catalogBytesJoinPerNodePerSec?: number
+  catalogBytesIdlePerNodePerSec?: number
+  /** CPU time of the mesh's processes over the idle window, in % of one core: all, and per node. */
+  idleCpuPercent: number
+  idleCpuPercentPerNode: number
+  /** Resident memory of the mesh's processes, summed, per node (MB); V8 heap in use after a GC, per node (MB). */
+  rssPerNodeMb: number
+  heapPerNodeMb: number
+  /** The machine's 1-minute load average at the end of the idle window. */
+  load: number
 }
 
 const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms))
 
-/** Runs one mesh size. */
-export async function measureMesh(size: number): Promise<DiscoveryRow> {
-  const processes = Math.min(WORKERS, size)
-  const workers = Array.from({ length: processes }, () => new Worker())
-  // node i runs in worker i % processes, as that worker's node number floor(i / processes)
-  const at = (i: number): { worker: Worker; node: number } => ({
-    worker: workers[i % processes]!,
-    node: Math.floor(i / processes),
-  })
-  let cpuUs = 0
-  // every node's numbers, in the same order each time; and the CPU time of all the processes
-  const stats = async (): Promise<NodeStats[]> => {
-    const all = await Promise.all(workers.map((w) => w.request<ProcessStats>({ op: 'stats' })))
-    cpuUs = all.reduce((a, p) => a + p.cpuUs, 0)
-    return all.flatMap((p) => p.nodes)
+/** The mesh's processes, and every node's numbers in the same order each time. */
+class Mesh {
+  readonly workers: Worker[]
+  private readonly tag: string
+  constructor(
+    readonly processes: number,
+    dist?: string,
+  ) {
+    this.workers = Array.from({ length: processes }, () => new Worker(dist))
+    this.tag = dist != null ? 'baseline-' : ''
   }
-  try {
-    const started = Date.now()
-    let previous: string | undefined
-    for (let i = 0; i < size; i++) {
-      const spawned = await at(i).worker.request<{ addr: string }>({
-        op: 'spawn',
-        alias: `n${i}`,
-        bootstrap: previous != null ? [previous] : [],
-        intervalMs: INTERVAL_MS,
-      })
-      previous = spawned.addr
-    }
-    let heardAllMs = Number.NaN
-    let catalogsMs = Number.NaN
-    while (Date.now() - started < SETTLE_LIMIT_MS) {
-      const all = await stats()
-      if (Number.isNaN(heardAllMs) && all.every((s) => s.peers === size - 1))
-        heardAllMs = Date.now() - started
-      if (all.every((s) => s.catalogs === size - 1)) {
-        catalogsMs = Date.now() - started
-        break
-      }
-      await sleep(250)
-    }
-    // Let the pull connections be trimmed and the gossip mesh settle before measuring.
-    await sleep(3 * INTERVAL_MS)
-    const before = await stats()
-    const cpuBefore = cpuUs
-    await sleep(MEASURE_MS)
-    const after = await stats()
-    const cpuPercent = (cpuUs - cpuBefore) / (MEASURE_MS * 10)
-    const seconds = MEASURE_MS / 1000
-    const mean = (f: (s: NodeStats, i: number) => number): number =>
-      after.reduce((a, s, i) => a + f(s, i), 0) / size
-
-    const first = at(0)
-    const farthest = at(size - 1)
-    const t = performance.now()
-    await first.worker.request({ op: 'register', node: first.node, name: 'bench_new_tool' })
-    let toolToCallableMs = Number.NaN
-    while (performance.now() - t < CALLABLE_LIMIT_MS) {
-      if (
-        await farthest.worker.request<boolean>({ op: 'call', node: farthest.node, name: 'bench_new_tool' })
-      ) {
-        toolToCallableMs = performance.now() - t
-        break
-      }
-      await sleep(20)
-    }
+  /** Node i runs in worker i % processes, as that worker's node number floor(i / processes). */
+  at(i: number): { worker: Worker; node: number } {
+    return { worker: this.workers[i % this.processes]!, node: Math.floor(i / this.processes) }
+  }
+  async stats(gc = false): Promise<{ cpuUs: number; rss: number; heap: number; nodes: NodeStats[] }> {
+    const all = await Promise.all(this.workers.map((w) => w.request<ProcessStats>({ op: 'stats', gc })))
+    const sum = (f: (p: ProcessStats) => number): number => all.reduce((a, p) => a + f(p), 0)
     return {
-      nodes: size,
-      processes,
-      heardAllMs,
-      catalogsMs,
-      toolToCallableMs,
-      gossipBytesPerNodePerSec: mean((s, i) => s.gossipBytes - before[i]!.gossipBytes) / seconds,
-      meshHeartbeatsPerSec: after.reduce((a, s, i) => a + s.published - before[i]!.published, 0) / seconds,
-      ownHeartbeatBytesPerSec: mean((s, i) => s.publishedBytes - before[i]!.publishedBytes) / seconds,
-      periodMs: mean((s) => s.periodMs),
-      connectionsPerNode: mean((s) => s.connections),
-      maxConnections: Math.max(...after.map((s) => s.connections)),
-      trimmedPerNode: mean((s) => s.trimmed),
-      pullsFailedPerNode: mean((s) => s.pullsFailed),
-      cpuPercent,
+      cpuUs: sum((p) => p.cpuUs),
+      rss: sum((p) => p.rss),
+      heap: sum((p) => p.heapUsed),
+      nodes: all.flatMap((p) => p.nodes),
     }
-  } finally {
-    await Promise.allSettled(workers.map((w) => w.close()))
+  }
+  profile(start: boolean, size: number): Promise<unknown> {
+    if (PROFILE_DIR == null) return Promise.resolve()
+    return Promise.all(
+      this.workers.map((w, i) =>
+        w.request({
+          op: 'profile',
+          start,
+          file: join(PROFILE_DIR, `idle-${size}-${this.tag}${i}.cpuprofile`),
+        }),
+      ),
+    )
+  }
+  close(): Promise<unknown> {
+    return Promise.allSettled(this.workers.map((w) => w.close()))
   }
 }
 
-/** The mesh sizes to run: BENCH_MESH_SIZES (default 10,25,50). */
-const SIZES = (process.env.BENCH_MESH_SIZES ?? '10,25,50').split(',').filter(Boolean).map(Number)
+/** Runs one mesh size. */
+export async function measureMesh(size: number, dist?: string): Promise<DiscoveryRow> {
+  const mesh = new Mesh(Math.min(WORKERS, size), dist)
+  const dirs = mkdtempSync(join(tmpdir(), 'cord-bench-mesh-'))
+  try {
+    const started = Date.now()
+    // The first node, then the others: each process starts its own one after another, the
+    // processes side by side (as nodes started on several hosts at once would be).
+    const spawn = (i: number, bootstrap: string[]): Promise<{ addr: string }> =>
+      mesh.at(i).worker.request<{ addr: string }>({
+        op: 'spawn',
+        alias: `n${i}`,
+        bootstrap,
+        ...(INTERVAL_MS != null ? { intervalMs: INTERVAL_MS } : {}),
+        dir: join(dirs, `n${i}`),
+        tool: `own_n${i}`,
+      })
+    const first = (await spawn(0, [])).addr
+    await Promise.all(
+      mesh.workers.map(async (_w, k) => {
+        for (let i = k === 0 ? mesh.processes : k; i < size; i += mesh.processes) await spawn(i, [first])
+      }),
+    )
+    const lastStarted = Date.now()
+    let heardAllMs = Number.NaN
+    let catalogsMs = Number.NaN
+    let nodes: NodeStats[] = []
+    while (Date.now() - lastStarted < SETTLE_LIMIT_MS) {
+      nodes = (await mesh.stats()).nodes
+      if (Number.isNaN(heardAllMs) && nodes.every((s) => s.peers === size - 1))
+        heardAllMs = Date.now() - lastStarted
+      if (nodes.every((s) => s.catalogs === size - 1)) {
+        catalogsMs = Date.now() - lastStarted
+        break
+      }
+      await sleep(500)
+    }
+    const joinedMs = Date.now() - started
+    await sleep(QUIET_MS)
+    const before = await mesh.stats()
+    await mesh.profile(true, size)
+    await sleep(IDLE_MS)
+    const after = await mesh.stats()
+    // after the figures: writing a profile costs CPU time of its own
+    await mesh.profile(false, size)
+    const memory = await mesh.stats(true)
+    const load = loadavg()[0]!
+    const seconds = IDLE_MS / 1000
+    const mean = (f: (s: NodeStats, i: number) => number): number =>
+      after.nodes.reduce((a, s, i) => a + f(s, i), 0) / size
+    const counted = after.nodes.every((s) => s.catalogBytes != null)
+    const idleCpuPercent = (after.cpuUs - before.cpuUs) / (IDLE_MS * 10)
+    return {
+      nodes: size,
+      processes: mesh.processes,
+      startAllMs: lastStarted - started,
+      heardAllMs,
+      catalogsMs,
+      completeNodes: nodes.filter((s) => s.catalogs === size - 1).length,
+      toolToCallableMs: await toolToCallable(mesh, size),
+      pullsFailedPerNode: mean((s) => s.pullsFailed),
+      periodMs: mean((s) => s.periodMs),
+      connectionsPerNode: mean((s) => s.connections),
+      maxConnections: Math.max(...after.nodes.map((s) => s.connections)),
+      gossipBytesPerNodePerSec: mean((s, i) => s.gossipBytes - before.nodes[i]!.gossipBytes) / seconds,
+      meshHeartbeatsPerSec:
+        after.nodes.reduce((a, s, i) => a + s.published - before.nodes[i]!.published, 0) / seconds,
+      ...(counted
+        ? {
+            catalogBytesJoinPerNodePerSec:
+              mean((_s, i) => before.nodes[i]!.catalogBytes!) / (joinedMs / 1000),
+            catalogBytesIdlePerNodePerSec:
+              mean((s, i) => s.catalogBytes! - before.nodes[i]!.catalogBytes!) / seconds,
+          }
+        : {}),
+      idleCpuPercent,
+      idleCpuPercentPerNode: idleCpuPercent / size,
+      rssPerNodeMb: memory.rss / size / 2 ** 20,
+      heapPerNodeMb: memory.heap / size / 2 ** 20,
+      load,
+    }
+  } finally {
+    await mesh.close()
+    rmSync(dirs, { recursive: true, force: true })
+  }
+}
+
+/** From a tool registered on the first node to it being callable by name from the last. */
+async function toolToCallable(mesh: Mesh, size: number): Promise<number> {
+  const first = mesh.at(0)
+  const farthest = mesh.at(size - 1)
+  const t = performance.now()
+  await first.worker.request({ op: 'register', node: first.node, name: 'bench_new_tool' })
+  while (performance.now() - t < CALLABLE_LIMIT_MS) {
+    if (await farthest.worker.request<boolean>({ op: 'call', node: farthest.node, name: 'bench_new_tool' }))
+      return performance.now() - t
+    await sleep(20)
+  }
+  return Number.NaN
+}
+
+/** The mesh sizes to run: BENCH_DISCOVERY_SIZES (default 10,50,100). */
+const SIZES = (process.env.BENCH_DISCOVERY_SIZES ?? process.env.BENCH_MESH_SIZES ?? '10,50,100')
+  .split(',')
+  .filter(Boolean)
+  .map(Number)
 
 /** Runs every size; one row each. */
 async function run(): Promise<SectionResult> {
-  const rows: DiscoveryRow[] = []
+  const rows: Array<DiscoveryRow & { build?: string }> = []
   for (const size of SIZES) {
-    rows.push(await measureMesh(size))
+    if (BASELINE != null) {
+      rows.push({ build: 'baseline', ...(await measureMesh(size, BASELINE)) })
+      progress(`  discovery: ${size} nodes, baseline build done`)
+    }
+    rows.push({ ...(BASELINE != null ? { build: 'this' } : {}), ...(await measureMesh(size)) })
     progress(`  discovery: ${size} nodes done`)
   }
-  const base = rows[0]!
-  const limit = (v: number, max: number, f: (v: number) => string): string =>
-    Number.isNaN(v) ? `not within ${max / 1000} s` : f(v)
-  const seconds = (v: number): string => `${(v / 1000).toFixed(1)} s`
-  return {
-    title: `discovery: up to ${WORKERS} processes, heartbeat interval ${INTERVAL_MS} ms, heartbeat_budget 16, traffic over ${MEASURE_MS / 1000} s`,
-    header: [
-      'nodes',
-      'processes',
-      'all heard',
-      'all catalogs',
-      'tool → callable by name at the farthest node',
-      'heartbeat period',
-      'heartbeats/s in the mesh',
-      'gossip bytes/s written per node',
-      '÷ smallest mesh',
-      'per mesh heartbeat',
-      'own heartbeat bytes/s',
-      'connections per node (max)',
-      'trimmed per node',
-      'failed pulls per node',
-      'CPU, % of one core',
-    ],
-    rows: rows.map((r) => [
-      String(r.nodes),
-      String(r.processes),
-      limit(r.heardAllMs, SETTLE_LIMIT_MS, seconds),
-      limit(r.catalogsMs, SETTLE_LIMIT_MS, seconds),
-      limit(r.toolToCallableMs, CALLABLE_LIMIT_MS, (v) => `${Math.round(v)} ms`),
-      `${(r.periodMs / 1000).toFixed(1)} s`,
-      r.meshHeartbeatsPerSec.toFixed(1),
-      Math.round(r.gossipBytesPerNodePerSec).toLocaleString('en-US'),
-      `${(r.gossipBytesPerNodePerSec / base.gossipBytesPerNodePerSec).toFixed(2)}×`,
-      `${Math.round(r.gossipBytesPerNodePerSec / r.meshHeartbeatsPerSec)} B`,
-      String(Math.round(r.ownHeartbeatBytesPerSec)),
-      `${r.connectionsPerNode.toFixed(1)} (${r.maxConnections})`,
-      r.trimmedPerNode.toFixed(1),
-      r.pullsFailedPerNode.toFixed(1),
-      `${Math.round(r.cpuPercent)}%`,
-    ]),
-    json: rows,
-  }
+  return discoveryTable(rows, {
+    workers: WORKERS,
+    intervalMs: INTERVAL_MS,
+    idleMs: IDLE_MS,
+    settleLimitMs: SETTLE_LIMIT_MS,
+    callableLimitMs: CALLABLE_LIMIT_MS,
+  })
 }
 
 const section: Section = {
   name: 'discovery',
-  describe: 'meshes of BENCH_MESH_SIZES nodes over worker processes: settling, heartbeat traffic, CPU',
+  describe:
+    'meshes of BENCH_DISCOVERY_SIZES nodes over worker processes: joining, idle CPU and memory, traffic',
   run,
 }
 export default section

@@ -3,15 +3,35 @@
  * the nodes the coordinator asks for and answers its requests over the IPC channel. Every node
  * counts the bytes it writes on its gossipsub streams from the moment it starts.
  */
+import { writeFileSync } from 'node:fs'
+import { Session } from 'node:inspector/promises'
+import { join } from 'node:path'
 import type { Connection, Stream } from '@libp2p/interface'
-import { type CordNode, createNode } from '../../dist/index.js'
+import type { CordNode, createNode as CreateNode } from '../../dist/index.js'
+
+/** The build whose nodes run here: this checkout's dist/, or another's (a baseline, BENCH_BASELINE_DIST). */
+const dist = process.env.BENCH_DIST ?? new URL('../../dist/index.js', import.meta.url).pathname
+const { createNode } = (await import(dist)) as { createNode: typeof CreateNode }
 
 /** A request from the coordinator. */
 export type WorkerRequest =
-  | { id: number; op: 'spawn'; alias: string; bootstrap: string[]; intervalMs: number }
-  | { id: number; op: 'stats' }
+  | {
+      id: number
+      op: 'spawn'
+      alias: string
+      bootstrap: string[]
+      /** Only when the bench overrides the default heartbeat interval (BENCH_HEARTBEAT_MS). */
+      intervalMs?: number
+      /** A data directory, as `cord start` has one (identity, LevelDB peer store). */
+      dir: string
+      /** The node's own tool, besides the demo tools. */
+      tool: string
+    }
+  /** `gc`: collect garbage first (the worker runs with --expose-gc), for the heap at rest. */
+  | { id: number; op: 'stats'; gc?: boolean }
   | { id: number; op: 'register'; node: number; name: string }
   | { id: number; op: 'call'; node: number; name: string }
+  | { id: number; op: 'profile'; start: boolean; file?: string }
   | { id: number; op: 'stop' }
 
 /** What one node reports. */
@@ -19,20 +39,24 @@ export interface NodeStats {
   peerId: string
   /** Peers whose heartbeat it has heard (alive or not). */
   peers: number
-  /** Peers whose catalog it holds. */
+  /** Own tools of other nodes (`own_*`) in its mesh catalog. */
   catalogs: number
   published: number
   publishedBytes: number
   gossipBytes: number
+  /** Catalog bytes sent and received, when discovery counts them (`status().discovery.catalogBytes`). */
+  catalogBytes?: number
   connections: number
   periodMs: number
   trimmed: number
   pullsFailed: number
 }
 
-/** What one process reports: its nodes, and its CPU time so far in µs. */
+/** What one process reports: its nodes, its CPU time so far in µs, and its resident memory. */
 export interface ProcessStats {
   cpuUs: number
+  rss: number
+  heapUsed: number
   nodes: NodeStats[]
 }
 
@@ -65,43 +89,85 @@ function countGossipBytes(node: CordNode): () => number {
   return () => bytes
 }
 
+/** The catalog byte counter of discovery's stats, if it has one (a number, or `{ bytes }`). */
+function catalogBytes(discovery: object): number | undefined {
+  const value = (discovery as { catalogBytes?: unknown }).catalogBytes
+  if (typeof value === 'number') return value
+  if (value != null && typeof value === 'object') {
+    const sum = Object.values(value).filter((v): v is number => typeof v === 'number')
+    return sum.length > 0 ? sum.reduce((a, b) => a + b, 0) : undefined
+  }
+  return undefined
+}
+
 const nodes: CordNode[] = []
 const counters: Array<() => number> = []
+let profiler: Session | undefined
+
+function nodeStats(n: CordNode, i: number): NodeStats {
+  const d = n.status().discovery
+  const bytes = catalogBytes(d)
+  return {
+    peerId: n.peerId,
+    peers: d.peers,
+    catalogs: n.catalog().filter((t) => t.name.startsWith('own_') && t.name !== `own_${n.alias}`).length,
+    published: d.published,
+    publishedBytes: d.publishedBytes,
+    gossipBytes: counters[i]!(),
+    ...(bytes != null ? { catalogBytes: bytes } : {}),
+    connections: new Set(n.libp2p.getConnections().map((c) => c.remotePeer.toString())).size,
+    periodMs: d.periodMs,
+    trimmed: d.trimmed,
+    pullsFailed: d.pulls.failed,
+  }
+}
+
+/** BENCH_CPU_PROF: a V8 CPU profile of the idle window only, written to `file`. */
+async function profile(start: boolean, file?: string): Promise<boolean> {
+  if (start) {
+    profiler = new Session()
+    profiler.connect()
+    await profiler.post('Profiler.enable')
+    await profiler.post('Profiler.start')
+    return true
+  }
+  if (profiler == null) return false
+  const { profile } = await profiler.post('Profiler.stop')
+  if (file != null) writeFileSync(file, JSON.stringify(profile))
+  profiler.disconnect()
+  profiler = undefined
+  return true
+}
 
 async function handle(req: WorkerRequest): Promise<unknown> {
   switch (req.op) {
     case 'spawn': {
+      // The defaults of `cord start` (config/default.toml), on loopback: listening on 0.0.0.0 would
+      // also start mDNS, which the bench must not send on the machine's real network.
       const node = await createNode({
+        dir: req.dir,
         alias: req.alias,
         bootstrap: req.bootstrap,
         listen: ['/ip4/127.0.0.1/tcp/0'],
         logLevel: 'silent',
-        discovery: { heartbeatIntervalMs: req.intervalMs },
+        ...(req.intervalMs != null ? { discovery: { heartbeatIntervalMs: req.intervalMs } } : {}),
       })
+      node.registerTool(req.tool, {}, () => ({ content: [{ type: 'text', text: req.alias }] }))
       counters.push(countGossipBytes(node))
       await node.start()
       nodes.push(node)
       return { index: nodes.length - 1, addr: node.multiaddrs[0], peerId: node.peerId }
     }
     case 'stats': {
+      if (req.gc === true) (globalThis as { gc?: () => void }).gc?.()
       const usage = process.cpuUsage()
-      const stats: ProcessStats = { cpuUs: usage.user + usage.system, nodes: [] }
-      stats.nodes = nodes.map((n, i): NodeStats => {
-        const d = n.status().discovery
-        return {
-          peerId: n.peerId,
-          peers: d.peers,
-          catalogs: (n.catalog().find((t) => t.name === 'echo')?.providers.length ?? 1) - 1,
-          published: d.published,
-          publishedBytes: d.publishedBytes,
-          gossipBytes: counters[i]!(),
-          connections: new Set(n.libp2p.getConnections().map((c) => c.remotePeer.toString())).size,
-          periodMs: d.periodMs,
-          trimmed: d.trimmed,
-          pullsFailed: d.pulls.failed,
-        }
-      })
-      return stats
+      const memory = process.memoryUsage()
+      return {
+        cpuUs: usage.user + usage.system,
+        rss: memory.rss,
+        heapUsed: memory.heapUsed,
+        nodes: nodes.map(nodeStats),
+      } satisfies ProcessStats
     }
     case 'register':
       nodes[req.node]!.registerTool(req.name, {}, () => ({ content: [{ type: 'text', text: 'ok' }] }))
@@ -111,6 +177,8 @@ async function handle(req: WorkerRequest): Promise<unknown> {
         () => true,
         () => false,
       )
+    case 'profile':
+      return profile(req.start, req.file != null ? join(req.file) : undefined)
     case 'stop':
       await Promise.allSettled(nodes.map((n) => n.stop()))
       return true

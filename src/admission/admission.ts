@@ -6,6 +6,7 @@ import type { Tool } from '@modelcontextprotocol/sdk/types.js'
 import type { ResolvedNodeSettings } from '../config/schema.ts'
 import { AccessDeniedError, ToolChangedError } from '../errors.ts'
 import type { Logger } from '../logger.ts'
+import { callIdOf } from '../observability/call-id.ts'
 import { AccessPolicy } from './acl.ts'
 import { CallLimiter } from './limits.ts'
 import { definitionHash, PIN_META } from './pin.ts'
@@ -33,6 +34,7 @@ export class Admission {
   readonly limiter: CallLimiter
   private readonly maxCallTimeoutMs: number
   private readonly log: Logger
+  private readonly refused = { access: 0, pin: 0 }
 
   /** Admission control as a node's resolved options describe it. */
   static fromOptions(
@@ -56,6 +58,11 @@ export class Admission {
     this.log = log
   }
 
+  /** Calls refused so far, by reason: access rules, rate, concurrency limits, a changed pinned definition. */
+  refusals(): { access: number; rate: number; concurrency: number; pin: number } {
+    return { ...this.refused, ...this.limiter.refused }
+  }
+
   /** The tools `caller` may see. */
   visible(caller: string, tools: Tool[]): Tool[] {
     return this.policy.open ? tools : tools.filter((t) => this.policy.allows(caller, t.name))
@@ -69,7 +76,8 @@ export class Admission {
     meta: Record<string, unknown> | undefined,
   ): Admitted {
     if (!this.policy.allows(caller, name)) {
-      this.log.warn({ caller, tool: name }, 'call refused by the access rules')
+      this.refused.access++
+      this.log.warn({ peer: caller, tool: name, call: callIdOf(meta) }, 'call refused by the access rules')
       throw new AccessDeniedError(
         `refused: the access rules of this node do not let peer ${caller} call "${name}"`,
       )
@@ -78,8 +86,9 @@ export class Admission {
     if (typeof pin === 'string' && tool != null) {
       const now = definitionHash(tool)
       if (now !== pin) {
+        this.refused.pin++
         this.log.warn(
-          { caller, tool: name, pinned: pin, now },
+          { peer: caller, tool: name, call: callIdOf(meta), pinned: pin, now },
           'call refused: pinned tool definition changed',
         )
         throw new ToolChangedError(
@@ -91,7 +100,10 @@ export class Admission {
     try {
       release = this.limiter.acquire(caller)
     } catch (err) {
-      this.log.debug({ caller, tool: name, err: (err as Error).message }, 'call refused by a limit')
+      this.log.debug(
+        { peer: caller, tool: name, call: callIdOf(meta), err: (err as Error).message },
+        'call refused by a limit',
+      )
       throw err
     }
     const asked = meta?.[DEADLINE_META]

@@ -33,6 +33,8 @@ export class CallLimiter {
   private readonly limits: CallLimits
   private readonly peers = new Map<string, PeerState>()
   private inflight = 0
+  /** Calls refused, by which limit: the rate, or a concurrency limit (per peer or per node). */
+  readonly refused = { rate: 0, concurrency: 0 }
 
   constructor(limits: CallLimits) {
     this.limits = limits
@@ -60,18 +62,21 @@ export class CallLimiter {
     peer.updated = now
     if (peer.tokens < 1) {
       const retryAfterMs = Math.ceil(((1 - peer.tokens) / ratePerSec) * 1000)
+      this.refused.rate++
       throw new RateLimitedError(
         `rate limit: at most ${ratePerSec} calls per second (burst ${burst}) from one peer; retry in ${retryAfterMs} ms`,
         retryAfterMs,
       )
     }
     if (peer.inflight >= maxConcurrentPerPeer) {
+      this.refused.concurrency++
       throw new RateLimitedError(
         `too many calls in flight from this peer (limit ${maxConcurrentPerPeer}); retry in about ${CONCURRENCY_RETRY_MS} ms`,
         CONCURRENCY_RETRY_MS,
       )
     }
     if (this.inflight >= maxConcurrent) {
+      this.refused.concurrency++
       throw new RateLimitedError(
         `the node is at its limit of ${maxConcurrent} calls in flight; retry in about ${CONCURRENCY_RETRY_MS} ms`,
         CONCURRENCY_RETRY_MS,

@@ -137,6 +137,7 @@ export function statusText(
       status.gateway?.url != null ? `${status.gateway.url} (${status.gateway.sessions} sessions)` : 'off',
     ],
     ...(status.gateway?.url != null ? [['', gatewayAuth(status.gateway.tokenFile ?? undefined)]] : []),
+    ['metrics', status.metrics?.url != null ? `${status.metrics.url}/metrics (also /health, /ready)` : 'off'],
     [
       'network',
       status.network.private

@@ -4,9 +4,9 @@
  *
  * Commands are imported when they run, not before: the commands that only talk to a running daemon
  * (`id`, `peers`, `tools`, `call`, `find`, `status`, `connect`, `disconnect`, `publish`, `subscribe`,
- * `send`, `messages`, `topics`, `mcp`) load the control
+ * `send`, `messages`, `topics`, `mcp`, `ui`) load the control
  * client and nothing of libp2p, the settings schema or the logger, so they start about as fast as
- * `node` itself. `start` and `init` load the rest. A guard test (test/e2e/cli-load.test.ts) keeps it so.
+ * `node` itself; so does `logs`, which reads the log files itself. `start` and `init` load the rest. A guard test (test/e2e/cli-load.test.ts) keeps it so.
  */
 import { Command, CommanderError, InvalidArgumentError as InvalidOptionError, Option } from 'commander'
 import {
@@ -15,6 +15,7 @@ import {
   DEFINITION_HASH_PATTERN,
   DIAL_TIMEOUT_MS,
   FIND_TIMEOUT_MS,
+  LOG_FORMATS,
   LOG_LEVELS,
   VERSION,
 } from '../constants.ts'
@@ -26,6 +27,12 @@ function positiveInt(value: string): number {
   const n = Number(value)
   if (!Number.isInteger(n) || n <= 0)
     throw new InvalidOptionError('expected a positive whole number of milliseconds.')
+  return n
+}
+
+function positiveCount(value: string): number {
+  const n = Number(value)
+  if (!Number.isInteger(n) || n <= 0) throw new InvalidOptionError('expected a positive whole number.')
   return n
 }
 
@@ -110,7 +117,15 @@ export function buildProgram(io: Output, setExit: (code: number) => void): Comma
     )
     .option('--alias <name>', "this node's short name (default: host name)")
     .option('--relay', 'serve as a circuit relay for nodes behind NAT (config: [relay] server = true)')
-    .addOption(new Option('--log-level <level>', 'log level (logs go to stderr)').choices(LOG_LEVELS))
+    .addOption(
+      new Option('--log-level <level>', 'log level (logs go to stderr and <dir>/logs/)').choices(LOG_LEVELS),
+    )
+    .addOption(
+      new Option(
+        '--log-format <format>',
+        'stderr log format: auto (readable on a terminal, JSON otherwise)',
+      ).choices(LOG_FORMATS),
+    )
     .addOption(jsonOption())
     .hook('preAction', checkNodeFlags)
     .action(async (opts) => setExit(await (await import('./commands/start.ts')).startCommand(opts, io)))
@@ -241,6 +256,27 @@ export function buildProgram(io: Output, setExit: (code: number) => void): Comma
     )
     .addOption(dirOption())
     .action(async (opts) => setExit(await (await import('./commands/mcp.ts')).mcpCommand(opts)))
+
+  command('ui')
+    .description("a one-time login link to the daemon's web dashboard (peers, mesh graph, tools, calls)")
+    .addOption(dirOption())
+    .option('--open', 'also open it in the browser (xdg-open, or open on macOS)')
+    .option('--json', 'print {"url": …}')
+    .action(async (opts) => (await import('./commands/ui.ts')).uiCommand(opts, io))
+  command('logs')
+    .description(
+      "the daemon's log (<dir>/logs/, oldest first) as readable lines; works whether it runs or not",
+    )
+    .addOption(dirOption())
+    .option('-f, --follow', 'keep printing new lines as the daemon writes them, until Ctrl+C')
+    .addOption(
+      new Option('--level <level>', 'only lines at this level or above').choices(
+        LOG_LEVELS.filter((l) => l !== 'silent'),
+      ),
+    )
+    .option('-n, --lines <count>', 'only the last <count> lines (then new ones with --follow)', positiveCount)
+    .option('--json', 'print the JSON lines as the daemon wrote them')
+    .action(async (opts) => setExit(await (await import('./commands/logs.ts')).logsCommand(opts, io)))
 
   command('status')
     .description("the daemon's state: connections, sessions, calls in flight")

@@ -5,6 +5,7 @@
  * without it. The zod schema in schema.ts checks them and applies the defaults, for both.
  */
 import type { LogLevel } from '../logger.ts'
+import type { LogSettingsInput } from './log.ts'
 
 /** A hosted MCP server: a stdio child the node starts and supervises (`command`), or a Streamable HTTP endpoint (`url`). */
 export interface ServerSettings {
@@ -176,6 +177,33 @@ export interface NodeSettings {
   }
   /** MCP servers this node hosts and serves to the mesh (names unique). @default [] */
   servers?: ServerSettings[]
+  /** OpenTelemetry traces of tool calls (README, Traces). Off unless an endpoint (or, in the API, span processors) is given. */
+  tracing?: {
+    /** An OTLP/HTTP traces endpoint (`http://127.0.0.1:4318/v1/traces`): spans are batched and sent there. @default none */
+    otlpEndpoint?: string
+    /** `service.name` of the spans. @default 'cord' */
+    serviceName?: string
+  }
+  /** The metrics listener: `/health`, `/ready` and Prometheus `/metrics`. */
+  metrics?: MetricsSettings
+}
+
+/** The metrics listener (see README, Observability). */
+export interface MetricsSettings {
+  /** @default true */
+  enabled?: boolean
+  /**
+   * `host:port`; port 0 picks a free port. When the default port is taken (another node on the host)
+   * a free port is used instead, with a warning; a port set here that is taken stops the start.
+   * @default '127.0.0.1:9464'
+   */
+  listen?: string
+  /** A non-loopback `listen` is refused unless this is set (metrics name peers and tools). @default false */
+  allowRemote?: boolean
+  /** Add a `peer` label (peer IDs) to per-peer metrics; off by default to keep cardinality low. @default false */
+  peerLabels?: boolean
+  /** Include libp2p's own metrics (connections, streams, bytes per protocol, kad-dht). @default true */
+  libp2p?: boolean
 }
 
 /** The MCP gateway's Streamable HTTP endpoint. */
@@ -215,4 +243,6 @@ export interface ConfigSettings extends NodeSettings {
     listen?: string
   }
   gateway?: GatewaySettingsInput
+  /** How the daemon writes its log: format on stderr, rotated files in `<dir>/logs/`. */
+  log?: LogSettingsInput
 }

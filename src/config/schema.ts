@@ -31,6 +31,7 @@ import {
   DEFAULT_MAX_MESSAGE_BYTES,
   DEFAULT_MAX_QUEUED_BYTES,
   DEFAULT_MAX_SESSIONS,
+  DEFAULT_METRICS_LISTEN,
   DEFAULT_RATE_PER_SEC,
   DEFAULT_REDIAL_MAX_MS,
   DEFAULT_REDIAL_MIN_MS,
@@ -38,6 +39,7 @@ import {
   DEFAULT_RELAY_RESERVATION_TTL_MS,
   DEFAULT_REORDER_WINDOW_MS,
   DEFAULT_SEND_TIMEOUT_MS,
+  DEFAULT_SERVICE_NAME,
   DEFAULT_SHUTDOWN_GRACE_MS,
   DEFAULT_SUSPECT_AFTER,
   DEFAULT_TARGET_CONNECTIONS,
@@ -56,6 +58,7 @@ import {
   peerPattern,
   positiveInt,
 } from './fields.ts'
+import { logSchema } from './log.ts'
 import type { ConfigSettings, NodeSettings } from './options.ts'
 import { serversSchema } from './servers.ts'
 
@@ -159,6 +162,22 @@ const nodeShape = {
     announce: z.array(announceAddr).default([]),
   }),
   servers: serversSchema.default([]),
+  tracing: section({
+    otlpEndpoint: z
+      .url({
+        protocol: /^https?$/,
+        message: 'expected an http:// or https:// URL (an OTLP/HTTP traces endpoint)',
+      })
+      .optional(),
+    serviceName: z.string().min(1).max(128).default(DEFAULT_SERVICE_NAME),
+  }),
+  metrics: section({
+    enabled: z.boolean().default(true),
+    listen: hostPort.default(DEFAULT_METRICS_LISTEN),
+    allowRemote: z.boolean().default(false),
+    peerLabels: z.boolean().default(false),
+    libp2p: z.boolean().default(true),
+  }),
 }
 
 type NodeFields = z.output<z.ZodObject<typeof nodeShape>>
@@ -179,6 +198,13 @@ function checkNode(c: NodeFields, ctx: z.core.$RefinementCtx): void {
       code: 'custom',
       message: 'must not be larger than {redial.maxMs}',
       path: ['redial', 'minMs'],
+    })
+  if (c.metrics.enabled && !isLoopbackListen(c.metrics.listen) && !c.metrics.allowRemote)
+    ctx.addIssue({
+      code: 'custom',
+      message:
+        'metrics on a non-loopback address are readable by anyone on the network (they name peers and tools): set {metrics.allowRemote} = true to accept that, or listen on loopback',
+      path: ['metrics', 'listen'],
     })
 }
 
@@ -206,6 +232,7 @@ export const configSchema = z
     ...nodeShape,
     control: section({ listen: loopbackHostPort.default(DEFAULT_CONTROL_LISTEN) }),
     gateway: gatewaySchema,
+    log: logSchema,
   })
   .superRefine(checkNode)
   .superRefine((c, ctx) => {
@@ -239,6 +266,9 @@ export type AccessRule = ResolvedNodeSettings['access']['rules'][number]
 
 /** One topic access rule, as the schema gives it. */
 export type TopicRule = ResolvedNodeSettings['access']['topicRules'][number]
+
+/** The metrics listener's settings with every default applied. */
+export type MetricsConfig = ResolvedNodeSettings['metrics']
 
 /** A hosted MCP server, as the schema gives it. */
 export type ServerSpec = ResolvedNodeSettings['servers'][number]

@@ -74,6 +74,7 @@ export async function startDaemon(init: DaemonInit): Promise<Daemon> {
         )
       : undefined
   await node.start()
+  if (gateway != null) node.metrics?.observeGateway(() => gateway.sessionCount)
   const token = newToken()
   let http: GatewayHttpServer | undefined
   // Off loopback the token is always needed (the config refuses require_token = false there).
@@ -108,6 +109,7 @@ export async function startDaemon(init: DaemonInit): Promise<Daemon> {
           idleTimeoutMs: settings.idleTimeoutMs,
           maxSessions: settings.maxSessions,
           maxBodyBytes: node.options.mcp.maxFrameBytes,
+          ...(node.metrics != null ? { observer: node.metrics } : {}),
         },
         init.log.child({ part: 'gateway' }),
       )
@@ -120,6 +122,7 @@ export async function startDaemon(init: DaemonInit): Promise<Daemon> {
       pid: process.pid,
       peerId: node.peerId,
       ...(gatewayUrl != null ? { gateway: gatewayUrl } : {}),
+      ...(node.metricsUrl != null ? { metrics: node.metricsUrl } : {}),
     })
   } catch (err) {
     await http?.stop()

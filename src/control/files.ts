@@ -17,6 +17,8 @@ export interface ControlFile {
   peerId: string
   /** The MCP gateway's Streamable HTTP URL, when it is on. */
   gateway?: string
+  /** The metrics listener's base URL (`/health`, `/ready`, `/metrics`), when it is on. */
+  metrics?: string
 }
 
 /**
@@ -30,12 +32,14 @@ export function asControlFile(value: unknown): ControlFile | undefined {
   if (!isUrl(v.url) || typeof v.token !== 'string' || v.token.length < 32) return undefined
   if (!Number.isInteger(v.pid) || typeof v.peerId !== 'string') return undefined
   if (v.gateway !== undefined && !isUrl(v.gateway)) return undefined
+  if (v.metrics !== undefined && !isUrl(v.metrics)) return undefined
   return {
     url: v.url,
     token: v.token,
     pid: v.pid as number,
     peerId: v.peerId,
     ...(v.gateway !== undefined ? { gateway: v.gateway } : {}),
+    ...(v.metrics !== undefined ? { metrics: v.metrics } : {}),
   }
 }
 

@@ -1,15 +1,16 @@
 /**
  * The daemon's control API: HTTP on a loopback address, for the CLI. Every request must carry the
- * bearer token from the control file; without it there is no answer but 401.
+ * bearer token from the control file; without it there is no answer but 401. Under `/ui/` it serves
+ * the dashboard, which signs in with a session cookie instead (ui-server.ts).
  */
 import { timingSafeEqual } from 'node:crypto'
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http'
-import type { AddressInfo } from 'node:net'
 import { CordError, KINDS } from '../errors.ts'
 import type { Logger } from '../logger.ts'
 import type { CordNode } from '../node/node.ts'
-import { listenOn } from '../util/http-listen.ts'
+import { baseUrl, listenOn } from '../util/http-listen.ts'
 import { type RouteHandler, routes, type StreamRoute, streamRoutes } from './routes.ts'
+import { UiServer } from './ui-server.ts'
 
 /** Largest request body accepted: a call's arguments. */
 const MAX_BODY_BYTES = 8 * 1024 * 1024
@@ -45,6 +46,7 @@ export class ControlServer {
   private readonly init: ControlServerInit
   private readonly routes: Map<string, RouteHandler>
   private readonly streams: Map<string, StreamRoute>
+  private readonly ui: UiServer
   private server?: Server
   private expected: Buffer
 
@@ -54,14 +56,16 @@ export class ControlServer {
     this.expected = Buffer.from(`Bearer ${init.token}`)
     this.routes = routes(components.node, () => ({ control: { url: this.url }, ...init.extra?.() }))
     this.streams = streamRoutes(components.node)
+    // The dashboard (`cord ui`): a one-time login link, issued to holders of the bearer token.
+    this.ui = new UiServer(components)
+    this.routes.set('POST /v1/ui/login', async () => ({
+      url: `${this.url}/ui/login?token=${this.ui.auth.issue()}`,
+    }))
   }
 
   /** The API's base URL, once listening. */
   get url(): string | undefined {
-    const address = this.server?.address() as AddressInfo | null | undefined
-    if (address == null) return undefined
-    const host = address.family === 'IPv6' ? `[${address.address}]` : address.address
-    return `http://${host}:${address.port}`
+    return baseUrl(this.server)
   }
 
   async start(): Promise<string> {
@@ -93,6 +97,10 @@ export class ControlServer {
 
   private async handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
     try {
+      // The dashboard has its own login (a session cookie): the browser holds no bearer token.
+      const path = req.url ?? '/'
+      if (path === '/ui' || path.startsWith('/ui/') || path.startsWith('/ui?'))
+        return await this.ui.handle(req, res, new URL(path, 'http://control'))
       if (!this.authorized(req))
         throw new HttpError(401, 'missing or wrong bearer token (see control.json in the data dir)')
       const url = new URL(req.url ?? '/', 'http://control')

@@ -29,6 +29,7 @@ import {
   encodeHeartbeat,
   type Heartbeat,
   heartbeatAddrs,
+  heartbeatLinks,
   type RejectReason,
 } from './heartbeat.ts'
 import { PeerTable } from './peer-table.ts'
@@ -271,6 +272,10 @@ export class Discovery {
       tools: registry.list().length,
       digest: this.digest(),
       periodMs: this.period(),
+      links: heartbeatLinks(
+        network.getConnections().map((c) => c.remotePeer.toString()),
+        (id) => this.table.get(id)?.state === 'alive',
+      ),
     }
     this.schedulePublish(heartbeat.periodMs ?? this.init.intervalMs)
     this.announced = heartbeat.addrs.join(' ')

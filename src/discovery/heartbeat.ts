@@ -16,6 +16,8 @@ export const MAX_HEARTBEAT_BYTES = 4_096
 /** Most addresses a heartbeat carries, and most of them relayed. */
 export const MAX_HEARTBEAT_ADDRS = 16
 const MAX_RELAYED_ADDRS = 4
+/** Most peers a heartbeat names as connected to its sender (`links`, for the mesh graph). */
+export const MAX_HEARTBEAT_LINKS = 8
 
 /** The heartbeat payload. */
 export const heartbeatSchema = z.strictObject({
@@ -31,6 +33,8 @@ export const heartbeatSchema = z.strictObject({
   digest: z.string().regex(/^[0-9a-f]{32}$/),
   /** How often this node publishes now, in ms (it stretches in large meshes); judged by it. */
   periodMs: z.number().int().positive().max(3_600_000).optional(),
+  /** Cord peers this node has a connection to now (at most 8): edges of the mesh graph. */
+  links: z.array(z.string().min(1).max(128)).max(MAX_HEARTBEAT_LINKS).optional(),
 })
 
 /** A heartbeat. */
@@ -53,6 +57,11 @@ export function heartbeatAddrs(addrs: string[]): string[] {
     .slice(0, MAX_RELAYED_ADDRS)
   const direct = addrs.filter((a) => !a.includes('/p2p-circuit'))
   return [...direct.slice(0, MAX_HEARTBEAT_ADDRS - relayed.length), ...relayed]
+}
+
+/** The `links` of a heartbeat: connected peers that are known Cord nodes, each once, at most 8. */
+export function heartbeatLinks(connected: string[], known: (peerId: string) => boolean): string[] {
+  return [...new Set(connected)].filter(known).sort().slice(0, MAX_HEARTBEAT_LINKS)
 }
 
 /** Encodes a heartbeat. */

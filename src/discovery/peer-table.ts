@@ -31,6 +31,8 @@ export interface MeshPeer {
   /** The peer's tools, as last pulled, and the digest they were pulled for. */
   tools?: Tool[]
   toolsDigest?: string
+  /** The Cord peers it said it is connected to, in its last heartbeat. */
+  links?: string[]
 }
 
 /** Events of the table. */
@@ -84,6 +86,7 @@ export class PeerTable extends TypedEventEmitter<PeerTableEvents> {
       uptimeMs: hb.uptimeMs,
       digest: hb.digest,
       periodMs: Math.max(hb.periodMs ?? this.init.intervalMs, this.init.intervalMs),
+      links: hb.links ?? [],
     }
     this.peers.set(hb.peerId, peer)
     if (known == null) this.safeDispatchEvent('state', { detail: peer })

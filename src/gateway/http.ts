@@ -16,7 +16,8 @@ import {
   GATEWAY_SSE_RETRY_MS,
 } from '../constants.ts'
 import type { Logger } from '../logger.ts'
-import { isLoopbackHost, listenOn } from '../util/http-listen.ts'
+import type { GatewayObserver } from '../observability/metrics.ts'
+import { baseUrl, isLoopbackHost, listenOn } from '../util/http-listen.ts'
 import { type EventStoreLimits, SessionEventStore } from './event-store.ts'
 import type { Gateway, GatewaySession } from './gateway.ts'
 import { InflightTransport, idleSessions, leastRecentlyUsedIdle, type SessionUse } from './http-sessions.ts'
@@ -40,6 +41,8 @@ export interface GatewayHttpInit {
   maxBodyBytes: number
   /** Bounds of each session's event store. */
   eventStore?: EventStoreLimits
+  /** Counts the requests (metrics). */
+  observer?: GatewayObserver
 }
 
 interface HttpSession extends SessionUse {
@@ -70,10 +73,8 @@ export class GatewayHttpServer {
 
   /** The endpoint's URL, once listening. */
   get url(): string | undefined {
-    const address = this.server?.address() as AddressInfo | null | undefined
-    if (address == null) return undefined
-    const host = address.family === 'IPv6' ? `[${address.address}]` : address.address
-    return `http://${host}:${address.port}/mcp`
+    const base = baseUrl(this.server)
+    return base != null ? `${base}/mcp` : undefined
   }
 
   /** Open sessions. */
@@ -111,6 +112,7 @@ export class GatewayHttpServer {
   }
 
   private async handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
+    this.init.observer?.recordGatewayRequest(req.method ?? '')
     try {
       const url = new URL(req.url ?? '/', 'http://gateway')
       if (url.pathname !== '/mcp')

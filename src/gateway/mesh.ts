@@ -17,6 +17,7 @@ import type {
   Resource,
   ResourceTemplate,
 } from '../node/types.ts'
+import type { Tracing } from '../observability/tracing.ts'
 import type { SendResult } from '../topics/direct.ts'
 import type {
   PublishOptions,
@@ -33,6 +34,8 @@ export interface MeshClient
     Pick<CordNodeEvents, 'catalog' | 'log-message' | 'resource-updated' | 'list-changed'>
   > {
   readonly alias: string
+  /** The node's tracing: the gateway's spans are the first of each call's trace. */
+  readonly tracing?: Tracing
   /** Every tool of the mesh with the peer that serves it. */
   meshTools(): MeshTool[]
   callTool(

@@ -30,6 +30,7 @@ import { VERSION } from '../constants.ts'
 import { page } from '../mcp/paging.ts'
 import { serverRelay } from '../mcp/relay.ts'
 import { MESH_CAPABILITIES } from '../mcp/server.ts'
+import { Tracing } from '../observability/tracing.ts'
 import { type GatewayCatalog, pinsOf } from './catalog.ts'
 import { callFailure, unknownTool } from './failures.ts'
 import { MeshListings } from './listings.ts'
@@ -64,6 +65,8 @@ interface CallExtra {
   requestId: RequestId
   progressToken?: string | number
   sendProgress: (params: Record<string, unknown>) => Promise<void>
+  /** The request's `_meta`: a client's trace context and call ID are continued. */
+  meta?: Record<string, unknown>
 }
 
 /** One client's session. */
@@ -127,10 +130,12 @@ export class GatewaySession implements Subscriber {
       return { tools, ...(nextCursor != null ? { nextCursor } : {}) }
     })
     server.setRequestHandler(CallToolRequestSchema, (req, extra) => {
-      const token = req.params._meta?.progressToken
+      const meta = req.params._meta
+      const token = meta?.progressToken
       const call: CallExtra = {
         signal: extra.signal,
         requestId: extra.requestId,
+        ...(meta != null ? { meta } : {}),
         ...(token != null ? { progressToken: token } : {}),
         sendProgress: (params) =>
           extra.sendNotification({ method: 'notifications/progress', params } as never),
@@ -178,12 +183,19 @@ export class GatewaySession implements Subscriber {
 
   /** Calls the tool the client knows as `name`, among the providers it was shown. */
   private async call(name: string, args: Record<string, unknown>, extra: CallExtra): Promise<CallToolResult> {
+    const trace = (this.context.mesh.tracing ?? Tracing.off).begin('gateway', name, extra.meta)
     const entry = this.context.catalog.get(name)
-    if (entry == null) throw unknownTool(name)
+    if (entry == null) {
+      const err = unknownTool(name)
+      trace.failed(err)
+      throw err
+    }
     const sent: Array<Promise<void>> = []
     const token = extra.progressToken
     try {
-      return await this.context.mesh.callTool(undefined, entry.original, args, {
+      const result = await this.context.mesh.callTool(undefined, entry.original, args, {
+        // The call goes on in this request's trace, under its call ID.
+        meta: trace.meta,
         signal: extra.signal,
         among: entry.providers.map((p) => p.peerId),
         // What the client was shown is what runs: a provider whose definition changed since refuses.
@@ -197,7 +209,10 @@ export class GatewaySession implements Subscriber {
             }
           : {}),
       })
+      trace.done(result)
+      return result
     } catch (err) {
+      trace.failed(err)
       if (extra.signal.aborted) throw err
       return callFailure(err)
     } finally {

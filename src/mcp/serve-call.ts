@@ -18,6 +18,10 @@ import {
 } from '@modelcontextprotocol/sdk/types.js'
 import type { Admission, Admitted } from '../admission/admission.ts'
 import { CallTimeoutError } from '../errors.ts'
+import type { Logger } from '../logger.ts'
+import { observeCall } from '../observability/call-window.ts'
+import { type CallObserver, outcomeOf, resultOutcome, UNKNOWN_TOOL } from '../observability/calls.ts'
+import { type CallTrace, Tracing } from '../observability/tracing.ts'
 import type { ToolRegistry } from '../registry/registry.ts'
 import type { ProgressUpdate, ToolContext } from '../registry/types.ts'
 import { deadlines, type TimerEntry } from '../util/timer-queue.ts'
@@ -29,6 +33,12 @@ import { toMcpError } from './rpc-errors.ts'
 export interface ServeCallComponents {
   registry: ToolRegistry
   admission: Admission
+  /** Spans of served calls; the trace context and call ID go on to the tool (`ToolContext.meta`). */
+  tracing?: Tracing
+  /** Where a served call's debug line goes. */
+  log?: Logger
+  /** Counts the calls served (metrics). */
+  observer?: CallObserver
 }
 
 type Extra = RequestHandlerExtra<ServerRequest, ServerNotification>
@@ -41,11 +51,52 @@ export async function serveCall(
   request: CallToolRequest,
   extra: Extra,
 ): Promise<CallToolResult> {
+  const { name, _meta: meta } = request.params
+  const trace = (components.tracing ?? Tracing.off).begin('inbound', name, meta, caller)
+  try {
+    const result = await serveTraced(components, server, caller, request, extra, trace)
+    served(components.log, caller, name, trace, trace.done(result))
+    return result
+  } catch (err) {
+    served(components.log, caller, name, trace, trace.failed(err))
+    throw err
+  }
+}
+
+/** A debug line per served call: its peer, tool, call ID, time and outcome. */
+function served(
+  log: Logger | undefined,
+  peer: string,
+  tool: string,
+  trace: CallTrace,
+  outcome: string,
+): void {
+  if (log?.isLevelEnabled('debug') === true)
+    log.debug({ peer, tool, call: trace.callId, ms: trace.elapsedMs, outcome }, 'call served')
+}
+
+async function serveTraced(
+  components: ServeCallComponents,
+  server: Server,
+  caller: string,
+  request: CallToolRequest,
+  extra: Extra,
+  trace: CallTrace,
+): Promise<CallToolResult> {
   const { name, arguments: args, _meta: meta } = request.params
+  const startedAt = performance.now()
+  const tool = components.registry.get(name)
   let admitted: Admitted
   try {
-    admitted = components.admission.admitCall(caller, name, components.registry.get(name), meta)
+    admitted = components.admission.admitCall(caller, name, tool, meta)
   } catch (err) {
+    components.observer?.recordCall(
+      'in',
+      tool != null ? name : UNKNOWN_TOOL,
+      outcomeOf(err),
+      startedAt,
+      caller,
+    )
     throw toMcpError(err)
   }
   const call = new ServedCall(admitted.deadlineMs, extra.signal)
@@ -55,19 +106,25 @@ export async function serveCall(
     signal: call.signal,
     caller,
     relay: serverRelay(server, extra.requestId, originOf(caller, meta)),
+    meta: trace.meta,
   }
   if (progress != null) context.progress = (update) => progress.send(update)
+  let outcome = 'error'
   try {
-    const result = await components.registry.call(name, args, context)
+    const result = await observeCall('in', components.registry.call(name, args, context))
     // Progress notifications go out before the result: a caller drops progress after the result.
     await progress?.sent()
     // A handler that answers its aborted signal with a result still ran out of time.
     if (call.late && !extra.signal.aborted) throw call.deadlineError(name)
-    return checkResult(result)
+    const checked = checkResult(result)
+    outcome = resultOutcome(checked)
+    return checked
   } catch (err) {
+    outcome = call.late ? 'timeout' : outcomeOf(err)
     if (call.late && !extra.signal.aborted) throw err instanceof McpError ? err : call.deadlineError(name)
     throw toMcpError(err)
   } finally {
+    components.observer?.recordCall('in', tool != null ? name : UNKNOWN_TOOL, outcome, startedAt, caller)
     call.end()
     admitted.release()
   }

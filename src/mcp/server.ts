@@ -18,6 +18,8 @@ import type { Admission } from '../admission/admission.ts'
 import { MCP_PROTOCOL, VERSION } from '../constants.ts'
 import { AccessDeniedError } from '../errors.ts'
 import type { Logger } from '../logger.ts'
+import type { CallObserver } from '../observability/calls.ts'
+import type { Tracing } from '../observability/tracing.ts'
 import type { ToolRegistry } from '../registry/registry.ts'
 import {
   type HostedCatalog,
@@ -51,7 +53,11 @@ export interface McpServiceComponents {
   /** The hosted MCP servers, when the node has any. */
   hub?: HostedCatalog
   admission: Admission
+  /** Spans of served calls (see serve-call.ts). */
+  tracing?: Tracing
   log: Logger
+  /** Counts the calls served (metrics). */
+  observer?: CallObserver
 }
 
 /** Settings of the MCP service. */

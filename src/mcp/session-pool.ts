@@ -64,6 +64,8 @@ export interface SessionPoolEvents {
   'resource-updated': CustomEvent<{ peer: string; uri: string }>
   /** A peer says its resources or prompts changed. */
   'list-changed': CustomEvent<{ peer: string; list: 'resources' | 'prompts' }>
+  /** A session to a peer closed without this node closing it: its stream died, or the peer left. */
+  'session-lost': CustomEvent<string>
 }
 
 /** One MCP client session per remote peer, opened on first use and reopened after it breaks. */
@@ -76,6 +78,8 @@ export class SessionPool extends TypedEventEmitter<SessionPoolEvents> {
   /** The sessions of `sessions` that are open: a call on one waits for nothing. */
   private readonly ready = new Map<string, Session>()
   private logLevel?: LoggingLevel
+  /** Clients this node is closing itself: their close is no news of the peer. */
+  private readonly closing = new WeakSet<Client>()
 
   constructor(components: SessionPoolComponents, init: SessionPoolInit) {
     super()
@@ -119,7 +123,7 @@ export class SessionPool extends TypedEventEmitter<SessionPoolEvents> {
       session = await raceSignal(opening, signal)
     } catch (err) {
       void opening.then(
-        (s) => s.client.close(),
+        (s) => this.close(s.client),
         () => {},
       )
       throw err
@@ -127,7 +131,7 @@ export class SessionPool extends TypedEventEmitter<SessionPoolEvents> {
     try {
       return await fn(session)
     } finally {
-      await session.client.close().catch(() => {})
+      await this.close(session.client)
     }
   }
 
@@ -154,7 +158,7 @@ export class SessionPool extends TypedEventEmitter<SessionPoolEvents> {
   /** Drops and closes the session to `peer`, if any (after a send on it failed, for example). */
   async discard(session: Session): Promise<void> {
     await this.dropIfCurrent(session.peer, session)
-    await session.client.close().catch(() => {})
+    await this.close(session.client)
   }
 
   /**
@@ -178,6 +182,11 @@ export class SessionPool extends TypedEventEmitter<SessionPoolEvents> {
     else this.subscriptions.delete(peer)
   }
 
+  /** Whether a session to `peer` is open: a call on it waits for nothing. */
+  isOpen(peer: string): boolean {
+    return this.ready.get(peer)?.client.transport != null
+  }
+
   /** Peer IDs with an open session. */
   peers(): string[] {
     return [...this.sessions.keys()]
@@ -188,7 +197,17 @@ export class SessionPool extends TypedEventEmitter<SessionPoolEvents> {
     const all = [...this.sessions.values()]
     this.sessions.clear()
     this.ready.clear()
-    await Promise.allSettled(all.map(async (p) => (await p).client.close()))
+    await Promise.allSettled(
+      all.map(async (p) => {
+        await this.close((await p).client)
+      }),
+    )
+  }
+
+  /** Closes a session this node is done with (its close is then no news of the peer). */
+  private async close(client: Client): Promise<void> {
+    this.closing.add(client)
+    await client.close().catch(() => {})
   }
 
   private async openLocal(key: string): Promise<Session> {
@@ -247,6 +266,7 @@ export class SessionPool extends TypedEventEmitter<SessionPoolEvents> {
     this.resubscribe(key, client)
     client.onclose = () => {
       log.debug('outbound MCP session closed')
+      if (!this.closing.has(client)) this.safeDispatchEvent('session-lost', { detail: key })
       void this.dropIfCurrent(key, session)
     }
     log.debug('outbound MCP session open')

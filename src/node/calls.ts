@@ -38,15 +38,27 @@ import { ORIGIN_META } from '../mcp/related.ts'
 import type { Flight, RelayTable } from '../mcp/relay.ts'
 import { fromMcpError } from '../mcp/rpc-errors.ts'
 import type { Session, SessionPool } from '../mcp/session-pool.ts'
+import { withCallId } from '../observability/call-id.ts'
+import { observeCall } from '../observability/call-window.ts'
+import { type CallObserver, outcomeOf, resultOutcome } from '../observability/calls.ts'
+import type { CallTrace, Tracing } from '../observability/tracing.ts'
 import { afterFailure, safeToRepeat } from '../router/policy.ts'
+import { CandidateQueue, isTransportFailure } from '../router/queue.ts'
 import type { Candidate, Router } from '../router/router.ts'
 import { settleWithin } from '../util/async.ts'
 import { type CallDeadline, callDeadline } from '../util/deadline.ts'
 import { isAddressTarget, parsePeerAddress, parsePeerId } from './peer-ids.ts'
+import { PerPeer } from './per-peer.ts'
 import type { CallOptions } from './types.ts'
 
 /** `_meta` key of a call result that names the peer that served it. */
 export const SERVED_BY = 'cord/servedBy'
+
+/** The peer that served a call's result. */
+function servedBy(result: CallToolResult): string | undefined {
+  const peer = result._meta?.[SERVED_BY]
+  return typeof peer === 'string' ? peer : undefined
+}
 
 /** What outgoing requests need. */
 export interface CallsComponents {
@@ -54,9 +66,13 @@ export interface CallsComponents {
   router: Router
   /** Calls in flight that carry a relay, for the requests their tools send back. */
   relays: RelayTable
+  /** Spans of the calls, and the trace context and call ID they carry on. */
+  tracing: Tracing
   /** Dials a full peer address (a target written as a multiaddr). */
   dial: (addr: Multiaddr, signal: AbortSignal) => Promise<unknown>
   log: Logger
+  /** Counts the calls made (metrics). */
+  observer?: CallObserver
 }
 
 /** Settings of outgoing requests. */
@@ -68,6 +84,8 @@ export interface CallsInit {
 /** One request while it runs. */
 interface Request {
   options: CallOptions
+  /** The call's ID (tool calls only). */
+  callId?: string
   timeout: number
   deadline: CallDeadline
 }
@@ -78,6 +96,7 @@ export class Calls {
   private readonly init: CallsInit
   /** Requests in flight, each with its deadline (which `abort()` aborts: no listener per request). */
   private readonly inflight = new Map<Promise<unknown>, CallDeadline>()
+  private readonly perPeer = new PerPeer()
   private readonly stopping = new AbortController()
   private state: 'created' | 'open' | 'closed' = 'created'
 
@@ -123,31 +142,55 @@ export class Calls {
     args: Record<string, unknown>,
     options: CallOptions,
   ): Promise<CallToolResult> {
-    const { value, candidate } = await this.run(
-      target,
-      name,
-      options,
-      (c) => safeToRepeat(c.annotations),
-      (session, signal, flight, deadline, peer) => {
-        const pin = pinFor(options.pin, peer)
-        const _meta: Record<string, unknown> = {
-          [DEADLINE_META]: deadline.remainingMs(),
-          ...(pin != null ? { [PIN_META]: pin } : {}),
-          ...(options.relay != null ? { [ORIGIN_META]: options.relay.origin } : {}),
-        }
-        return session.window.run(signal, () => {
-          // The deadline is sent as it stands when the call leaves, not when it was queued.
-          _meta[DEADLINE_META] = deadline.remainingMs()
-          return session.client.callTool({ name, arguments: args, _meta }, undefined, {
-            signal,
-            timeout: NO_SDK_TIMEOUT,
-            ...(flight != null ? { relatedRequestId: flight.key } : {}),
-            ...(options.onprogress != null ? { onprogress: options.onprogress } : {}),
-          }) as Promise<CallToolResult>
-        })
-      },
-    )
-    return { ...value, _meta: { ...value._meta, [SERVED_BY]: candidate.peerId } }
+    const trace = this.components.tracing.begin('outbound', name, options.meta)
+    const startedAt = performance.now()
+    let peer: string | undefined
+    try {
+      const { value, candidate } = await this.run(
+        target,
+        name,
+        options,
+        (c) => safeToRepeat(c.annotations),
+        (session, signal, flight, deadline, to) => {
+          peer = to
+          trace.setPeer(to)
+          const pin = pinFor(options.pin, to)
+          const _meta: Record<string, unknown> = {
+            ...trace.meta,
+            [DEADLINE_META]: deadline.remainingMs(),
+            ...(pin != null ? { [PIN_META]: pin } : {}),
+            ...(options.relay != null ? { [ORIGIN_META]: options.relay.origin } : {}),
+          }
+          return session.window.run(signal, () => {
+            // The deadline is sent as it stands when the call leaves, not when it was queued.
+            _meta[DEADLINE_META] = deadline.remainingMs()
+            return session.client.callTool({ name, arguments: args, _meta }, undefined, {
+              signal,
+              timeout: NO_SDK_TIMEOUT,
+              ...(flight != null ? { relatedRequestId: flight.key } : {}),
+              ...(options.onprogress != null ? { onprogress: options.onprogress } : {}),
+            }) as Promise<CallToolResult>
+          })
+        },
+        trace.callId,
+      )
+      this.logCall(trace, name, peer, trace.done(value))
+      const result = { ...value, _meta: { ...value._meta, [SERVED_BY]: candidate.peerId } }
+      this.components.observer?.recordCall('out', name, resultOutcome(result), startedAt, servedBy(result))
+      return result
+    } catch (err) {
+      this.components.observer?.recordCall('out', name, outcomeOf(err), startedAt)
+      const failed = withCallId(err, trace.callId)
+      this.logCall(trace, name, peer, trace.failed(failed))
+      throw failed
+    }
+  }
+
+  /** A debug line per call: its peer, tool, call ID, time and outcome. */
+  private logCall(trace: CallTrace, tool: string, peer: string | undefined, outcome: string): void {
+    const { log } = this.components
+    if (log.isLevelEnabled('debug'))
+      log.debug({ peer, tool, call: trace.callId, ms: trace.elapsedMs, outcome }, 'call done')
   }
 
   /** The tools of `target`. */
@@ -271,6 +314,7 @@ export class Calls {
       deadline: CallDeadline,
       peer: string,
     ) => Promise<T>,
+    callId?: string,
   ): Promise<{ value: T; candidate: Candidate }> {
     if (this.state === 'created') throw new NotStartedError('the node is not started: call start() first')
     if (this.state === 'closed') throw new NodeStoppingError('the node is stopping or stopped')
@@ -282,11 +326,12 @@ export class Calls {
     const attempts = this.attempts(
       target,
       tool,
-      { options, timeout, deadline },
+      { options, timeout, deadline, ...(callId != null ? { callId } : {}) },
       safe,
       (session, signal, peer) => work(session, signal, flight, deadline, peer),
     )
     this.inflight.set(attempts, deadline)
+    if (tool !== '') observeCall('out', attempts) // a tool call (reads and lists have no tool name)
     try {
       return await attempts
     } finally {
@@ -316,21 +361,26 @@ export class Calls {
         throw new NoProviderError(`none of the ${among.length} chosen providers of "${tool}" is live`)
     }
     let lastError: unknown
-    for (const candidate of candidates) {
+    const { router } = this.components
+    const queue = new CandidateQueue(candidates, (peer) => router.isDown(peer))
+    for (let candidate = queue.next(); candidate != null; candidate = queue.next()) {
       for (let attempt = 0; ; attempt++) {
         let session: Session | undefined
         try {
-          session = await this.components.pool.get(parsePeerId(candidate.peerId), signal)
-          return { value: await work(session, signal, candidate.peerId), candidate }
+          const peer = candidate.peerId
+          const open = await this.components.pool.get(parsePeerId(peer), signal)
+          session = open
+          return { value: await this.perPeer.run(peer, () => work(open, signal, peer)), candidate }
         } catch (raw) {
           const err = this.explain(raw, `peer ${candidate.peerId}`, request)
           lastError = err
           if (signal.aborted) throw err
-          const verdict = afterFailure(err, attempt, safe(candidate))
+          if (isTransportFailure(err, attempt)) router.failed(candidate.peerId)
+          const verdict = afterFailure(err, attempt, safe(candidate), queue.remaining > 0)
           if (verdict === 'fail') throw err
           if (verdict === 'wait') {
-            // Refused before it ran: wait as the peer asked (with jitter, so that refused calls do not
-            // come back at the same instant) when the deadline allows, else on to the next provider.
+            // Refused before it ran, and no other provider left: wait as the peer asked (with jitter,
+            // so that refused calls do not come back at the same instant) when the deadline allows.
             const ms = (err as RateLimitedError).retryAfterMs * (1 + Math.random() / 5)
             if (request.deadline.remainingMs() > ms) {
               await sleep(ms, undefined, { signal }).catch(() => {})
@@ -341,9 +391,10 @@ export class Calls {
           }
           if (session != null && (err instanceof TransportClosedError || err instanceof SessionClosedError))
             await this.components.pool.discard(session)
-          if (verdict === 'again') continue
+          // Again on a new session, unless the peer is known down by now and another is left.
+          if (verdict === 'again' && !(queue.remaining > 0 && router.isDown(candidate.peerId))) continue
           this.components.log.info(
-            { tool, peer: candidate.peerId, err: (err as Error).message },
+            { tool, peer: candidate.peerId, call: request.callId, err: (err as Error).message },
             'failing over to the next provider',
           )
           break
@@ -351,6 +402,11 @@ export class Calls {
       }
     }
     throw lastError
+  }
+
+  /** This node's requests in flight to `peer`. */
+  inflightTo(peer: string): number {
+    return this.perPeer.get(peer)
   }
 
   /** Dials a target written as a full multiaddr; the call then goes to its peer ID. */

@@ -11,7 +11,7 @@ import { PeerFilter } from '../admission/gater.ts'
 import { parseSwarmKey, readSwarmKey, swarmKeyFingerprint } from '../admission/swarm-key.ts'
 import { TopicPolicy } from '../admission/topic-acl.ts'
 import { validateNodeSettings } from '../config/load.ts'
-import { DIAL_TIMEOUT_MS, LOAD_CAPACITY } from '../constants.ts'
+import { DIAL_TIMEOUT_MS, LOAD_CAPACITY, VERSION } from '../constants.ts'
 import { findProviders } from '../discovery/dht.ts'
 import { Discovery } from '../discovery/discovery.ts'
 import { LanDiscovery, listensOnLan, mdnsServiceTag } from '../discovery/lan.ts'
@@ -21,8 +21,12 @@ import { BackRequests, type ClientHandlers } from '../mcp/client-handlers.ts'
 import { RelayTable } from '../mcp/relay.ts'
 import { McpService } from '../mcp/server.ts'
 import { SessionPool } from '../mcp/session-pool.ts'
+import { gossipsubRegister } from '../observability/gossipsub.ts'
+import { libp2pMetrics } from '../observability/libp2p.ts'
+import { CordMetrics } from '../observability/metrics.ts'
+import { createTracing, type TracingInit } from '../observability/tracing.ts'
 import { ToolRegistry } from '../registry/registry.ts'
-import { Router } from '../router/router.ts'
+import { type Link, Router } from '../router/router.ts'
 import { Messenger } from '../topics/direct.ts'
 import { Topics } from '../topics/topics.ts'
 import { UpstreamHub } from '../upstream/hub.ts'
@@ -38,17 +42,27 @@ import { isAddressTarget, parsePeerAddress, parsePeerId } from './peer-ids.ts'
 import { StaleLinks } from './stale-links.ts'
 
 /**
+ * LevelDB's memory for the peer store: a block cache of 8 MiB and a write buffer of 4 MiB (two may
+ * be held) by default, sized for databases far larger than a peer store of a few hundred peers. The
+ * write buffer fills with the peer store's tag updates and stayed resident in every node.
+ */
+const PEER_STORE_LEVEL = { cacheSize: 512 * 1024, writeBufferSize: 256 * 1024 }
+
+/**
  * Creates a node. With `dir`, the identity and peer store persist there (the same peer ID after a
  * restart); without, the node gets an ephemeral identity and in-memory stores.
  */
 export async function createNode(options: NodeOptions = {}): Promise<CordNode> {
   if (typeof options !== 'object' || options == null || Array.isArray(options))
     throw new ConfigError('invalid node options: expected an object')
-  const { dir, swarmKey, clientHandlers, logger, ...settings } = options
+  const { dir, swarmKey, clientHandlers, logger, tracing, ...settings } = options
   for (const [name, value] of Object.entries({ dir, swarmKey }))
     if (value != null && (typeof value !== 'string' || value === ''))
       throw new ConfigError(`invalid node options\n  ${name}: expected a non-empty string`)
-  const resolved: ResolvedNodeOptions = validateNodeSettings(settings)
+  const { spanProcessors, ...tracingSettings } = tracingOption(tracing)
+  const resolved: ResolvedNodeOptions = validateNodeSettings(
+    tracing != null ? { ...settings, tracing: tracingSettings } : settings,
+  )
   const log: Logger = logger ?? createLogger(resolved.logLevel)
   let privateKey: PrivateKey | undefined
   let datastore: LevelDatastore | undefined
@@ -59,7 +73,7 @@ export async function createNode(options: NodeOptions = {}): Promise<CordNode> {
     await ensureDataDir(paths.dir)
     psk ??= await readSwarmKey(paths.swarmKey)
     privateKey = await loadOrCreateIdentity(paths.identity)
-    datastore = new LevelDatastore(paths.datastore)
+    datastore = new LevelDatastore(paths.datastore, PEER_STORE_LEVEL)
     try {
       await datastore.open()
     } catch (err) {
@@ -72,6 +86,12 @@ export async function createNode(options: NodeOptions = {}): Promise<CordNode> {
   privateKey ??= await generateKeyPair('Ed25519')
   const filter = new PeerFilter(resolved.access.allowPeers, resolved.access.denyPeers)
   const fingerprint = psk != null ? swarmKeyFingerprint(psk) : undefined
+  const metrics = resolved.metrics.enabled
+    ? new CordMetrics({
+        peerLabels: resolved.metrics.peerLabels,
+        info: { version: VERSION, alias: resolved.alias },
+      })
+    : undefined
   const host = await createHost({
     privateKey,
     datastore,
@@ -85,13 +105,19 @@ export async function createNode(options: NodeOptions = {}): Promise<CordNode> {
     ...(resolved.discovery.mdns && listensOnLan(resolved.listen)
       ? { mdnsServiceTag: mdnsServiceTag(fingerprint) }
       : {}),
+    ...(metrics != null && resolved.metrics.libp2p
+      ? { metrics: libp2pMetrics(metrics.registry), gossipMetrics: gossipsubRegister(metrics.registry) }
+      : {}),
   })
+  const traces = await createTracing({ ...resolved.tracing, spanProcessors }, host.peerId.toString())
   return new CordNode(
     assemble(resolved, host, log.child({ node: host.peerId.toString().slice(-8) }), {
       filter,
       privateKey,
+      tracing: traces,
       ...(datastore != null ? { datastore } : {}),
       ...(clientHandlers != null ? { clientHandlers } : {}),
+      ...(metrics != null ? { metrics } : {}),
       network: fingerprint != null ? { private: true, keyFingerprint: fingerprint } : { private: false },
     }),
   )
@@ -102,20 +128,30 @@ function assemble(
   options: ResolvedNodeOptions,
   host: Host,
   log: Logger,
-  extra: Pick<NodeParts, 'datastore' | 'network'> & {
+  extra: Pick<NodeParts, 'datastore' | 'network' | 'tracing' | 'metrics'> & {
     filter: PeerFilter
     privateKey: PrivateKey
     clientHandlers?: ClientHandlers
   },
 ): NodeParts {
+  const { tracing } = extra
   const part = (name: string): Logger => log.child({ part: name })
   const { alias, mcp: mcpSettings, limits, discovery: settings } = options
   const registry = new ToolRegistry()
   const admission = Admission.fromOptions(options, part('admission'))
   const enabled = options.servers.filter((s) => s.enabled)
-  const hub = enabled.length > 0 ? new UpstreamHub({ registry, log: part('upstream') }, enabled) : undefined
+  const hub =
+    enabled.length > 0 ? new UpstreamHub({ registry, log: part('upstream'), tracing }, enabled) : undefined
   const mcp = new McpService(
-    { libp2p: host, registry, ...(hub != null ? { hub } : {}), admission, log: part('mcp-server') },
+    {
+      libp2p: host,
+      registry,
+      ...(hub != null ? { hub } : {}),
+      admission,
+      tracing,
+      log: part('mcp-server'),
+      ...(extra.metrics != null ? { observer: extra.metrics } : {}),
+    },
     {
       alias,
       maxFrameBytes: mcpSettings.maxFrameBytes,
@@ -186,9 +222,30 @@ function assemble(
     registry,
     findProviders: (tool, signal) => findProviders(host, tool, { signal }),
     rtt: (peerId) => host.getConnections(parsePeerId(peerId)).find((c) => c.rtt != null)?.rtt,
+    link: (peerId): Link =>
+      pool.isOpen(peerId)
+        ? 'session'
+        : host.getConnections(parsePeerId(peerId)).some((c) => c.status === 'open')
+          ? 'connection'
+          : 'none',
+    inflight: (peerId): number => calls.inflightTo(peerId),
   })
+  // A provider whose last connection closed (reset by a dead process, or closed), or whose session
+  // died under this node, leaves routing at once; a new connection, or its next heartbeat, brings
+  // it back (router/down.ts).
+  host.addEventListener('peer:disconnect', (evt) => router.disconnected(evt.detail.toString()))
+  host.addEventListener('peer:connect', (evt) => router.connected(evt.detail.toString()))
+  pool.addEventListener('session-lost', (evt) => router.failed(evt.detail))
   const calls = new Calls(
-    { pool, router, relays, dial: (addr, signal) => host.dial(addr, { signal }), log: part('calls') },
+    {
+      pool,
+      router,
+      relays,
+      tracing,
+      dial: (addr, signal) => host.dial(addr, { signal }),
+      log: part('calls'),
+      ...(extra.metrics != null ? { observer: extra.metrics } : {}),
+    },
     { callTimeoutMs: mcpSettings.callTimeoutMs },
   )
   const topics = new Topics(
@@ -234,6 +291,26 @@ function assemble(
     staleLinks,
     ...(lan != null ? { lan } : {}),
     ...(hub != null ? { hub } : {}),
+    ...(extra.metrics != null ? { metrics: extra.metrics } : {}),
+    admission,
     network: extra.network,
+    tracing,
   }
+}
+
+/** The `tracing` option, checked: its settings go through the schema, its span processors are checked here. */
+function tracingOption(tracing: NodeOptions['tracing']): TracingInit {
+  if (tracing == null) return {}
+  if (typeof tracing !== 'object' || Array.isArray(tracing))
+    throw new ConfigError('invalid node options\n  tracing: expected an object')
+  const { spanProcessors } = tracing
+  if (
+    spanProcessors != null &&
+    (!Array.isArray(spanProcessors) ||
+      !spanProcessors.every((p) => typeof p?.onEnd === 'function' && typeof p?.shutdown === 'function'))
+  )
+    throw new ConfigError(
+      'invalid node options\n  tracing.spanProcessors: expected an array of OpenTelemetry span processors (onStart, onEnd, forceFlush, shutdown)',
+    )
+  return tracing
 }

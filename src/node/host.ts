@@ -10,8 +10,16 @@ import { autoNATv2 } from '@libp2p/autonat-v2'
 import { type CircuitRelayService, circuitRelayServer, circuitRelayTransport } from '@libp2p/circuit-relay-v2'
 import { dcutr } from '@libp2p/dcutr'
 import { type GossipSub, gossipsub } from '@libp2p/gossipsub'
+import type { MetricsRegister } from '@libp2p/gossipsub/metrics'
 import { identify } from '@libp2p/identify'
-import type { ConnectionGater, Libp2p, PeerDiscovery, PrivateKey } from '@libp2p/interface'
+import type {
+  ComponentLogger,
+  ConnectionGater,
+  Libp2p,
+  Metrics,
+  PeerDiscovery,
+  PrivateKey,
+} from '@libp2p/interface'
 import { type KadDHT, kadDHT, passthroughMapper } from '@libp2p/kad-dht'
 import { mdns } from '@libp2p/mdns'
 import { type Ping, ping } from '@libp2p/ping'
@@ -23,7 +31,7 @@ import { yamux } from '@libp2p/yamux'
 import { multiaddr } from '@multiformats/multiaddr'
 import type { Datastore } from 'interface-datastore'
 import { createLibp2p } from 'libp2p'
-import { DHT_PROTOCOL, MDNS_QUERY_INTERVAL_MS, VERSION } from '../constants.ts'
+import { DHT_PROTOCOL, HEARTBEAT_TOPIC, MDNS_QUERY_INTERVAL_MS, VERSION } from '../constants.ts'
 import { addressOrder } from '../reachability/address-order.ts'
 import { isRelayed, type ReachabilityService, reachability } from '../reachability/reachability.ts'
 import { relayServerInit } from '../reachability/relay-server.ts'
@@ -65,7 +73,14 @@ export interface HostInit {
   nat: ResolvedNodeOptions['nat']
   /** The mDNS service name (see `mdnsServiceTag`); none: no mDNS. */
   mdnsServiceTag?: string
+  /** libp2p's own metrics (observability/libp2p.ts); none: off. */
+  metrics?: (components: { logger: ComponentLogger }) => Metrics
+  /** Gossipsub's own metrics, which it reports apart from libp2p's (observability/gossipsub.ts). */
+  gossipMetrics?: MetricsRegister
 }
+
+/** Gossipsub labels its metrics by topic: the heartbeat topic as `heartbeat`, agents' topics by their names. */
+const GOSSIP_TOPIC_LABELS = new Map([[HEARTBEAT_TOPIC, 'heartbeat']])
 
 /**
  * Many nodes on one host (tests, demos) dial each other from one IP: libp2p's default of 5 inbound
@@ -73,11 +88,25 @@ export interface HostInit {
  */
 const INBOUND_CONNECTION_THRESHOLD = 100
 
+/** How often libp2p's connection monitor pings each connection (its default: 10 s). */
+export const PING_INTERVAL_MS = 30_000
+
 /** The shortest time libp2p's connection monitor lets a ping take before it aborts the connection. */
 const PING_TIMEOUT_MS = 30_000
 
 /** Ping streams allowed per connection each way: the connection monitor's, kad-dht's, and slack for closing ones. */
 const PING_STREAMS = 8
+
+/**
+ * The gossip mesh's degree: each node forwards every message to D mesh peers and gets it from as
+ * many, so a node's share of the mesh's heartbeats costs about 2·D message copies (each framed,
+ * encrypted, decrypted, decoded); and every gossipsub heartbeat (1 s) it sends IHAVE lists of the
+ * last few heartbeats' message IDs (46 bytes each) to D_lazy peers outside its mesh. Gossipsub's
+ * defaults (D 6, up to 12 with many connections, D_lazy 6) are sized for public networks with
+ * adversaries; at rest they were most of an idle node's CPU. A degree of 4 (3–6) still reaches a
+ * 100-node mesh in a few hops (the IHAVE gossip repairs a missed copy), at about half the cost.
+ */
+export const GOSSIP_DEGREE = { D: 4, Dlo: 3, Dhi: 6, Dscore: 2, Dout: 2, Dlazy: 3 }
 
 /** Creates (but does not start) the libp2p host. */
 export async function createHost(init: HostInit): Promise<Host> {
@@ -93,6 +122,7 @@ export async function createHost(init: HostInit): Promise<Host> {
     streamMuxers: [yamux()],
     ...(init.psk != null ? { connectionProtector: preSharedKey({ psk: init.psk }) } : {}),
     ...(init.gater != null ? { connectionGater: init.gater } : {}),
+    ...(init.metrics != null ? { metrics: init.metrics } : {}),
     connectionManager: {
       inboundConnectionThreshold: INBOUND_CONNECTION_THRESHOLD,
       maxConnections: init.maxConnections,
@@ -103,7 +133,12 @@ export async function createHost(init: HostInit): Promise<Host> {
     // loop is busy for a few seconds (a loaded host, a heavy hosted server) is slow, not gone: it
     // lost every connection at once, and the redials and handshakes that followed kept it busy.
     // Liveness is the heartbeats' job; a connection is judged dead only when a ping takes 30 s.
-    connectionMonitor: { pingTimeout: { minTimeout: PING_TIMEOUT_MS } },
+    //
+    // Every 30 s, not 10: each ping opens a stream at both ends (multistream negotiation, and a peer
+    // store update per stream, a LevelDB read), and with a dozen connections per node these pings were
+    // a fifth of an idle node's CPU. The monitor keeps a connection's RTT (routing prefers near
+    // providers) and finds dead connections; heartbeats find dead peers.
+    connectionMonitor: { pingInterval: PING_INTERVAL_MS, pingTimeout: { minTimeout: PING_TIMEOUT_MS } },
     nodeInfo: { name: 'cord', version: VERSION, userAgent: agentVersion(init.alias) },
     services: {
       ...reachabilityServices(init),
@@ -117,6 +152,7 @@ export async function createHost(init: HostInit): Promise<Host> {
       // and LAN addresses too; the default mapper keeps only public ones). See protocols/kad.md.
       dht: kadDHT({ protocol: DHT_PROTOCOL, clientMode: false, peerInfoMapper: passthroughMapper }),
       pubsub: gossipsub({
+        ...GOSSIP_DEGREE,
         globalSignaturePolicy: 'StrictSign',
         allowPublishToZeroTopicPeers: true,
         // A node's own heartbeats go to its gossip mesh (degree D), not to every subscriber it is
@@ -131,6 +167,9 @@ export async function createHost(init: HostInit): Promise<Host> {
         fastMsgIdFn: fastMessageId,
         // Gossip also flows over a relayed connection that the relay limits (see README, Across networks).
         runOnLimitedConnection: true,
+        ...(init.gossipMetrics != null
+          ? { metricsRegister: init.gossipMetrics, metricsTopicStrToLabel: GOSSIP_TOPIC_LABELS }
+          : {}),
       }),
     },
   })

@@ -5,6 +5,8 @@ import { describeProviders, type FoundProvider, findProviders } from '../discove
 import { NodeStoppingError, NotStartedError } from '../errors.ts'
 import type { Logger } from '../logger.ts'
 import type { ClientHandlers } from '../mcp/client-handlers.ts'
+import type { MetricsServer } from '../observability/server.ts'
+import type { Tracing } from '../observability/tracing.ts'
 import { registerDemoTools } from '../registry/demo-tools.ts'
 import type { ToolHandler, ToolSpec } from '../registry/types.ts'
 import type { SendResult } from '../topics/direct.ts'
@@ -17,11 +19,11 @@ import type {
   TopicHandler,
   TopicInfo,
 } from '../topics/types.ts'
-import type { Calls } from './calls.ts'
 import { listenError } from './errors.ts'
 import type { Host } from './host.ts'
 import { connectTo, disconnectFrom, waitForAlive } from './joining.ts'
 import { collectMeshTools, type MeshCatalogEntry, type MeshTool, mergeCatalog } from './mesh-catalog.ts'
+import { metricSources, metricsServer } from './observe.ts'
 import type { ResolvedNodeOptions } from './options.ts'
 import type { NodeParts } from './parts.ts'
 import { listPeers, reachabilityStatus } from './peers.ts'
@@ -49,6 +51,7 @@ export class CordNode extends TypedEventEmitter<CordNodeEvents> {
   private state: NodeStatus['state'] = 'created'
   private startedAt = 0
   private removeDemoTools?: () => void
+  private readonly metricsListener?: MetricsServer
 
   /** Use `createNode()`. */
   constructor(parts: NodeParts) {
@@ -62,11 +65,33 @@ export class CordNode extends TypedEventEmitter<CordNodeEvents> {
     parts.pool.addEventListener('log-message', (evt) => this.safeDispatchEvent('log-message', evt))
     parts.pool.addEventListener('resource-updated', (evt) => this.safeDispatchEvent('resource-updated', evt))
     parts.pool.addEventListener('list-changed', (evt) => this.safeDispatchEvent('list-changed', evt))
+    if (parts.metrics != null) {
+      parts.metrics.observe(metricSources(parts))
+      this.metricsListener = metricsServer(parts, parts.metrics, {
+        running: () => this.state === 'running',
+        uptimeMs: () => (this.startedAt > 0 ? Date.now() - this.startedAt : 0),
+      })
+    }
+  }
+
+  /** The node's metrics (Prometheus registry and call counters), when `metrics.enabled`. */
+  get metrics(): NodeParts['metrics'] {
+    return this.parts.metrics
+  }
+
+  /** The metrics listener's base URL (`/health`, `/ready`, `/metrics`), once started. */
+  get metricsUrl(): string | undefined {
+    return this.metricsListener?.url
   }
 
   /** This node's peer ID. */
   get peerId(): string {
     return this.parts.host.peerId.toString()
+  }
+
+  /** Spans of this node's calls (the gateway in front of the node traces through it too). */
+  get tracing(): Tracing {
+    return this.parts.tracing
   }
 
   /** This node's alias. */
@@ -100,12 +125,21 @@ export class CordNode extends TypedEventEmitter<CordNodeEvents> {
     this.startedAt = Date.now()
     if (this.options.demoTools) this.removeDemoTools = registerDemoTools(registry, () => this.status())
     // Before the host starts: mDNS asks the LAN as it starts, and the answers come at once.
+    try {
+      // First: a metrics port that is taken stops the start before anything else has begun.
+      await this.metricsListener?.start()
+    } catch (err) {
+      this.state = 'stopped'
+      await datastore?.close().catch(() => {})
+      throw err
+    }
     this.parts.lan?.start()
     try {
       await host.start()
     } catch (err) {
       this.state = 'stopped'
       this.parts.lan?.stop()
+      await this.metricsListener?.stop()
       await Promise.resolve(host.stop()).catch(() => {})
       await datastore?.close().catch(() => {})
       throw listenError(err as Error)
@@ -148,8 +182,13 @@ export class CordNode extends TypedEventEmitter<CordNodeEvents> {
     await keepAlive.stop()
     await Promise.allSettled([mcp.closeSessions(), pool.closeAll(), hub?.stop()])
     this.removeDemoTools?.()
+    await this.metricsListener?.stop()
     await host.stop()
     await datastore?.close()
+    // Last: the spans of the calls that stop() ended are sent too.
+    await this.parts.tracing
+      .shutdown()
+      .catch((err: Error) => this.log.warn({ err }, 'could not send the last spans'))
     this.state = 'stopped'
     this.log.info('node stopped')
   }
@@ -374,6 +413,7 @@ export class CordNode extends TypedEventEmitter<CordNodeEvents> {
       discovery: discovery.status(),
       topics: { ...this.parts.topics.status(), messages: { ...this.parts.messenger.stats } },
       ...reachabilityStatus(host, this.options, this.parts.lan),
+      metrics: this.metricsUrl != null ? { url: this.metricsUrl } : null,
     }
   }
 

@@ -3,6 +3,7 @@ import type { NodeSettings } from '../config/options.ts'
 import type { ResolvedNodeSettings } from '../config/schema.ts'
 import type { Logger } from '../logger.ts'
 import type { ClientHandlers } from '../mcp/client-handlers.ts'
+import type { TracingInit } from '../observability/tracing.ts'
 
 /** Options of `createNode()`. Everything is optional: no `dir` means an ephemeral, in-memory node. */
 export interface NodeOptions extends NodeSettings {
@@ -14,6 +15,11 @@ export interface NodeOptions extends NodeSettings {
   clientHandlers?: ClientHandlers
   /** A pino logger to log through instead of a new one at `logLevel`. */
   logger?: Logger
+  /**
+   * Tracing: the settings of `[tracing]`, and span processors of your own (`spanProcessors`, from
+   * `@opentelemetry/sdk-trace`): with either an endpoint or processors, every call is traced.
+   */
+  tracing?: TracingInit
 }
 
 /** A node's options with every default applied. */

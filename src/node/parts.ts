@@ -1,11 +1,14 @@
 /** What a node is made of: the parts `createNode()` builds and wires, and `CordNode` drives. */
 import type { LevelDatastore } from 'datastore-level'
+import type { Admission } from '../admission/admission.ts'
 import type { Discovery } from '../discovery/discovery.ts'
 import type { LanDiscovery } from '../discovery/lan.ts'
 import type { Logger } from '../logger.ts'
 import type { BackRequests } from '../mcp/client-handlers.ts'
 import type { McpService } from '../mcp/server.ts'
 import type { SessionPool } from '../mcp/session-pool.ts'
+import type { CordMetrics } from '../observability/metrics.ts'
+import type { Tracing } from '../observability/tracing.ts'
 import type { ToolRegistry } from '../registry/registry.ts'
 import type { Messenger } from '../topics/direct.ts'
 import type { Topics } from '../topics/topics.ts'
@@ -45,4 +48,10 @@ export interface NodeParts {
   topics: Topics
   /** Direct messages (`/cord/msg/1.0.0`). */
   messenger: Messenger
+  /** Spans of the node's calls, or trace context passed on when tracing is off. */
+  tracing: Tracing
+  /** Who may call what, and how much (its refusals are counted in metrics). */
+  admission: Admission
+  /** The node's metrics, when `metrics.enabled`. */
+  metrics?: CordMetrics
 }

@@ -35,6 +35,7 @@ export async function listPeers(
         ...(mesh != null ? { state: mesh.state } : {}),
         ...(mesh?.lastHeartbeat != null ? { lastHeartbeat: new Date(mesh.lastHeartbeat).toISOString() } : {}),
         ...(mesh?.load != null ? { load: mesh.load } : {}),
+        ...(mesh?.links != null && mesh.links.length > 0 ? { links: mesh.links } : {}),
         addrs: p.addresses.map((a) => `${a.multiaddr.toString()}/p2p/${id}`),
         connected: conns.length > 0,
         ...(conns.length > 0

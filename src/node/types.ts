@@ -52,6 +52,12 @@ export interface CallOptions {
    * Without it, the node's `clientHandlers` answer.
    */
   relay?: CallerRelay
+  /**
+   * The `_meta` of the request this call continues: its W3C trace context (`traceparent`,
+   * `tracestate`) and call ID (`cord/callId`) are carried on; without them the call starts a trace
+   * of its own (when tracing is on) and gets a new call ID.
+   */
+  meta?: Record<string, unknown>
 }
 
 /** What the node knows of another peer. */
@@ -79,6 +85,8 @@ export interface PeerInfo {
   lastHeartbeat?: string
   /** Calls in flight and capacity, from its last heartbeat. */
   load?: { inflight: number; capacity: number }
+  /** The Cord peers it is connected to, from its last heartbeat (edges of the mesh graph). */
+  links?: string[]
 }
 
 /** The node's state, as `cord status` shows it. */
@@ -116,6 +124,8 @@ export interface NodeStatus {
   relay: { reservations: RelayReservationInfo[]; server: boolean; clients: number }
   /** LAN discovery: whether mDNS runs, and how many answers it has had. */
   mdns: { enabled: boolean; found: number }
+  /** The metrics listener's base URL (`/health`, `/ready`, `/metrics`); null when metrics are off. */
+  metrics: { url: string } | null
 }
 
 /** Events of a node. */

@@ -51,6 +51,11 @@ export interface ToolContext {
   progress?: (update: ProgressUpdate) => void
   /** Reaches the caller for sampling, elicitation and roots requests (hosted servers relay them). */
   relay?: CallerRelay
+  /**
+   * The call's ID and trace context, as `_meta` entries (`cord/callId`, `traceparent`, `tracestate`):
+   * a tool that calls on passes them as `CallOptions.meta`, so its calls join the same trace.
+   */
+  meta?: Record<string, unknown>
 }
 
 /** A tool's implementation: returns an MCP `CallToolResult`; a thrown error becomes `isError: true`. */

@@ -19,6 +19,7 @@ import { NO_SDK_TIMEOUT } from '../constants.ts'
 import { UpstreamUnavailableError } from '../errors.ts'
 import type { Logger } from '../logger.ts'
 import type { HostedCatalog, HostedCatalogEvents } from '../mcp/catalog-handlers.ts'
+import { Tracing } from '../observability/tracing.ts'
 import type { ToolRegistry } from '../registry/registry.ts'
 import type { ToolContext } from '../registry/types.ts'
 import { catalogName } from './names.ts'
@@ -28,6 +29,8 @@ import { Upstream, type UpstreamStatus } from './upstream.ts'
 export interface UpstreamHubComponents {
   registry: ToolRegistry
   log: Logger
+  /** Spans of the calls to hosted servers; their requests carry the trace context on. */
+  tracing?: Tracing
 }
 
 /** The hosted MCP servers of a node. */
@@ -148,14 +151,22 @@ export class UpstreamHub extends TypedEventEmitter<HostedCatalogEvents> implemen
     ctx: ToolContext,
   ): Promise<CallToolResult> {
     const client = upstream.connected()
+    const trace = (this.components.tracing ?? Tracing.off).begin('hosted', tool.name, ctx.meta, upstream.name)
     const flight = ctx.relay != null ? upstream.relays.enter(ctx.relay) : undefined
     try {
-      return (await client.callTool({ name: tool.name, arguments: args }, undefined, {
-        signal: ctx.signal,
-        timeout: NO_SDK_TIMEOUT,
-        ...(ctx.progress != null ? { onprogress: ctx.progress, resetTimeoutOnProgress: true } : {}),
-      })) as CallToolResult
+      const result = (await client.callTool(
+        { name: tool.name, arguments: args, _meta: trace.meta },
+        undefined,
+        {
+          signal: ctx.signal,
+          timeout: NO_SDK_TIMEOUT,
+          ...(ctx.progress != null ? { onprogress: ctx.progress, resetTimeoutOnProgress: true } : {}),
+        },
+      )) as CallToolResult
+      trace.done(result)
+      return result
     } catch (err) {
+      trace.failed(err)
       if (err instanceof McpError && err.code === ErrorCode.ConnectionClosed && !ctx.signal.aborted) {
         throw new UpstreamUnavailableError(
           `MCP server "${upstream.name}" went away during the call to "${tool.name}"`,

@@ -52,6 +52,8 @@ describe('CLI start-up', () => {
     ['send', ['send', PEER, '"hi"', '--dir', none('x')], 3],
     ['messages', ['messages', '--dir', none('x')], 3],
     ['topics', ['topics', '--dir', none('x')], 3],
+    ['ui', ['ui', '--dir', none('x'), '--json'], 3],
+    ['logs', ['logs', '--dir', none('x')], 3],
     ['usage error', ['call', '--dir', none('x')], 2],
   ]
 

@@ -69,6 +69,8 @@ export interface DaemonInfo {
   gateway: string | null
   /** The file with the token gateway clients send (null when none is needed or the gateway is off). */
   gatewayTokenFile: string | null
+  /** The metrics listener's base URL (null when metrics are off). */
+  metrics: string | null
   dir: string
 }
 

@@ -132,6 +132,8 @@ describe('across networks (loopback)', () => {
     await joiner.waitForPeers(2, { timeout: 20_000 })
     const result = await joiner.callTool('ws', 'echo', { text: 'over websockets' })
     expect(result.content).toEqual([{ type: 'text', text: 'over websockets' }])
+    // The joiner knows ws; ws learns the joiner's alias from its first heartbeat.
+    await waitFor(async () => (await ws.peers()).some((p) => p.alias === 'joiner' && p.state === 'alive'))
     expect(await ws.callTool('joiner', 'add', { a: 1, b: 2 })).toMatchObject({
       structuredContent: { sum: 3 },
     })

@@ -16,6 +16,8 @@ const LAYERS: Record<string, number> = {
   'constants.ts': 0,
   'logger.ts': 0.5, // above constants.ts, whose log levels it uses
   util: 0,
+  observability: 0.7, // measurements the call sites feed: below everything that calls
+  log: 0, // log files, their rotation and their readable form: no other part of src/
   config: 1,
   registry: 2,
   admission: 2,

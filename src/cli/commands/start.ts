@@ -2,7 +2,7 @@
 import { loadConfigFile } from '../../config/load.ts'
 import type { NodeSettings } from '../../config/options.ts'
 import { startDaemon } from '../../control/daemon.ts'
-import { createLogger, type Logger, type LogLevel } from '../../logger.ts'
+import { createDaemonLogger, type LogFormat, type Logger, type LogLevel } from '../../logger.ts'
 import { dataDirPaths, defaultDataDir, ensureDataDir } from '../../node/data-dir.ts'
 import { gatewayAuth, type Output } from '../output.ts'
 
@@ -16,6 +16,8 @@ export interface StartOptions {
   /** Serve as a circuit relay. */
   relay?: boolean
   logLevel?: LogLevel
+  /** stderr's log format; overrides `[log] format`. */
+  logFormat?: LogFormat
   json?: boolean
 }
 
@@ -38,11 +40,17 @@ export async function startCommand(options: StartOptions, io: Output): Promise<n
   const paths = dataDirPaths(options.dir ?? defaultDataDir())
   await ensureDataDir(paths.dir, { alias: options.alias })
   const config = await loadConfigFile(options.config ?? paths.config, { optional: options.config == null })
-  const { control, gateway, ...settings } = config
-  const log = createLogger(options.logLevel ?? settings.logLevel)
+  const { control, gateway, log: logging, ...settings } = config
+  const { log, flush } = createDaemonLogger({
+    level: options.logLevel ?? settings.logLevel,
+    format: options.logFormat ?? logging.format,
+    ...(logging.file
+      ? { file: { dataDir: paths.dir, maxSize: logging.maxSize, maxFiles: logging.maxFiles } }
+      : {}),
+  })
   // Signal handlers go in before anything starts: a supervisor may send SIGTERM the moment it sees
   // the ready line, and without a handler that would kill the process without a clean stop.
-  const signalled = onStopSignals(log)
+  const signalled = onStopSignals(log, flush)
   // A stray error in one connection or handler must not take the whole node down.
   process.on('unhandledRejection', (err) => log.error({ err }, 'unhandled rejection'))
   process.on('uncaughtException', (err) => log.error({ err }, 'uncaught exception'))
@@ -62,6 +70,7 @@ export async function startCommand(options: StartOptions, io: Output): Promise<n
       control: daemon.controlUrl,
       gateway: daemon.gatewayUrl ?? null,
       gatewayTokenFile: daemon.gatewayTokenFile ?? null,
+      metrics: node.metricsUrl ?? null,
       dir: paths.dir,
     }
     io.out(JSON.stringify(ready))
@@ -69,7 +78,7 @@ export async function startCommand(options: StartOptions, io: Output): Promise<n
     io.out(`cord node started\npeer ID  ${node.peerId}\nalias    ${node.alias}`)
     for (const addr of node.multiaddrs) io.out(`listen   ${addr}`)
     io.out(
-      `control  ${daemon.controlUrl} (token in ${paths.control})\ngateway  ${daemon.gatewayUrl ?? 'off'} (MCP Streamable HTTP; \`cord mcp\` for stdio)${daemon.gatewayUrl != null ? `\n         ${gatewayAuth(daemon.gatewayTokenFile)}` : ''}\ndata dir ${paths.dir}\nPress Ctrl+C to stop.`,
+      `control  ${daemon.controlUrl} (token in ${paths.control})\ngateway  ${daemon.gatewayUrl ?? 'off'} (MCP Streamable HTTP; \`cord mcp\` for stdio)${daemon.gatewayUrl != null ? `\n         ${gatewayAuth(daemon.gatewayTokenFile)}` : ''}\nmetrics  ${metricsLine(node.metricsUrl)}\ndata dir ${paths.dir}\nPress Ctrl+C to stop.`,
     )
   }
   const signal = await signalled
@@ -80,6 +89,7 @@ export async function startCommand(options: StartOptions, io: Output): Promise<n
   )
   const deadline = setTimeout(() => {
     log.error('stop did not finish in time: exiting')
+    flush()
     process.exit(1)
   }, node.options.shutdownGraceMs + STOP_DEADLINE_SLACK_MS)
   deadline.unref()
@@ -89,17 +99,25 @@ export async function startCommand(options: StartOptions, io: Output): Promise<n
   } catch (err) {
     log.error({ err }, 'stop failed')
     return 1
+  } finally {
+    flush()
   }
 }
 
+/** The metrics listener's line of the banner. */
+function metricsLine(url: string | undefined): string {
+  return url != null ? `${url}/metrics (also /health, /ready)` : 'off'
+}
+
 /** Resolves with the first SIGINT or SIGTERM; a second one exits at once. */
-function onStopSignals(log: Logger): Promise<NodeJS.Signals> {
+function onStopSignals(log: Logger, flush: () => void): Promise<NodeJS.Signals> {
   return new Promise((resolve) => {
     let signals = 0
     const onSignal = (signal: NodeJS.Signals): void => {
       signals++
       if (signals > 1) {
         log.warn('second %s: exiting without waiting', signal)
+        flush()
         process.exit(130)
       }
       resolve(signal)

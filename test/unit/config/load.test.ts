@@ -152,6 +152,15 @@ const REFUSED: Array<{
     option: 'nat.announce.0',
     message: /must not contain \/p2p\//,
   },
+  {
+    what: 'an OTLP endpoint that is not an HTTP URL',
+    toml: '[tracing]\notlp_endpoint = "collector:4317"\n',
+    line: 2,
+    field: 'tracing.otlp_endpoint',
+    api: { tracing: { otlpEndpoint: 'collector:4317' } },
+    option: 'tracing.otlpEndpoint',
+    message: /OTLP\/HTTP traces endpoint/,
+  },
 ]
 
 async function refusal(run: () => unknown): Promise<Error> {
