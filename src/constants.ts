@@ -186,6 +186,9 @@ export const DEFAULT_MAX_CALL_TIMEOUT_MS = 10 * 60_000
 /** About how many heartbeats the whole mesh publishes per interval (larger meshes stretch each node's period). */
 export const DEFAULT_HEARTBEAT_BUDGET = 16
 
+/** The same at rest, while nothing in the mesh changes (see protocols/heartbeat.md). */
+export const DEFAULT_HEARTBEAT_REST_BUDGET = 4
+
 /** Capacity announced in heartbeats: calls in flight at which a node counts as fully loaded. */
 export const LOAD_CAPACITY = 64
 

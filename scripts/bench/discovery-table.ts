@@ -12,6 +12,7 @@ export interface TableSettings {
   intervalMs: number | undefined
   idleMs: number
   settleLimitMs: number
+  restLimitMs: number
   callableLimitMs: number
 }
 
@@ -36,7 +37,8 @@ export function discoveryTable(
       'all catalogs',
       'failed pulls per node',
       'tool → callable at the farthest',
-      'heartbeat period',
+      'at rest after',
+      'heartbeat period at rest',
       'connections per node (max)',
       'gossip B/s per node',
       'catalog B/s per node (joining, at rest)',
@@ -56,6 +58,7 @@ export function discoveryTable(
         : seconds(r.catalogsMs),
       r.pullsFailedPerNode.toFixed(1),
       within(r.toolToCallableMs, s.callableLimitMs, (v) => `${Math.round(v)} ms`),
+      within(r.restMs, s.restLimitMs, seconds),
       seconds(r.periodMs),
       `${r.connectionsPerNode.toFixed(1)} (${r.maxConnections})`,
       bytes(r.gossipBytesPerNodePerSec),

@@ -14,7 +14,9 @@
  * BENCH_SETTLE_LIMIT_MS (how long a mesh may take to settle, 180 s: then it is measured anyway and
  * reported as not settled), BENCH_CPU_PROF=<dir> (a V8 CPU profile of each process over the idle
  * window, <dir>/idle-<nodes>-<worker>.cpuprofile), BENCH_BASELINE_DIST=<another checkout>/dist/index.js
- * (each size also runs on that build, just before this one: a before/after in one run).
+ * (each size also runs on that build, just before this one: a before/after in one run),
+ * BENCH_NODE_OPTIONS='{"metrics":{"enabled":false}}' (JSON merged into every node's createNode()
+ * options, to try a setting against the defaults).
  */
 import { mkdtempSync, rmSync } from 'node:fs'
 import { loadavg, tmpdir } from 'node:os'
@@ -34,6 +36,8 @@ export const SETTLE_LIMIT_MS = Number(process.env.BENCH_SETTLE_LIMIT_MS ?? 180_0
 export const CALLABLE_LIMIT_MS = 60_000
 /** After settling, before the idle window: the pull connections are trimmed, the gossip mesh settles. */
 const QUIET_MS = 10_000
+/** How long the settled mesh may take to come to rest (every node at its rest period). */
+export const REST_LIMIT_MS = 120_000
 const PROFILE_DIR = process.env.BENCH_CPU_PROF
 /** Another build's dist/index.js: each size runs on it first, then on this one, side by side. */
 const BASELINE = process.env.BENCH_BASELINE_DIST
@@ -58,6 +62,8 @@ export interface DiscoveryRow {
   heardAllMs: number
   /** From the last node's start until every node also holds every other's own tool in its catalog. */
   catalogsMs: number
+  /** From settling until every node publishes at its rest period. */
+  restMs: number
   /** Nodes that held every catalog at the end of the settling phase (all of them when settled). */
   completeNodes: number
   toolToCallableMs: number
@@ -126,6 +132,25 @@ class Mesh {
   }
 }
 
+/** BENCH_VERBOSE=1: the settling mesh every 0.5 s on stderr (fewest peers heard, catalogs held, pulls failed). */
+const VERBOSE = process.env.BENCH_VERBOSE != null
+
+function trace(ms: number, nodes: NodeStats[]): void {
+  const min = (f: (s: NodeStats) => number): number => Math.min(...nodes.map(f))
+  const sum = (f: (s: NodeStats) => number): number => nodes.reduce((a, s) => a + f(s), 0)
+  process.stderr.write(
+    `  ${(ms / 1000).toFixed(1)} s: heard ≥ ${min((s) => s.peers)}, catalogs ≥ ${min((s) => s.catalogs)} ` +
+      `(${nodes.filter((s) => s.catalogs === nodes.length - 1).length} complete), pulls failed ${sum((s) => s.pullsFailed)}, ` +
+      `suspect ${sum((s) => s.suspect)}, dead ${sum((s) => s.dead)}, resting ${nodes.filter((s) => s.resting).length}, ` +
+      `load ${loadavg()[0]!.toFixed(1)}; fewest heard: ${nodes
+        .map((s, i) => ({ i, s }))
+        .sort((a, b) => a.s.peers - b.s.peers)
+        .slice(0, 3)
+        .map(({ i, s }) => `n${i} ${s.peers} heard, ${s.connections} conns, ${s.catalogs} catalogs`)
+        .join('; ')}\n`,
+  )
+}
+
 /** Runs one mesh size. */
 export async function measureMesh(size: number, dist?: string): Promise<DiscoveryRow> {
   const mesh = new Mesh(Math.min(WORKERS, size), dist)
@@ -157,6 +182,7 @@ export async function measureMesh(size: number, dist?: string): Promise<Discover
       nodes = (await mesh.stats()).nodes
       if (Number.isNaN(heardAllMs) && nodes.every((s) => s.peers === size - 1))
         heardAllMs = Date.now() - lastStarted
+      if (VERBOSE) trace(Date.now() - lastStarted, nodes)
       if (nodes.every((s) => s.catalogs === size - 1)) {
         catalogsMs = Date.now() - lastStarted
         break
@@ -164,6 +190,17 @@ export async function measureMesh(size: number, dist?: string): Promise<Discover
       await sleep(500)
     }
     const joinedMs = Date.now() - started
+    // At rest: every node's view of the mesh still (its heartbeat period stretched), then a little more
+    // for the pull connections to be trimmed and the gossip mesh to settle.
+    const restStarted = Date.now()
+    let restMs = Number.NaN
+    while (Date.now() - restStarted < REST_LIMIT_MS) {
+      if ((await mesh.stats()).nodes.every((s) => s.resting)) {
+        restMs = Date.now() - restStarted
+        break
+      }
+      await sleep(1_000)
+    }
     await sleep(QUIET_MS)
     const before = await mesh.stats()
     await mesh.profile(true, size)
@@ -184,6 +221,7 @@ export async function measureMesh(size: number, dist?: string): Promise<Discover
       startAllMs: lastStarted - started,
       heardAllMs,
       catalogsMs,
+      restMs,
       completeNodes: nodes.filter((s) => s.catalogs === size - 1).length,
       toolToCallableMs: await toolToCallable(mesh, size),
       pullsFailedPerNode: mean((s) => s.pullsFailed),
@@ -249,6 +287,7 @@ async function run(): Promise<SectionResult> {
     intervalMs: INTERVAL_MS,
     idleMs: IDLE_MS,
     settleLimitMs: SETTLE_LIMIT_MS,
+    restLimitMs: REST_LIMIT_MS,
     callableLimitMs: CALLABLE_LIMIT_MS,
   })
 }

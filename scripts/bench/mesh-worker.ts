@@ -39,6 +39,9 @@ export interface NodeStats {
   peerId: string
   /** Peers whose heartbeat it has heard (alive or not). */
   peers: number
+  /** Peers it holds suspect, and dead, now. */
+  suspect: number
+  dead: number
   /** Own tools of other nodes (`own_*`) in its mesh catalog. */
   catalogs: number
   published: number
@@ -48,6 +51,8 @@ export interface NodeStats {
   catalogBytes?: number
   connections: number
   periodMs: number
+  /** Whether the node publishes at its rest period (its view of the mesh has been still a while). */
+  resting: boolean
   trimmed: number
   pullsFailed: number
 }
@@ -91,6 +96,9 @@ function countGossipBytes(node: CordNode): () => number {
 
 /** The catalog byte counter of discovery's stats, if it has one (a number, or `{ bytes }`). */
 function catalogBytes(discovery: object): number | undefined {
+  // Signed catalog records: the bytes a node took in (gossip or exchange) and served to others.
+  const records = (discovery as { catalogs?: { receivedBytes?: number; servedBytes?: number } }).catalogs
+  if (records?.receivedBytes != null) return records.receivedBytes + (records.servedBytes ?? 0)
   const value = (discovery as { catalogBytes?: unknown }).catalogBytes
   if (typeof value === 'number') return value
   if (value != null && typeof value === 'object') {
@@ -100,9 +108,18 @@ function catalogBytes(discovery: object): number | undefined {
   return undefined
 }
 
+/** BENCH_NODE_OPTIONS: JSON merged into every node's options (to try a setting against the defaults). */
+const EXTRA_OPTIONS = JSON.parse(process.env.BENCH_NODE_OPTIONS ?? '{}') as Record<string, unknown>
+
 const nodes: CordNode[] = []
 const counters: Array<() => number> = []
 let profiler: Session | undefined
+
+/** The node's peer table (a private part: the bench reads states without an async call per node). */
+const table = (n: CordNode): Array<{ state: string }> =>
+  (
+    n as unknown as { parts: { discovery: { table: { list(): Array<{ state: string }> } } } }
+  ).parts.discovery.table.list()
 
 function nodeStats(n: CordNode, i: number): NodeStats {
   const d = n.status().discovery
@@ -110,6 +127,8 @@ function nodeStats(n: CordNode, i: number): NodeStats {
   return {
     peerId: n.peerId,
     peers: d.peers,
+    suspect: table(n).filter((p) => p.state === 'suspect').length,
+    dead: table(n).filter((p) => p.state === 'dead').length,
     catalogs: n.catalog().filter((t) => t.name.startsWith('own_') && t.name !== `own_${n.alias}`).length,
     published: d.published,
     publishedBytes: d.publishedBytes,
@@ -117,6 +136,7 @@ function nodeStats(n: CordNode, i: number): NodeStats {
     ...(bytes != null ? { catalogBytes: bytes } : {}),
     connections: new Set(n.libp2p.getConnections().map((c) => c.remotePeer.toString())).size,
     periodMs: d.periodMs,
+    resting: (d as { resting?: boolean }).resting ?? true,
     trimmed: d.trimmed,
     pullsFailed: d.pulls.failed,
   }
@@ -151,6 +171,7 @@ async function handle(req: WorkerRequest): Promise<unknown> {
         listen: ['/ip4/127.0.0.1/tcp/0'],
         logLevel: 'silent',
         ...(req.intervalMs != null ? { discovery: { heartbeatIntervalMs: req.intervalMs } } : {}),
+        ...EXTRA_OPTIONS,
       })
       node.registerTool(req.tool, {}, () => ({ content: [{ type: 'text', text: req.alias }] }))
       counters.push(countGossipBytes(node))

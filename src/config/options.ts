@@ -132,6 +132,8 @@ export interface NodeSettings {
     heartbeatIntervalMs?: number
     /** About how many heartbeats the whole mesh publishes per interval. @default 16 */
     heartbeatBudget?: number
+    /** The same while the node's view of the mesh stays still (then its period stretches further). @default 4 */
+    heartbeatRestBudget?: number
     /** Missed heartbeat periods after which a peer is suspect. @default 3 */
     suspectAfter?: number
     /** Missed heartbeat periods after which a peer is dead (more than `suspectAfter`). @default 6 */

@@ -21,6 +21,7 @@ import {
   DEFAULT_GATEWAY_TOPIC_HISTORY_BYTES,
   DEFAULT_HEARTBEAT_BUDGET,
   DEFAULT_HEARTBEAT_INTERVAL_MS,
+  DEFAULT_HEARTBEAT_REST_BUDGET,
   DEFAULT_LISTEN,
   DEFAULT_MAX_CALL_TIMEOUT_MS,
   DEFAULT_MAX_CONCURRENT,
@@ -141,6 +142,7 @@ const nodeShape = {
   discovery: section({
     heartbeatIntervalMs: positiveInt.min(100).default(DEFAULT_HEARTBEAT_INTERVAL_MS),
     heartbeatBudget: positiveInt.default(DEFAULT_HEARTBEAT_BUDGET),
+    heartbeatRestBudget: positiveInt.default(DEFAULT_HEARTBEAT_REST_BUDGET),
     suspectAfter: positiveInt.default(DEFAULT_SUSPECT_AFTER),
     deadAfter: positiveInt.default(DEFAULT_DEAD_AFTER),
     forgetAfterMs: positiveInt.default(DEFAULT_FORGET_AFTER_MS),

@@ -4,7 +4,7 @@
  * gossip (those of catalog pulls, mostly): gossipsub talks to every connected subscriber, so each
  * extra connection adds to the heartbeat traffic of both ends.
  */
-import { type Connection, KEEP_ALIVE, type Libp2p, type PeerStore } from '@libp2p/interface'
+import { type Connection, KEEP_ALIVE, type Libp2p, type PeerId, type PeerStore } from '@libp2p/interface'
 import { peerIdFromString } from '@libp2p/peer-id'
 import type { PeerTable } from './peer-table.ts'
 
@@ -16,6 +16,8 @@ export interface ConnectionUpkeepComponents {
   network: Pick<Libp2p, 'getConnections' | 'dial'>
   peerStore: PeerStore
   table: PeerTable
+  /** This node's peer ID (the peer store may hold it too). */
+  self: string
 }
 
 /** Settings of upkeep. */
@@ -28,6 +30,8 @@ export interface ConnectionUpkeepInit {
 export class ConnectionUpkeep {
   /** Idle connections closed because the node had more than `targetConnections`. */
   trimmed = 0
+  /** When the peer store was last read for peers to dial. */
+  private storedAt = 0
   private readonly components: ConnectionUpkeepComponents
   private readonly init: ConnectionUpkeepInit
 
@@ -45,8 +49,8 @@ export class ConnectionUpkeep {
    * Closes connections this node opened beyond `targetConnections` that carry nothing but gossip.
    * Newest first, so that the gossip mesh built on older connections stays. Never one with a stream
    * at work (an MCP session, a DHT query), and never one to a peer tagged keep-alive: the bootstrap
-   * peers, and the peers kad-dht keeps as the closest to this node (it tags up to 20, and libp2p
-   * redials them).
+   * peers and those `cord connect --keep` adds (kad-dht's closest peers are not kept: see
+   * node/dht-tags.ts).
    */
   private async trim(now: number): Promise<void> {
     const { network, peerStore } = this.components
@@ -90,11 +94,39 @@ export class ConnectionUpkeep {
       .filter((p) => p.state === 'alive' && !connected.has(p.peerId))
       .sort(() => Math.random() - 0.5)
       .slice(0, missing)
+      .map((p) => peerIdFromString(p.peerId))
+    // A node that has heard (almost) no one yet — joined through one busy bootstrap peer whose gossip
+    // mesh is full, so that heartbeats reach it only by gossip now and then — dials peers the DHT told
+    // it about (its peer store holds those its first queries met), rather than wait to hear them.
+    // Only while it hears no one, and every 5 intervals at most (it reads the whole peer store).
+    const now = Date.now()
+    if (table.liveCount === 0 && now - this.storedAt >= this.init.intervalMs * 5) {
+      this.storedAt = now
+      candidates.push(...(await this.stored(connected, missing)))
+    }
     await Promise.allSettled(
-      candidates.map((p) =>
-        network.dial(peerIdFromString(p.peerId), { signal: AbortSignal.timeout(this.init.intervalMs * 5) }),
-      ),
+      candidates.map((peer) => network.dial(peer, { signal: AbortSignal.timeout(this.init.intervalMs * 5) })),
     )
+  }
+
+  /** Up to `count` peers of the peer store with addresses, not connected and not known dead, at random. */
+  private async stored(connected: Set<string>, count: number): Promise<PeerId[]> {
+    const { peerStore, table, self } = this.components
+    const peers = await peerStore
+      .all({
+        filters: [
+          (p) =>
+            p.addresses.length > 0 &&
+            !connected.has(p.id.toString()) &&
+            p.id.toString() !== self &&
+            table.get(p.id.toString())?.state !== 'dead',
+        ],
+      })
+      .catch(() => [])
+    return peers
+      .sort(() => Math.random() - 0.5)
+      .slice(0, count)
+      .map((p) => p.id)
   }
 }
 

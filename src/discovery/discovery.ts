@@ -32,6 +32,7 @@ import {
   heartbeatLinks,
   type RejectReason,
 } from './heartbeat.ts'
+import { Pace } from './pace.ts'
 import { PeerTable } from './peer-table.ts'
 import { CatalogPulls } from './pulls.ts'
 
@@ -78,6 +79,12 @@ export interface DiscoveryInit {
    * that the heartbeat traffic of a node stays bounded by the gossip degree, not the mesh size.
    */
   heartbeatBudget: number
+  /**
+   * The same at rest: once a node's view of the mesh has not changed for `REST_AFTER_PERIODS` periods
+   * (no peer joined, died or came back, no catalog or address changed), its period stretches to
+   * `intervalMs × nodes / restBudget`; any change brings it back at once.
+   */
+  heartbeatRestBudget: number
   suspectAfter: number
   deadAfter: number
   /** How long a peer may stay silent (dead) before it is forgotten. */
@@ -102,7 +109,13 @@ export interface DiscoveryStats {
 }
 
 /** What `cord status` shows of discovery. */
-export type DiscoveryStatus = DiscoveryStats & { peers: number; digest: string; periodMs: number }
+export type DiscoveryStatus = DiscoveryStats & {
+  peers: number
+  digest: string
+  periodMs: number
+  /** Whether the node publishes at its rest period (its view of the mesh has been still a while). */
+  resting: boolean
+}
 
 /** Discovery of one node. */
 export class Discovery {
@@ -125,6 +138,10 @@ export class Discovery {
   private timer?: NodeJS.Timeout
   private seq = 0
   private readonly startedAt = Date.now()
+  /** How often this node publishes now, and whether it rests (see pace.ts). */
+  readonly pace: Pace
+  /** When the next heartbeat is due. */
+  private nextPublishAt = 0
   private running = false
   private readonly onMessage = (
     evt: CustomEvent<{ topic: string; data: Uint8Array; type: string }>,
@@ -142,6 +159,7 @@ export class Discovery {
     if (this.advertiser.due()) this.advertiser.schedule()
   }
   private readonly onRegistryChange = (): void => {
+    this.pace.change()
     this.advertiser.schedule()
     // The record first: a peer that hears the new digest then usually holds its catalog already.
     void this.catalogs.publishOwn().finally(() => this.publish())
@@ -149,7 +167,9 @@ export class Discovery {
   /** The node's addresses changed (a relay reservation, a port mapping): say so at once. */
   private readonly onSelfUpdate = (): void => {
     const addrs = heartbeatAddrs(this.components.network.getMultiaddrs().map((a) => a.toString()))
-    if (addrs.join(' ') !== this.announced) void this.publish()
+    if (addrs.join(' ') === this.announced) return
+    this.pace.change()
+    void this.publish()
   }
   private announced = ''
 
@@ -157,6 +177,7 @@ export class Discovery {
     this.components = components
     this.init = init
     this.table = new PeerTable(init)
+    this.pace = new Pace(init, () => this.table.liveCount + 1)
     const { log } = components
     this.advertiser = new ToolAdvertiser(
       { contentRouting: components.contentRouting, log },
@@ -164,7 +185,12 @@ export class Discovery {
     )
     this.pulls = new CatalogPulls({ table: this.table, pullCatalog: components.pullCatalog, log }, init)
     this.upkeep = new ConnectionUpkeep(
-      { network: components.network, peerStore: components.peerStore, table: this.table },
+      {
+        network: components.network,
+        peerStore: components.peerStore,
+        table: this.table,
+        self: components.peerId.toString(),
+      },
       init,
     )
     this.catalogs = new CatalogSync(
@@ -181,10 +207,14 @@ export class Discovery {
       init,
     )
     this.table.addEventListener('catalog-stale', (evt) => this.catalogs.stale(evt.detail))
-    this.table.addEventListener('forget', (evt) => void this.forget(evt.detail.peerId))
-    this.table.addEventListener('state', (evt) =>
-      log.info({ peer: evt.detail.peerId, alias: evt.detail.alias, state: evt.detail.state }, 'peer state'),
-    )
+    this.table.addEventListener('forget', (evt) => {
+      this.pace.forget(evt.detail.peerId)
+      void this.forget(evt.detail.peerId)
+    })
+    this.table.addEventListener('state', (evt) => {
+      if (this.pace.peerState(evt.detail.peerId, evt.detail.state)) this.changed()
+      log.info({ peer: evt.detail.peerId, alias: evt.detail.alias, state: evt.detail.state }, 'peer state')
+    })
   }
 
   /** Counters, the peers in the table, this node's digest and period, for `cord status`. */
@@ -197,7 +227,8 @@ export class Discovery {
       catalogs: this.catalogs.stats(),
       peers: this.table.list().length,
       digest: this.digest(),
-      periodMs: this.period(),
+      periodMs: this.pace.period(),
+      resting: this.pace.resting(),
     }
   }
 
@@ -250,10 +281,14 @@ export class Discovery {
     void this.pulls.pull(peerId, true)
   }
 
-  /** How often this node publishes now: every interval, stretched in meshes larger than the budget. */
-  period(): number {
-    const nodes = this.table.liveCount + 1
-    return Math.round(this.init.intervalMs * Math.max(1, nodes / this.init.heartbeatBudget))
+  /**
+   * The mesh changed: the node leaves rest, and a heartbeat due later than one active period from now
+   * comes sooner, so that peers that joined hear it (and learn its shorter period) soon.
+   */
+  private changed(): void {
+    this.pace.change()
+    const period = this.pace.period()
+    if (this.running && this.nextPublishAt - Date.now() > period) this.schedulePublish(period)
   }
 
   /** Publishes this node's heartbeat now. */
@@ -271,7 +306,7 @@ export class Discovery {
       version: VERSION,
       tools: registry.list().length,
       digest: this.digest(),
-      periodMs: this.period(),
+      periodMs: this.pace.period(),
       links: heartbeatLinks(
         network.getConnections().map((c) => c.remotePeer.toString()),
         (id) => this.table.get(id)?.state === 'alive',
@@ -333,18 +368,21 @@ export class Discovery {
   private schedulePublish(periodMs: number): void {
     clearTimeout(this.publishTimer)
     if (!this.running) return
-    this.publishTimer = setTimeout(
-      () => void this.publish(),
-      Math.round(periodMs * (0.85 + Math.random() * 0.15)),
-    )
+    const delay = Math.round(periodMs * (0.85 + Math.random() * 0.15))
+    this.nextPublishAt = Date.now() + delay
+    this.publishTimer = setTimeout(() => void this.publish(), delay)
     this.publishTimer.unref()
   }
 
   private onHeartbeat(hb: Heartbeat): void {
     if (hb.peerId === this.components.peerId.toString()) return
     this.stats.received++
-    const before = this.table.get(hb.peerId)?.addrs
+    const known = this.table.get(hb.peerId)
+    const before = known?.addrs
+    const digest = known?.digest
     if (!this.table.onHeartbeat(hb)) return
+    // A new peer or a change of state shows as the table's `state` event; a new catalog shows here.
+    if (known != null && digest !== hb.digest) this.changed()
     if (before != null && before.length === hb.addrs.length && before.every((a, i) => a === hb.addrs[i]))
       return
     // The heartbeat is signed by the peer: its addresses replace what we had (a restart may move ports).

@@ -3,7 +3,7 @@
  * stream, shared by every call to that peer (the SDK multiplexes requests by JSON-RPC id). A session
  * whose stream breaks leaves the pool; the next call opens a new one.
  */
-import { type Libp2p, type PeerId, TypedEventEmitter } from '@libp2p/interface'
+import { type Libp2p, type PeerId, type Stream, TypedEventEmitter } from '@libp2p/interface'
 import { Client } from '@modelcontextprotocol/sdk/client/index.js'
 import { InMemoryTransport } from '@modelcontextprotocol/sdk/inMemory.js'
 import type { Transport } from '@modelcontextprotocol/sdk/shared/transport.js'
@@ -222,6 +222,27 @@ export class SessionPool extends TypedEventEmitter<SessionPoolEvents> {
     return session
   }
 
+  /**
+   * A stream of the MCP protocol to `peer`. A connection may close under the stream being opened on
+   * it (the peer trimmed an idle connection it had dialled, or is closing it): the stream then ends
+   * before the protocol is agreed, and one new dial is worth it.
+   */
+  private async dialMcp(peer: PeerId, signal: AbortSignal): Promise<Stream> {
+    const dial = (force: boolean) =>
+      this.components.libp2p.dialProtocol(peer, MCP_PROTOCOL, { signal, runOnLimitedConnection: true, force })
+    try {
+      return await dial(false)
+    } catch (err) {
+      if (signal.aborted || !closedUnderUs(err)) throw err
+      this.components.log.debug(
+        { peer: peer.toString(), err: describeDialError(err as Error) },
+        'connection closed under a new stream; dialling a new one',
+      )
+      // a new connection: the one that closed may still be listed as open for a moment
+      return dial(true)
+    }
+  }
+
   private async open(peer: PeerId): Promise<Session> {
     const key = peer.toString()
     if (peer.equals(this.components.libp2p.peerId)) return this.openLocal(key)
@@ -243,10 +264,7 @@ export class SessionPool extends TypedEventEmitter<SessionPoolEvents> {
     }
     let transport: StreamTransport
     try {
-      const stream = await this.components.libp2p.dialProtocol(peer, MCP_PROTOCOL, {
-        signal,
-        runOnLimitedConnection: true,
-      })
+      const stream = await this.dialMcp(peer, signal)
       transport = new StreamTransport(stream, { maxFrameBytes: this.init.maxFrameBytes, log, role: 'client' })
     } catch (err) {
       throw new PeerUnreachableError(`cannot reach peer ${key}: ${describeDialError(err as Error)}`)
@@ -323,9 +341,29 @@ function windowOf(client: Client): CallWindow {
   return new CallWindow(advertisedFlow(client.getServerCapabilities()))
 }
 
+/** Errors of a stream whose connection closed while the stream was being opened. */
+const CLOSED_UNDER_US = new Set([
+  'UnexpectedEOFError',
+  'StreamResetError',
+  'StreamClosedError',
+  'StreamStateError',
+  'ConnectionClosedError',
+  'ConnectionClosingError',
+  'MuxerClosedError',
+])
+
+/**
+ * Whether a stream failed because its connection closed while it was being opened. libp2p then
+ * rejects with the stream's close event itself at times, not an error.
+ */
+function closedUnderUs(err: unknown): boolean {
+  return err instanceof Event || CLOSED_UNDER_US.has((err as Error).name)
+}
+
 function describeDialError(err: Error): string {
+  if (err instanceof Event) return 'the connection closed while the stream was being opened'
   if (err.name === 'NoValidAddressesError')
     return 'no known address for this peer (is it connected, or given with --bootstrap?)'
   if (err.name === 'AbortError' || err.name === 'TimeoutError') return 'the dial timed out'
-  return err.message
+  return err.message ?? err.name
 }

@@ -32,9 +32,11 @@ import { multiaddr } from '@multiformats/multiaddr'
 import type { Datastore } from 'interface-datastore'
 import { createLibp2p } from 'libp2p'
 import { DHT_PROTOCOL, HEARTBEAT_TOPIC, MDNS_QUERY_INTERVAL_MS, VERSION } from '../constants.ts'
+import { MAX_HEARTBEAT_BYTES } from '../discovery/heartbeat.ts'
 import { addressOrder } from '../reachability/address-order.ts'
 import { isRelayed, type ReachabilityService, reachability } from '../reachability/reachability.ts'
 import { relayServerInit } from '../reachability/relay-server.ts'
+import { withoutCloseKeepAlive } from './dht-tags.ts'
 import type { ResolvedNodeOptions } from './options.ts'
 
 /** The services of a Cord host: every host runs the first ones, the last three when configured. */
@@ -150,7 +152,11 @@ export async function createHost(init: HostInit): Promise<Host> {
       ping: ping({ maxOutboundStreams: PING_STREAMS, maxInboundStreams: PING_STREAMS }),
       // A private DHT: its own protocol ID, every node a server, and every address kept (loopback
       // and LAN addresses too; the default mapper keeps only public ones). See protocols/kad.md.
-      dht: kadDHT({ protocol: DHT_PROTOCOL, clientMode: false, peerInfoMapper: passthroughMapper }),
+      // Its closest peers are not kept connected (see dht-tags.ts).
+      dht: (components: Parameters<ReturnType<typeof kadDHT>>[0]) =>
+        kadDHT({ protocol: DHT_PROTOCOL, clientMode: false, peerInfoMapper: passthroughMapper })(
+          withoutCloseKeepAlive(components),
+        ),
       pubsub: gossipsub({
         ...GOSSIP_DEGREE,
         globalSignaturePolicy: 'StrictSign',
@@ -165,6 +171,10 @@ export async function createHost(init: HostInit): Promise<Host> {
         // went to verifying copies. The ID is only remembered once a copy has passed validation, so a
         // forged copy that arrives first cannot shadow the real one.
         fastMsgIdFn: fastMessageId,
+        // Gossipsub 1.2 sends an IDONTWANT to every mesh peer for each new message of 512 bytes or
+        // more: for heartbeats (about 700 bytes) that was one more frame per mesh peer per message,
+        // to save one copy. Only messages larger than any heartbeat (catalog records) are worth it.
+        idontwantMinDataSize: MAX_HEARTBEAT_BYTES + 1,
         // Gossip also flows over a relayed connection that the relay limits (see README, Across networks).
         runOnLimitedConnection: true,
         ...(init.gossipMetrics != null

@@ -3,7 +3,7 @@
  * failover when a provider dies, a node that restarts, the bootstrap node dying, forged heartbeats.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { HEARTBEAT_TOPIC } from '../../src/constants.ts'
+import { DEFAULT_HEARTBEAT_REST_BUDGET, HEARTBEAT_TOPIC } from '../../src/constants.ts'
 import { encodeHeartbeat } from '../../src/discovery/heartbeat.ts'
 import type { CordNode, NodeOptions } from '../../src/index.ts'
 import { failure, Harness, waitFor } from '../helpers/harness.ts'
@@ -11,6 +11,8 @@ import { failure, Harness, waitFor } from '../helpers/harness.ts'
 // The default interval: a 12-node mesh in one process on two cores needs its time per hop.
 const INTERVAL = 1_000
 const DEAD_AFTER = 4
+/** The longest period a node of this mesh announces: at rest, 12–13 nodes over the rest budget (4). */
+const LONGEST_PERIOD = INTERVAL * Math.ceil(13 / DEFAULT_HEARTBEAT_REST_BUDGET)
 const MESH: NodeOptions = {
   discovery: { heartbeatIntervalMs: INTERVAL, suspectAfter: 2, deadAfter: DEAD_AFTER, targetConnections: 4 },
   redial: { minMs: 100, maxMs: 500 },
@@ -101,9 +103,10 @@ describe('a mesh of 12 nodes', () => {
     await waitFor(() => caller.catalog().find((t) => t.name === 'shared_ro')?.providers.length === 2, 30_000)
     const stopped = Date.now()
     await a.stop()
-    // dead after `deadAfter` missed intervals (plus one interval for the tick that notices)
-    await waitFor(async () => (await peerState(caller, a.peerId)) === 'dead', 30_000)
-    expect(Date.now() - stopped).toBeLessThanOrEqual((DEAD_AFTER + 2) * INTERVAL)
+    // dead after `deadAfter` of its announced periods (plus one for the tick that notices); the period
+    // is the interval while the mesh changes, longer once it rests
+    await waitFor(async () => (await peerState(caller, a.peerId)) === 'dead', 60_000)
+    expect(Date.now() - stopped).toBeLessThanOrEqual((DEAD_AFTER + 2) * LONGEST_PERIOD)
     for (let i = 0; i < 5; i++) {
       const result = await caller.callTool(undefined, 'shared_ro', {})
       expect(servedBy(result)).toBe(b.peerId)

@@ -14,7 +14,7 @@ import { ToolRegistry } from '../../../src/registry/registry.ts'
 const SELF = '12D3KooWEyoppNCUx8Yx66oV9fJnriXwCcXwDDUA2kj6vnc6iDEp'
 const INTERVAL = 1_000
 
-function fakeDiscovery(budget = 16) {
+function fakeDiscovery(budget = 16, restBudget = 4) {
   const published: Array<{ at: number; hb: Heartbeat }> = []
   const events = new EventTarget()
   const components = {
@@ -57,6 +57,7 @@ function fakeDiscovery(budget = 16) {
     alias: 'me',
     intervalMs: INTERVAL,
     heartbeatBudget: budget,
+    heartbeatRestBudget: restBudget,
     suspectAfter: 3,
     deadAfter: 6,
     forgetAfterMs: 3_600_000,
@@ -134,7 +135,7 @@ describe('the heartbeat scheduler', () => {
     for (let i = 0; i < 7; i++) discovery.table.onHeartbeat(peer(i), 0)
     discovery.start()
     // 8 nodes over a budget of 4: every 2 intervals
-    expect(discovery.period()).toBe(2_000)
+    expect(discovery.pace.period()).toBe(2_000)
     await vi.advanceTimersByTimeAsync(1)
     expect(published[0]!.hb.periodMs).toBe(2_000)
     // the peers are kept alive while the clock runs
@@ -148,5 +149,59 @@ describe('the heartbeat scheduler', () => {
       expect(gap).toBeGreaterThanOrEqual(1_700)
       expect(gap).toBeLessThanOrEqual(2_000)
     }
+  })
+
+  it('rests when the mesh stays still, announcing the longer period, and wakes at once on a change', async () => {
+    vi.spyOn(Math, 'random').mockReturnValue(0.999)
+    // 8 nodes: active every interval (budget 16), at rest every 2 intervals (rest budget 4)
+    const { discovery, published } = fakeDiscovery(16, 4)
+    for (let i = 0; i < 7; i++) discovery.table.onHeartbeat(peer(i), 0)
+    discovery.start()
+    const keepAlive = async (from: number, to: number): Promise<void> => {
+      for (let t = from; t < to; t += 250) {
+        // the same heartbeats again (same digest): no change
+        for (let i = 0; i < 7; i++) discovery.table.onHeartbeat({ ...peer(i), seq: t + 1 }, t)
+        await vi.advanceTimersByTimeAsync(250)
+      }
+    }
+    await keepAlive(0, 2_500)
+    expect(discovery.pace.resting()).toBe(false)
+    expect(published.every((p) => p.hb.periodMs === 1_000)).toBe(true)
+    await keepAlive(2_500, 10_000)
+    expect(discovery.pace.resting()).toBe(true)
+    const rest = published.filter((p) => p.hb.periodMs === 2_000)
+    expect(rest.length).toBeGreaterThan(0)
+    // the heartbeat that announces the rest period is followed by one that long after, not sooner
+    const first = published.indexOf(rest[0]!)
+    expect(published[first + 1]!.at - rest[0]!.at).toBeGreaterThan(1_000)
+    // a peer joins: active again, and the next heartbeat comes within one active period
+    const woke = Date.now()
+    const count = published.length
+    discovery.table.onHeartbeat(peer(99), woke)
+    expect(discovery.pace.resting()).toBe(false)
+    await vi.advanceTimersByTimeAsync(1_000)
+    expect(published.length).toBeGreaterThan(count)
+    expect(published[count]!.at - woke).toBeLessThanOrEqual(1_000)
+    expect(published[count]!.hb.periodMs).toBe(1_000)
+    discovery.stop()
+  })
+
+  it('wakes when a peer announces a new catalog digest, not when it repeats its old one', async () => {
+    const { discovery } = fakeDiscovery(16, 4)
+    for (let i = 0; i < 7; i++) discovery.table.onHeartbeat(peer(i), 0)
+    discovery.start()
+    for (let t = 0; t < 10_000; t += 500) {
+      for (let i = 0; i < 7; i++) discovery.table.onHeartbeat({ ...peer(i), seq: t + 1 }, t)
+      await vi.advanceTimersByTimeAsync(500)
+    }
+    expect(discovery.pace.resting()).toBe(true)
+    // the fake pubsub delivers nothing: hand the heartbeat to discovery as gossipsub would
+    ;(discovery as unknown as { onHeartbeat: (hb: Heartbeat) => void }).onHeartbeat({
+      ...peer(3),
+      seq: 100_000,
+      digest: 'f'.repeat(32),
+    })
+    expect(discovery.pace.resting()).toBe(false)
+    discovery.stop()
   })
 })
