@@ -1,7 +1,7 @@
 /**
- * Connections a node keeps: a catalog pull does not leave a connection behind. Past
- * `targetConnections`, a connection that carries nothing but gossip is closed; one with an MCP
- * session, or to a peer tagged keep-alive (a bootstrap peer, kad-dht's closest peers), stays.
+ * Connections a node keeps: past `targetConnections`, a connection it dialled that carries nothing
+ * but gossip (a catalog exchange's, a pull's, a DHT query's) is closed; one with an MCP session, or
+ * to a peer tagged keep-alive (a bootstrap peer), stays. kad-dht's closest peers are not kept.
  */
 import { KEEP_ALIVE } from '@libp2p/interface'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
@@ -47,8 +47,8 @@ describe('connections kept by discovery', () => {
   }
   const connected = (peer: CordNode): boolean => node.libp2p.getConnections(peer.libp2p.peerId).length > 0
 
-  it('closes the connection a catalog pull opened, keeps the one with a session and the bootstrap one', async () => {
-    // the node learns of both peers from gossip and pulls their catalogs, each over a new connection
+  it('closes an idle connection it dialled, keeps the one with a session and the bootstrap one', async () => {
+    // the node learns of both peers from gossip (their catalogs come as signed records)
     const hasCatalog = (peer: CordNode): boolean =>
       node
         .catalog()
@@ -57,6 +57,13 @@ describe('connections kept by discovery', () => {
     await waitFor(() => hasCatalog(pulled) && hasCatalog(called), 20_000)
     const result = await node.callTool(called.peerId, 'echo', { text: 'session' })
     expect(result.content).toEqual([{ type: 'text', text: 'session' }])
+    // a connection that will carry nothing but gossip, as a catalog exchange or a DHT query leaves
+    await node.libp2p.dial(pulled.libp2p.peerId)
+    // kad-dht tags its closest peers (every few seconds) but keeps none of them alive (dht-tags.ts)
+    const tags = async (): Promise<string[]> =>
+      (await node.libp2p.peerStore.all()).flatMap((peer) => [...peer.tags.keys()])
+    await waitFor(async () => (await tags()).includes('kad-close'), 20_000)
+    expect((await tags()).filter((t) => t.startsWith(KEEP_ALIVE) && t.includes('kad'))).toEqual([])
 
     await waitFor(
       async () =>
