@@ -108,9 +108,6 @@ const PING_STREAMS = 8
  * adversaries; at rest they were most of an idle node's CPU. A degree of 4 (3–6) still reaches a
  * 100-node mesh in a few hops (the IHAVE gossip repairs a missed copy), at about half the cost.
  */
-/** Peers a PRUNE names for the pruned node to dial (gossipsub's PX). */
-const PX_PEERS = 6
-
 export const GOSSIP_DEGREE = { D: 4, Dlo: 3, Dhi: 6, Dscore: 2, Dout: 2, Dlazy: 3 }
 
 /** Creates (but does not start) the libp2p host. */
@@ -169,15 +166,6 @@ export async function createHost(init: HostInit): Promise<Host> {
         floodPublish: false,
         // Many nodes of one mesh may share a host (and an IP): do not score them down for it.
         scoreParams: { IPColocationFactorWeight: 0 },
-        // Peer exchange. A node joins through its bootstrap peer, whose gossip mesh is usually full:
-        // it refuses the newcomer's GRAFT (PRUNE, with a 60 s backoff), and the newcomer, with no
-        // other connection, heard heartbeats only by gossip now and then — in a 100-node mesh some
-        // heard no one for a minute. With PX the PRUNE names other peers (signed peer records) and
-        // the newcomer dials them: as many as a node keeps (`target_connections`' default), taken
-        // from any peer whose score is not negative (Cord's peers score 0; the default asks for 10).
-        doPX: true,
-        prunePeers: PX_PEERS,
-        scoreThresholds: { acceptPXThreshold: 0 },
         // Without it gossipsub verifies the signature of every copy of a message before it looks for
         // duplicates, and a node gets each heartbeat from several mesh peers: most of a mesh's CPU
         // went to verifying copies. The ID is only remembered once a copy has passed validation, so a
