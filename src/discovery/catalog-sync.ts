@@ -2,9 +2,8 @@
  * Catalogs without an O(n²) storm (see protocols/catalog.md): each node signs a record of the tools it
  * shows to every caller and publishes it on `cord/catalog/1` when it changes; receivers verify and
  * keep it. A heartbeat whose digest a node lacks is answered from the records it holds, else by asking
- * a neighbour for that record by digest (`/cord/catalog/1.0.0`), else the provider itself, and only
- * then by pulling the provider's list over MCP. A node that joins asks its first neighbour for every
- * record it holds. Peers a record names in `restrictedFor` pull their own list from the provider.
+ * a neighbour for that record by digest (`/cord/catalog/1.0.0`), else the provider, else an MCP pull.
+ * A joiner asks its first neighbour for every record; peers named in `restrictedFor` pull their list.
  */
 import { type GossipSub, type Message, TopicValidatorResult } from '@libp2p/gossipsub'
 import type { IdentifyResult, Libp2p, PeerId, PrivateKey } from '@libp2p/interface'
@@ -12,6 +11,7 @@ import { peerIdFromString } from '@libp2p/peer-id'
 import type { Tool } from '@modelcontextprotocol/sdk/types.js'
 import { CATALOG_PROTOCOL, CATALOG_TOPIC } from '../constants.ts'
 import type { Logger } from '../logger.ts'
+import { shuffled } from '../util/shuffle.ts'
 import { CatalogExchange, type CatalogRequest, MAX_WANTED } from './catalog-exchange.ts'
 import {
   decodeRecord,
@@ -350,12 +350,7 @@ export class CatalogSync {
   /** Connected peers that are Cord nodes (in the table), at random. */
   private neighbours(): string[] {
     const ids = new Set(this.c.network.getConnections().map((c) => c.remotePeer.toString()))
-    const cord = [...ids].filter((id) => this.c.table.get(id)?.state === 'alive')
-    for (let i = cord.length - 1; i > 0; i--) {
-      const j = Math.floor(Math.random() * (i + 1))
-      ;[cord[i], cord[j]] = [cord[j]!, cord[i]!]
-    }
-    return cord
+    return shuffled([...ids].filter((id) => this.c.table.get(id)?.state === 'alive'))
   }
 
   /** One exchange with `peer`; what it brings is verified and taken in; then the next wants. */

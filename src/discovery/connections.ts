@@ -6,6 +6,7 @@
  */
 import { type Connection, KEEP_ALIVE, type Libp2p, type PeerId, type PeerStore } from '@libp2p/interface'
 import { peerIdFromString } from '@libp2p/peer-id'
+import { shuffled } from '../util/shuffle.ts'
 import type { PeerTable } from './peer-table.ts'
 
 /** Protocols whose streams stay open on a connection that is otherwise idle. */
@@ -89,10 +90,7 @@ export class ConnectionUpkeep {
     const connected = new Set(network.getConnections().map((c) => c.remotePeer.toString()))
     const missing = this.init.targetConnections - connected.size
     if (missing <= 0) return
-    const candidates = table
-      .list()
-      .filter((p) => p.state === 'alive' && !connected.has(p.peerId))
-      .sort(() => Math.random() - 0.5)
+    const candidates = shuffled(table.list().filter((p) => p.state === 'alive' && !connected.has(p.peerId)))
       .slice(0, missing)
       .map((p) => peerIdFromString(p.peerId))
     // A node that has heard (almost) no one yet — joined through one busy bootstrap peer whose gossip
@@ -123,8 +121,7 @@ export class ConnectionUpkeep {
         ],
       })
       .catch(() => [])
-    return peers
-      .sort(() => Math.random() - 0.5)
+    return shuffled(peers)
       .slice(0, count)
       .map((p) => p.id)
   }

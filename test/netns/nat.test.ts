@@ -199,7 +199,12 @@ describe.skipIf(unavailable != null)(
         await cordIn(pub.ns, ['disconnect', '--dir', pub.dir, a1.info.peerId])
         await cordIn(a1.ns, ['disconnect', '--dir', a1.dir, pub.info.peerId])
         const before = upgrades()
-        expect(await echo(pub, a1, `to a1 ${i}`)).toMatchObject({ code: 0 })
+        // Right after a forced disconnect a call may meet the tail of the closing connection (seen only
+        // with the whole suite on a loaded machine, as a fast "unreachable"): one more try, then its
+        // stderr if it fails again. This test is about the upgrade that follows.
+        let first = await echo(pub, a1, `to a1 ${i}`)
+        if (first.code === 4) first = await echo(pub, a1, `to a1 ${i}, again`)
+        expect(first, first.stderr).toMatchObject({ code: 0 })
         const upgraded = await waitFor(async () => (await peerOf(pub, a1))?.connection === 'direct', 8_000)
           .then(() => true)
           .catch(() => false)
