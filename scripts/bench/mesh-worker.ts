@@ -115,11 +115,15 @@ const nodes: CordNode[] = []
 const counters: Array<() => number> = []
 let profiler: Session | undefined
 
-/** The node's peer table (a private part: the bench reads states without an async call per node). */
-const table = (n: CordNode): Array<{ state: string }> =>
-  (
-    n as unknown as { parts: { discovery: { table: { list(): Array<{ state: string }> } } } }
-  ).parts.discovery.table.list()
+/** Peers the node holds suspect and dead, in one pass over its peer table (a private part). */
+function states(n: CordNode): { suspect: number; dead: number } {
+  const parts = (n as unknown as { parts: { discovery: { table: { list(): Array<{ state: string }> } } } })
+    .parts
+  const count = { suspect: 0, dead: 0 }
+  for (const p of parts.discovery.table.list())
+    if (p.state === 'suspect' || p.state === 'dead') count[p.state]++
+  return count
+}
 
 function nodeStats(n: CordNode, i: number): NodeStats {
   const d = n.status().discovery
@@ -127,8 +131,7 @@ function nodeStats(n: CordNode, i: number): NodeStats {
   return {
     peerId: n.peerId,
     peers: d.peers,
-    suspect: table(n).filter((p) => p.state === 'suspect').length,
-    dead: table(n).filter((p) => p.state === 'dead').length,
+    ...states(n),
     catalogs: n.catalog().filter((t) => t.name.startsWith('own_') && t.name !== `own_${n.alias}`).length,
     published: d.published,
     publishedBytes: d.publishedBytes,
