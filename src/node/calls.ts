@@ -1,22 +1,12 @@
 /**
- * The node's outgoing requests: tool calls and the lists and reads of another peer's catalog. Every
+ * The node's outgoing requests: tool calls here, and the lists and reads of remote-reads.ts. Every
  * request has one deadline (its caller's, or the node's default), runs on the pooled session of the
  * peer the router picks, and after a failed attempt follows the one retry policy (router/policy.ts):
  * again on a new session, on to the next provider, or give up.
  */
 import { setTimeout as sleep } from 'node:timers/promises'
 import type { RequestOptions } from '@modelcontextprotocol/sdk/shared/protocol.js'
-import type {
-  CallToolResult,
-  CompleteRequest,
-  CompleteResult,
-  GetPromptResult,
-  Prompt,
-  ReadResourceResult,
-  Resource,
-  ResourceTemplate,
-  Tool,
-} from '@modelcontextprotocol/sdk/types.js'
+import type { CallToolResult } from '@modelcontextprotocol/sdk/types.js'
 import type { Multiaddr } from '@multiformats/multiaddr'
 import { DEADLINE_META } from '../admission/admission.ts'
 import { PIN_META, pinFor } from '../admission/pin.ts'
@@ -33,7 +23,6 @@ import {
   TransportClosedError,
 } from '../errors.ts'
 import type { Logger } from '../logger.ts'
-import { listAll } from '../mcp/paging.ts'
 import { ORIGIN_META } from '../mcp/related.ts'
 import type { Flight, RelayTable } from '../mcp/relay.ts'
 import { fromMcpError } from '../mcp/rpc-errors.ts'
@@ -193,101 +182,11 @@ export class Calls {
       log.debug({ peer, tool, call: trace.callId, ms: trace.elapsedMs, outcome }, 'call done')
   }
 
-  /** The tools of `target`. */
-  listTools(target: string, options: CallOptions): Promise<Tool[]> {
-    return this.list(
-      target,
-      options,
-      (s, cursor, o) => s.client.listTools({ cursor }, o),
-      (p) => p.tools,
-    )
-  }
-
-  /** The resources of `target`'s hosted MCP servers. */
-  listResources(target: string, options: CallOptions): Promise<Resource[]> {
-    return this.list(
-      target,
-      options,
-      (s, cursor, o) => s.client.listResources({ cursor }, o),
-      (p) => p.resources,
-    )
-  }
-
-  /** The resource templates of `target`'s hosted MCP servers. */
-  listResourceTemplates(target: string, options: CallOptions): Promise<ResourceTemplate[]> {
-    return this.list(
-      target,
-      options,
-      (s, cursor, o) => s.client.listResourceTemplates({ cursor }, o),
-      (p) => p.resourceTemplates,
-    )
-  }
-
-  /** The prompts of `target`'s hosted MCP servers. */
-  listPrompts(target: string, options: CallOptions): Promise<Prompt[]> {
-    return this.list(
-      target,
-      options,
-      (s, cursor, o) => s.client.listPrompts({ cursor }, o),
-      (p) => p.prompts,
-    )
-  }
-
-  /** Reads resource `uri` from `target`. */
-  async readResource(target: string, uri: string, options: CallOptions): Promise<ReadResourceResult> {
-    return (await this.read(target, options, (s, o) => s.client.readResource({ uri }, o))).value
-  }
-
-  /** Gets prompt `name` from `target` with its arguments filled in. */
-  async getPrompt(
-    target: string,
-    name: string,
-    args: Record<string, string>,
-    options: CallOptions,
-  ): Promise<GetPromptResult> {
-    return (await this.read(target, options, (s, o) => s.client.getPrompt({ name, arguments: args }, o)))
-      .value
-  }
-
-  /** Completions of a prompt's or resource template's argument, from `target`. */
-  async complete(
-    target: string,
-    params: CompleteRequest['params'],
-    options: CallOptions,
-  ): Promise<CompleteResult> {
-    return (await this.read(target, options, (s, o) => s.client.complete(params, o))).value
-  }
-
   /**
-   * Subscribes to resource `uri` of `target` (kept on every new session to it until unsubscribed);
-   * the node then emits `resource-updated` when the resource changes. Resolves with the peer ID.
+   * One read of `target` (a list, a resource, a prompt): safe to repeat, so it may go again on a new
+   * session after a transport failure. Resolves with its value and the peer that answered.
    */
-  async subscribeResource(target: string, uri: string, options: CallOptions): Promise<string> {
-    const { candidate } = await this.read(target, options, (s, o) => s.client.subscribeResource({ uri }, o))
-    this.components.pool.subscribed(candidate.peerId, uri, true)
-    return candidate.peerId
-  }
-
-  /** Ends the subscription to resource `uri` of `target`. */
-  async unsubscribeResource(target: string, uri: string, options: CallOptions): Promise<void> {
-    const { candidate } = await this.read(target, options, async (s, o) => {
-      this.components.pool.subscribed(s.peer, uri, false)
-      return s.client.unsubscribeResource({ uri }, o)
-    })
-    this.components.pool.subscribed(candidate.peerId, uri, false)
-  }
-
-  /** Every page of a list from `target`: a read, safe to repeat. */
-  private async list<P extends { nextCursor?: string }, T>(
-    target: string,
-    options: CallOptions,
-    page: (session: Session, cursor: string | undefined, o: RequestOptions) => Promise<P>,
-    pick: (page: P) => T[],
-  ): Promise<T[]> {
-    return (await this.read(target, options, (s, o) => listAll((cursor) => page(s, cursor, o), pick))).value
-  }
-
-  private read<T>(
+  read<T>(
     target: string,
     options: CallOptions,
     fn: (session: Session, o: RequestOptions) => Promise<T>,

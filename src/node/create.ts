@@ -39,6 +39,7 @@ import { CordNode } from './node.ts'
 import type { NodeOptions, ResolvedNodeOptions } from './options.ts'
 import type { NodeParts } from './parts.ts'
 import { isAddressTarget, parsePeerAddress, parsePeerId } from './peer-ids.ts'
+import { RemoteReads } from './remote-reads.ts'
 import { StaleLinks } from './stale-links.ts'
 
 /**
@@ -285,6 +286,7 @@ function assemble(
     mcp,
     pool,
     calls,
+    reads: new RemoteReads({ calls, pool }),
     answers,
     keepAlive,
     discovery,

@@ -1,6 +1,9 @@
-/** The mesh catalog: the tools of this node and of the live peers, merged by name. */
+/** The mesh catalog: the tools of this node and of the live peers, merged by name; and the DHT's providers of a tool. */
+import { FIND_TIMEOUT_MS } from '../constants.ts'
+import { describeProviders, type FoundProvider, findProviders } from '../discovery/dht.ts'
 import type { PeerTable } from '../discovery/peer-table.ts'
-import type { Tool } from './types.ts'
+import type { NodeParts } from './parts.ts'
+import type { CallOptions, Tool } from './types.ts'
 
 /** A peer that serves a tool. */
 export interface Provider {
@@ -46,4 +49,17 @@ export function collectMeshTools(
     for (const tool of peer.tools ?? []) tools.push({ tool, provider })
   }
   return tools
+}
+
+/** Providers of tool `name` from the DHT (this node first when it serves the tool), with what the peer table knows of them. */
+export async function findToolProviders(
+  parts: Pick<NodeParts, 'host' | 'registry' | 'discovery'>,
+  self: { peerId: string; alias: string },
+  name: string,
+  options: CallOptions,
+): Promise<FoundProvider[]> {
+  const signal = options.signal ?? AbortSignal.timeout(options.timeout ?? FIND_TIMEOUT_MS)
+  const ids = await findProviders(parts.host, name, { signal })
+  if (parts.registry.has(name) && !ids.includes(self.peerId)) ids.unshift(self.peerId)
+  return describeProviders(ids, self, parts.discovery.table)
 }

@@ -1,7 +1,7 @@
 import { TypedEventEmitter } from '@libp2p/interface'
 import type { LoggingLevel } from '@modelcontextprotocol/sdk/types.js'
-import { ABORT_SETTLE_MS, FIND_TIMEOUT_MS, UPSTREAM_START_WAIT_MS, VERSION } from '../constants.ts'
-import { describeProviders, type FoundProvider, findProviders } from '../discovery/dht.ts'
+import { ABORT_SETTLE_MS, UPSTREAM_START_WAIT_MS } from '../constants.ts'
+import type { FoundProvider } from '../discovery/dht.ts'
 import { NodeStoppingError, NotStartedError } from '../errors.ts'
 import type { Logger } from '../logger.ts'
 import type { ClientHandlers } from '../mcp/client-handlers.ts'
@@ -22,11 +22,18 @@ import type {
 import { listenError } from './errors.ts'
 import type { Host } from './host.ts'
 import { connectTo, disconnectFrom, waitForAlive } from './joining.ts'
-import { collectMeshTools, type MeshCatalogEntry, type MeshTool, mergeCatalog } from './mesh-catalog.ts'
+import {
+  collectMeshTools,
+  findToolProviders,
+  type MeshCatalogEntry,
+  type MeshTool,
+  mergeCatalog,
+} from './mesh-catalog.ts'
 import { metricSources, metricsServer } from './observe.ts'
 import type { ResolvedNodeOptions } from './options.ts'
 import type { NodeParts } from './parts.ts'
-import { listPeers, reachabilityStatus } from './peers.ts'
+import { listPeers } from './peers.ts'
+import { nodeStatus } from './status.ts'
 import type {
   CallOptions,
   CallToolResult,
@@ -124,25 +131,19 @@ export class CordNode extends TypedEventEmitter<CordNodeEvents> {
     this.state = 'running'
     this.startedAt = Date.now()
     if (this.options.demoTools) this.removeDemoTools = registerDemoTools(registry, () => this.status())
-    // Before the host starts: mDNS asks the LAN as it starts, and the answers come at once.
     try {
       // First: a metrics port that is taken stops the start before anything else has begun.
       await this.metricsListener?.start()
-    } catch (err) {
-      this.state = 'stopped'
-      await datastore?.close().catch(() => {})
-      throw err
-    }
-    this.parts.lan?.start()
-    try {
-      await host.start()
+      // Before the host starts: mDNS asks the LAN as it starts, and the answers come at once.
+      this.parts.lan?.start()
+      await Promise.resolve(host.start()).catch((err: Error) => Promise.reject(listenError(err)))
     } catch (err) {
       this.state = 'stopped'
       this.parts.lan?.stop()
       await this.metricsListener?.stop()
       await Promise.resolve(host.stop()).catch(() => {})
       await datastore?.close().catch(() => {})
-      throw listenError(err as Error)
+      throw err
     }
     await mcp.start()
     await messenger.start()
@@ -233,7 +234,7 @@ export class CordNode extends TypedEventEmitter<CordNodeEvents> {
   /** The tools of `target` (a peer ID, alias or full multiaddr), or of this node when `target` is omitted or is this node. */
   async listTools(target?: string, options: CallOptions = {}): Promise<Tool[]> {
     if (target == null || target === this.peerId) return this.parts.registry.list()
-    return this.parts.calls.listTools(target, options)
+    return this.parts.reads.listTools(target, options)
   }
 
   /**
@@ -252,13 +253,9 @@ export class CordNode extends TypedEventEmitter<CordNodeEvents> {
   }
 
   /** Providers of tool `name` from the DHT, with what the peer table knows of them. */
-  async findTool(name: string, options: CallOptions = {}): Promise<FoundProvider[]> {
+  findTool(name: string, options: CallOptions = {}): Promise<FoundProvider[]> {
     this.assertRunning()
-    const { host, registry, discovery } = this.parts
-    const signal = options.signal ?? AbortSignal.timeout(options.timeout ?? FIND_TIMEOUT_MS)
-    const ids = await findProviders(host, name, { signal })
-    if (registry.has(name) && !ids.includes(this.peerId)) ids.unshift(this.peerId)
-    return describeProviders(ids, { peerId: this.peerId, alias: this.alias }, discovery.table)
+    return findToolProviders(this.parts, { peerId: this.peerId, alias: this.alias }, name, options)
   }
 
   /** Every tool of the mesh with the peer that serves it: this node's and the live peers' pulled catalogs. */
@@ -287,22 +284,22 @@ export class CordNode extends TypedEventEmitter<CordNodeEvents> {
 
   /** The resources of `target`'s hosted MCP servers. */
   listResources(target: string, options: CallOptions = {}): Promise<Resource[]> {
-    return this.parts.calls.listResources(target, options)
+    return this.parts.reads.listResources(target, options)
   }
 
   /** The resource templates of `target`'s hosted MCP servers. */
   listResourceTemplates(target: string, options: CallOptions = {}): Promise<ResourceTemplate[]> {
-    return this.parts.calls.listResourceTemplates(target, options)
+    return this.parts.reads.listResourceTemplates(target, options)
   }
 
   /** Reads resource `uri` from `target`. */
   readResource(target: string, uri: string, options: CallOptions = {}): Promise<ReadResourceResult> {
-    return this.parts.calls.readResource(target, uri, options)
+    return this.parts.reads.readResource(target, uri, options)
   }
 
   /** The prompts of `target`'s hosted MCP servers. */
   listPrompts(target: string, options: CallOptions = {}): Promise<Prompt[]> {
-    return this.parts.calls.listPrompts(target, options)
+    return this.parts.reads.listPrompts(target, options)
   }
 
   /** Gets prompt `name` from `target` with its arguments filled in. */
@@ -312,7 +309,7 @@ export class CordNode extends TypedEventEmitter<CordNodeEvents> {
     args: Record<string, string> = {},
     options: CallOptions = {},
   ): Promise<GetPromptResult> {
-    return this.parts.calls.getPrompt(target, name, args, options)
+    return this.parts.reads.getPrompt(target, name, args, options)
   }
 
   /** Completions of an argument of a prompt or resource template of `target`'s hosted MCP servers. */
@@ -321,7 +318,7 @@ export class CordNode extends TypedEventEmitter<CordNodeEvents> {
     params: CompleteRequest['params'],
     options: CallOptions = {},
   ): Promise<CompleteResult> {
-    return this.parts.calls.complete(target, params, options)
+    return this.parts.reads.complete(target, params, options)
   }
 
   /**
@@ -329,12 +326,12 @@ export class CordNode extends TypedEventEmitter<CordNodeEvents> {
    * `unsubscribeResource`. Resolves with the serving peer's ID.
    */
   subscribeResource(target: string, uri: string, options: CallOptions = {}): Promise<string> {
-    return this.parts.calls.subscribeResource(target, uri, options)
+    return this.parts.reads.subscribeResource(target, uri, options)
   }
 
   /** Ends a subscription of `subscribeResource`. */
   unsubscribeResource(target: string, uri: string, options: CallOptions = {}): Promise<void> {
-    return this.parts.calls.unsubscribeResource(target, uri, options)
+    return this.parts.reads.unsubscribeResource(target, uri, options)
   }
 
   /**
@@ -384,37 +381,16 @@ export class CordNode extends TypedEventEmitter<CordNodeEvents> {
   /** The peers this node knows: connected ones and those in its peer store. */
   async peers(): Promise<PeerInfo[]> {
     this.assertRunning()
-    const { host, discovery, pool } = this.parts
-    return listPeers(host, discovery.table, {
-      bootstrap: this.options.bootstrap,
-      kept: this.parts.keepAlive.ids(),
-      sessions: pool.peers(),
-    })
+    return listPeers(this.parts)
   }
 
   /** The node's state and counters. */
   status(): NodeStatus {
-    const { host, mcp, pool, calls, registry, hub, discovery } = this.parts
-    return {
-      peerId: this.peerId,
-      alias: this.alias,
-      version: VERSION,
+    return nodeStatus(this.parts, {
       state: this.state,
-      uptimeMs: this.startedAt > 0 ? Date.now() - this.startedAt : 0,
-      addrs: this.multiaddrs,
-      ...(this.options.dir != null ? { dir: this.options.dir } : {}),
-      connections: host.getConnections().length,
-      inboundSessions: mcp.sessionCount,
-      outboundSessions: pool.peers().length,
-      activeCalls: { inbound: registry.activeCalls, outbound: calls.size },
-      tools: registry.list().length,
-      upstreams: hub?.status() ?? [],
-      network: this.parts.network,
-      discovery: discovery.status(),
-      topics: { ...this.parts.topics.status(), messages: { ...this.parts.messenger.stats } },
-      ...reachabilityStatus(host, this.options, this.parts.lan),
-      metrics: this.metricsUrl != null ? { url: this.metricsUrl } : null,
-    }
+      startedAt: this.startedAt,
+      metricsUrl: this.metricsUrl,
+    })
   }
 
   private assertRunning(): void {

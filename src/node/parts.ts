@@ -17,6 +17,7 @@ import type { Calls } from './calls.ts'
 import type { Host } from './host.ts'
 import type { KeepAlive } from './keep-alive.ts'
 import type { ResolvedNodeOptions } from './options.ts'
+import type { RemoteReads } from './remote-reads.ts'
 import type { StaleLinks } from './stale-links.ts'
 import type { NodeStatus } from './types.ts'
 
@@ -31,8 +32,10 @@ export interface NodeParts {
   mcp: McpService
   /** Outgoing MCP sessions, one per peer. */
   pool: SessionPool
-  /** Outgoing requests: calls, lists and reads. */
+  /** Outgoing requests: tool calls, and the engine under every request. */
   calls: Calls
+  /** Lists and reads of other peers' MCP servers (through `calls`). */
+  reads: RemoteReads
   /** Who answers the requests remote tools send back. */
   answers: BackRequests
   keepAlive: KeepAlive

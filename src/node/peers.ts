@@ -3,21 +3,21 @@
  * and what `status()` says of the node's own reachability.
  */
 import type { LanDiscovery } from '../discovery/lan.ts'
-import type { PeerTable } from '../discovery/peer-table.ts'
 import { isRelayed } from '../reachability/reachability.ts'
 import { aliasFromAgentVersion, type Host } from './host.ts'
 import type { ResolvedNodeOptions } from './options.ts'
+import type { NodeParts } from './parts.ts'
 import type { NodeStatus, PeerInfo } from './types.ts'
 
 /** The peers in the peer store (not this node), alive and connected first. */
 export async function listPeers(
-  host: Host,
-  table: PeerTable,
-  init: { bootstrap: string[]; kept: string[]; sessions: string[] },
+  parts: Pick<NodeParts, 'host' | 'discovery' | 'options' | 'keepAlive' | 'pool'>,
 ): Promise<PeerInfo[]> {
-  const bootstrap = new Set(init.bootstrap.map((a) => a.slice(a.lastIndexOf('/p2p/') + 5)))
-  const kept = new Set(init.kept)
-  const sessions = new Set(init.sessions)
+  const { host, discovery, options } = parts
+  const table = discovery.table
+  const bootstrap = new Set(options.bootstrap.map((a) => a.slice(a.lastIndexOf('/p2p/') + 5)))
+  const kept = new Set(parts.keepAlive.ids())
+  const sessions = new Set(parts.pool.peers())
   const stored = await host.peerStore.all()
   return stored
     .filter((p) => !p.id.equals(host.peerId))
