@@ -198,6 +198,19 @@ export const FIND_TIMEOUT_MS = 10_000
 /** How long `start()` waits for hosted MCP servers to come up before going on without them. */
 export const UPSTREAM_START_WAIT_MS = 15_000
 
+/**
+ * How long a peer that heartbeats call dead may take to answer a ping before its kept or relayed
+ * connections are aborted as stale (node/stale-links.ts); at least one heartbeat interval.
+ */
+export const STALE_PING_TIMEOUT_MS = 5_000
+
+/**
+ * A connection that identify has not described this long after it opened is asked again, with up to
+ * `IDENTIFY_AGAIN_TIMEOUT_MS`, and aborted when it still gets no answer (node/unidentified.ts).
+ */
+export const IDENTIFY_AGAIN_AFTER_MS = 10_000
+export const IDENTIFY_AGAIN_TIMEOUT_MS = 20_000
+
 /** Longest time a dial plus the MCP handshake may take; also a keep-alive dial of a bootstrap peer. */
 export const DIAL_TIMEOUT_MS = 15_000
 

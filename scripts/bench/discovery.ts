@@ -146,7 +146,10 @@ function trace(ms: number, nodes: NodeStats[]): void {
         .map((s, i) => ({ i, s }))
         .sort((a, b) => a.s.peers - b.s.peers)
         .slice(0, 3)
-        .map(({ i, s }) => `n${i} ${s.peers} heard, ${s.connections} conns, ${s.catalogs} catalogs`)
+        .map(
+          ({ i, s }) =>
+            `n${i} ${s.peers} heard, ${s.connections} conns, ${s.catalogs} catalogs, gossip mesh ${s.gossipMesh} of ${s.subscribers}, exchanges ${s.exchanges} (${s.exchangesFailed} failed)`,
+        )
         .join('; ')}\n`,
   )
 }

@@ -55,6 +55,12 @@ export interface NodeStats {
   resting: boolean
   trimmed: number
   pullsFailed: number
+  /** Peers in its gossip mesh of the heartbeat topic, and connected subscribers of the topic. */
+  gossipMesh: number
+  subscribers: number
+  /** Catalog exchanges it asked for, and those that failed. */
+  exchanges: number
+  exchangesFailed: number
 }
 
 /** What one process reports: its nodes, its CPU time so far in µs, and its resident memory. */
@@ -142,6 +148,12 @@ function nodeStats(n: CordNode, i: number): NodeStats {
     resting: (d as { resting?: boolean }).resting ?? true,
     trimmed: d.trimmed,
     pullsFailed: d.pulls.failed,
+    gossipMesh: (n.libp2p.services.pubsub as unknown as { getMeshPeers(t: string): string[] }).getMeshPeers(
+      'cord/heartbeat/1',
+    ).length,
+    subscribers: n.libp2p.services.pubsub.getSubscribers('cord/heartbeat/1').length,
+    exchanges: d.catalogs.requests,
+    exchangesFailed: d.catalogs.failedRequests,
   }
 }
 

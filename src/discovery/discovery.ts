@@ -207,12 +207,9 @@ export class Discovery {
       init,
     )
     this.table.addEventListener('catalog-stale', (evt) => this.catalogs.stale(evt.detail))
-    this.table.addEventListener('forget', (evt) => {
-      this.pace.forget(evt.detail.peerId)
-      void this.forget(evt.detail.peerId)
-    })
+    this.table.addEventListener('forget', (evt) => void this.forget(evt.detail.peerId))
+    this.table.addEventListener('joined', () => this.changed())
     this.table.addEventListener('state', (evt) => {
-      if (this.pace.peerState(evt.detail.peerId, evt.detail.state)) this.changed()
       log.info({ peer: evt.detail.peerId, alias: evt.detail.alias, state: evt.detail.state }, 'peer state')
     })
   }

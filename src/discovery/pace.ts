@@ -3,8 +3,6 @@
  * (`interval × nodes / heartbeat_budget`), and stretched further while the node's view of the mesh
  * stays still (`interval × nodes / heartbeat_rest_budget`). See protocols/heartbeat.md, Rest.
  */
-import type { PeerState } from './peer-table.ts'
-
 /** Periods (at the active pace) with no change in the mesh after which a node rests. */
 export const REST_AFTER_PERIODS = 3
 
@@ -17,10 +15,8 @@ export interface PaceInit {
 
 /** When the mesh last changed, and the period that follows from it. */
 export class Pace {
-  /** When this node last saw its mesh change (a peer, a catalog, its own tools or addresses). */
+  /** When this node last saw its mesh change (a join, a catalog, its own tools or addresses). */
   private changedAt = Date.now()
-  /** Each peer's last state, to tell a join or a death from a late heartbeat. */
-  private readonly states = new Map<string, PeerState>()
 
   constructor(
     private readonly init: PaceInit,
@@ -39,26 +35,13 @@ export class Pace {
     return now - this.changedAt >= REST_AFTER_PERIODS * active
   }
 
-  /** Something changed (own tools or addresses, a peer's catalog): the node leaves rest. */
+  /**
+   * Something changed that the mesh should hear soon — a peer joined or started again (it has yet to
+   * hear everyone), a peer's catalog, this node's own tools or addresses: the node leaves rest. A
+   * death, or a late peer coming back, is not such news: on a loaded host late heartbeats make
+   * deaths and returns by the hundred, and waking the mesh for each loads the host further.
+   */
   change(now = Date.now()): void {
     this.changedAt = now
-  }
-
-  /**
-   * A peer's state changed. A join, a death or a return from the dead is a change; a late heartbeat
-   * (suspect and back) is no news worth waking the mesh for, and on a loaded host it would keep a
-   * large mesh from ever resting. True when it was a change.
-   */
-  peerState(peerId: string, state: PeerState, now = Date.now()): boolean {
-    const before = this.states.get(peerId)
-    this.states.set(peerId, state)
-    if (before != null && state !== 'dead' && before !== 'dead') return false
-    this.change(now)
-    return true
-  }
-
-  /** A peer the table forgot. */
-  forget(peerId: string): void {
-    this.states.delete(peerId)
   }
 }

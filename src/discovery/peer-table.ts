@@ -41,6 +41,12 @@ export interface PeerTableEvents {
   'catalog-stale': CustomEvent<MeshPeer>
   /** A peer changed state, or appeared (alive). */
   state: CustomEvent<MeshPeer>
+  /**
+   * A peer's heartbeat says it is new to this node, or started again since its last one (a lower
+   * `seq`): it has yet to hear the mesh. A peer that was only late, or cut off, and comes back is no
+   * join.
+   */
+  joined: CustomEvent<MeshPeer>
   /** The mesh catalog changed (a catalog was pulled, or a provider changed state). */
   catalog: CustomEvent<void>
   /** A peer that stayed dead for `forgetAfterMs` left the table. */
@@ -73,6 +79,8 @@ export class PeerTable extends TypedEventEmitter<PeerTableEvents> {
     const period = known?.periodMs ?? this.init.intervalMs
     const restarted = known?.lastHeartbeat != null && now - known.lastHeartbeat > period * 2
     if (known?.seq != null && hb.seq <= known.seq && !restarted) return false
+    // `seq` counts from 0 at each start: a lower one than last time is a node that started again.
+    const joined = known == null || (known.seq != null && hb.seq < known.seq)
     const peer: MeshPeer = {
       ...(known ?? { state: 'alive' }),
       peerId: hb.peerId,
@@ -91,6 +99,7 @@ export class PeerTable extends TypedEventEmitter<PeerTableEvents> {
     this.peers.set(hb.peerId, peer)
     if (known == null) this.safeDispatchEvent('state', { detail: peer })
     else this.setState(peer, 'alive')
+    if (joined) this.safeDispatchEvent('joined', { detail: peer })
     if (peer.toolsDigest !== hb.digest) this.safeDispatchEvent('catalog-stale', { detail: peer })
     return true
   }

@@ -11,7 +11,14 @@ import { PeerFilter } from '../admission/gater.ts'
 import { parseSwarmKey, readSwarmKey, swarmKeyFingerprint } from '../admission/swarm-key.ts'
 import { TopicPolicy } from '../admission/topic-acl.ts'
 import { validateNodeSettings } from '../config/load.ts'
-import { DIAL_TIMEOUT_MS, LOAD_CAPACITY, VERSION } from '../constants.ts'
+import {
+  DIAL_TIMEOUT_MS,
+  IDENTIFY_AGAIN_AFTER_MS,
+  IDENTIFY_AGAIN_TIMEOUT_MS,
+  LOAD_CAPACITY,
+  STALE_PING_TIMEOUT_MS,
+  VERSION,
+} from '../constants.ts'
 import { findProviders } from '../discovery/dht.ts'
 import { Discovery } from '../discovery/discovery.ts'
 import { LanDiscovery, listensOnLan, mdnsServiceTag } from '../discovery/lan.ts'
@@ -41,6 +48,7 @@ import type { NodeParts } from './parts.ts'
 import { isAddressTarget, parsePeerAddress, parsePeerId } from './peer-ids.ts'
 import { RemoteReads } from './remote-reads.ts'
 import { StaleLinks } from './stale-links.ts'
+import { Unidentified } from './unidentified.ts'
 
 /**
  * LevelDB's memory for the peer store: a block cache of 8 MiB and a write buffer of 4 MiB (two may
@@ -205,9 +213,13 @@ function assemble(
       libp2p: host,
       isKept: (peer) => keepAlive.has(peer),
       isRelayClient: (peer) => host.services.relay?.reservations.has(peer) ?? false,
+      ping: (peer, opts) => host.services.ping.ping(peer, opts),
       log: part('stale-links'),
     },
-    { graceMs: settings.heartbeatIntervalMs },
+    {
+      graceMs: settings.heartbeatIntervalMs,
+      pingTimeoutMs: Math.max(STALE_PING_TIMEOUT_MS, settings.heartbeatIntervalMs),
+    },
   )
   const mdns = host.services.mdns
   const lan =
@@ -291,6 +303,10 @@ function assemble(
     keepAlive,
     discovery,
     staleLinks,
+    unidentified: new Unidentified(
+      { events: host, identify: (c, o) => host.services.identify.identify(c, o), log: part('identify') },
+      { afterMs: IDENTIFY_AGAIN_AFTER_MS, timeoutMs: IDENTIFY_AGAIN_TIMEOUT_MS },
+    ),
     ...(lan != null ? { lan } : {}),
     ...(hub != null ? { hub } : {}),
     ...(extra.metrics != null ? { metrics: extra.metrics } : {}),

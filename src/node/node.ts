@@ -136,10 +136,12 @@ export class CordNode extends TypedEventEmitter<CordNodeEvents> {
       await this.metricsListener?.start()
       // Before the host starts: mDNS asks the LAN as it starts, and the answers come at once.
       this.parts.lan?.start()
+      this.parts.unidentified.start()
       await Promise.resolve(host.start()).catch((err: Error) => Promise.reject(listenError(err)))
     } catch (err) {
       this.state = 'stopped'
       this.parts.lan?.stop()
+      this.parts.unidentified.stop()
       await this.metricsListener?.stop()
       await Promise.resolve(host.stop()).catch(() => {})
       await datastore?.close().catch(() => {})
@@ -174,6 +176,7 @@ export class CordNode extends TypedEventEmitter<CordNodeEvents> {
     topics.stop()
     await messenger.stop(reason)
     this.parts.staleLinks.stop()
+    this.parts.unidentified.stop()
     this.parts.lan?.stop()
     calls.close()
     await mcp.stopAccepting()

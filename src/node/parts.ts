@@ -20,6 +20,7 @@ import type { ResolvedNodeOptions } from './options.ts'
 import type { RemoteReads } from './remote-reads.ts'
 import type { StaleLinks } from './stale-links.ts'
 import type { NodeStatus } from './types.ts'
+import type { Unidentified } from './unidentified.ts'
 
 /** The parts of a node, as `createNode()` builds and wires them. */
 export interface NodeParts {
@@ -42,6 +43,8 @@ export interface NodeParts {
   discovery: Discovery
   /** Aborts the connections of peers that went silent, where redialling beats waiting for TCP. */
   staleLinks: StaleLinks
+  /** Identifies again the connections libp2p's identify left undescribed. */
+  unidentified: Unidentified
   /** Dials the Cord nodes mDNS finds on the LAN, when mDNS runs. */
   lan?: LanDiscovery
   /** The hosted MCP servers, when there are any. */

@@ -1,6 +1,21 @@
-/** The pace of heartbeats: which peer state changes end a rest, and the periods active and at rest. */
+/** The pace of heartbeats: the periods active and at rest, and which news of peers ends a rest. */
 import { describe, expect, it } from 'vitest'
+import type { Heartbeat } from '../../../src/discovery/heartbeat.ts'
 import { Pace } from '../../../src/discovery/pace.ts'
+import { PeerTable } from '../../../src/discovery/peer-table.ts'
+
+const hb = (seq: number, uptimeMs: number): Heartbeat => ({
+  v: 1,
+  peerId: 'a',
+  alias: 'a',
+  addrs: [],
+  seq,
+  load: { inflight: 0, capacity: 64 },
+  uptimeMs,
+  version: '0',
+  tools: 0,
+  digest: '0'.repeat(32),
+})
 
 describe('the pace of heartbeats', () => {
   const init = { intervalMs: 1_000, heartbeatBudget: 16, heartbeatRestBudget: 4 }
@@ -14,18 +29,21 @@ describe('the pace of heartbeats', () => {
     expect(pace.resting(7_500)).toBe(true)
   })
 
-  it('wakes for a join, a death and a return from the dead, not for a late heartbeat', () => {
-    const pace = new Pace(init, () => 8)
-    pace.change(0)
-    expect(pace.peerState('a', 'alive', 10_000)).toBe(true) // joined
-    expect(pace.resting(20_000)).toBe(true)
-    expect(pace.peerState('a', 'suspect', 20_000)).toBe(false)
-    expect(pace.peerState('a', 'alive', 21_000)).toBe(false)
-    expect(pace.resting(21_000)).toBe(true)
-    expect(pace.peerState('a', 'dead', 30_000)).toBe(true)
-    expect(pace.resting(30_000)).toBe(false)
-    expect(pace.peerState('a', 'alive', 40_000)).toBe(true)
-    pace.forget('a')
-    expect(pace.peerState('a', 'alive', 50_000)).toBe(true) // forgotten, then heard again: a join
+  it('is woken by a join and a restart, not by a death, a late heartbeat or a return from the dead', () => {
+    const table = new PeerTable({ intervalMs: 1_000, suspectAfter: 3, deadAfter: 6, forgetAfterMs: 600_000 })
+    const joins: number[] = []
+    const states: string[] = []
+    table.addEventListener('joined', (evt) => joins.push(evt.detail.seq ?? -1))
+    table.addEventListener('state', (evt) => states.push(evt.detail.state))
+    table.onHeartbeat(hb(0, 0), 0) // new: a join
+    table.onHeartbeat(hb(1, 1_000), 1_000)
+    table.tick(5_000) // late: suspect
+    table.onHeartbeat(hb(2, 2_000), 5_500) // and back
+    table.tick(20_000) // dead
+    table.onHeartbeat(hb(3, 20_000), 20_000) // it was only cut off: back from the dead, same run
+    table.tick(40_000) // dead again
+    table.onHeartbeat(hb(0, 100), 40_000) // started again: seq from 0
+    expect(states).toEqual(['alive', 'suspect', 'alive', 'dead', 'alive', 'dead', 'alive'])
+    expect(joins).toEqual([0, 0])
   })
 })

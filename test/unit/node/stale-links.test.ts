@@ -10,6 +10,7 @@ const A = '12D3KooWRKwfqDug8ds6zLVSB3bWtuxydJ3nAZ8kLv46TozoVwpK'
 const B = '12D3KooWQHSb4rQ734ERe9PKYdTYVRHKjPVh6zK4cqrCodLVeoxX'
 const R = '12D3KooWJyTBp9iHMexFXSbenjAwAgK8Yxwz9PKZdvCanCj3LBZy'
 const GRACE = 1000
+const PING_TIMEOUT = 5000
 
 const conn = (peer: string, addr: string) => ({
   remotePeer: peerIdFromString(peer),
@@ -17,7 +18,13 @@ const conn = (peer: string, addr: string) => ({
   abort: vi.fn(),
 })
 
-function setup(kept: string[] = [], clients: string[] = []) {
+function setup(kept: string[] = [], clients: string[] = [], answers = false) {
+  const ping = vi.fn(
+    (_peer: unknown, { signal }: { signal: AbortSignal }): Promise<unknown> =>
+      answers
+        ? Promise.resolve(3)
+        : new Promise((_, reject) => signal.addEventListener('abort', () => reject(signal.reason))),
+  )
   const events = new TypedEventEmitter<{ state: CustomEvent }>()
   const states = new Map<string, string>()
   const conns = [
@@ -31,9 +38,10 @@ function setup(kept: string[] = [], clients: string[] = []) {
       libp2p: { getConnections: () => conns as never },
       isKept: (p) => kept.includes(p),
       isRelayClient: (p) => clients.includes(p.toString()),
+      ping,
       log: createLogger('silent'),
     },
-    { graceMs: GRACE },
+    { graceMs: GRACE, pingTimeoutMs: PING_TIMEOUT },
   )
   links.start()
   /** The table says `peerId` is now `state`. */
@@ -41,12 +49,12 @@ function setup(kept: string[] = [], clients: string[] = []) {
     states.set(peerId, state)
     events.safeDispatchEvent('state', { detail: { peerId, state } })
   }
-  /** …and stays so past the grace. */
-  const stays = (peerId: string, state: string): void => {
+  /** …and stays so past the grace and a ping's wait. */
+  const stays = async (peerId: string, state: string): Promise<void> => {
     becomes(peerId, state)
-    vi.advanceTimersByTime(GRACE)
+    await vi.advanceTimersByTimeAsync(GRACE + PING_TIMEOUT)
   }
-  return { links, conns, becomes, stays }
+  return { links, conns, ping, becomes, stays }
 }
 
 describe('StaleLinks', () => {
@@ -57,14 +65,14 @@ describe('StaleLinks', () => {
     vi.useRealTimers()
   })
 
-  it('aborts the relayed connections of a peer that stayed dead, and leaves its direct ones to libp2p', () => {
+  it('aborts the relayed connections of a peer that stayed dead, and leaves its direct ones to libp2p', async () => {
     const { links, conns, stays } = setup()
-    stays(B, 'suspect')
+    await stays(B, 'suspect')
     expect(links.aborted).toBe(0)
-    stays(B, 'dead')
+    await stays(B, 'dead')
     expect(conns[1]!.abort).toHaveBeenCalled()
     expect(conns[2]!.abort).not.toHaveBeenCalled()
-    stays(A, 'dead')
+    await stays(A, 'dead')
     expect(conns[0]!.abort).not.toHaveBeenCalled()
     expect(links.aborted).toBe(1)
   })
@@ -79,16 +87,39 @@ describe('StaleLinks', () => {
     expect(links.aborted).toBe(0)
   })
 
-  it('aborts every connection of a kept peer or of a relay client that went dead', () => {
+  it('aborts every connection of a kept peer or of a relay client that went dead', async () => {
     const kept = setup([A])
-    kept.stays(A, 'dead')
+    kept.becomes(A, 'dead')
+    await vi.advanceTimersByTimeAsync(GRACE + PING_TIMEOUT - 1)
+    expect(kept.ping).toHaveBeenCalledOnce()
+    expect(kept.conns[0]!.abort).not.toHaveBeenCalled() // the ping may still answer
+    await vi.advanceTimersByTimeAsync(1)
     expect(kept.conns[0]!.abort).toHaveBeenCalled()
     const client = setup([], [B])
-    client.stays(B, 'dead')
+    await client.stays(B, 'dead')
     expect(client.conns[1]!.abort).toHaveBeenCalled()
     expect(client.conns[2]!.abort).toHaveBeenCalled()
     client.links.stop()
-    client.stays(A, 'dead')
+    await client.stays(A, 'dead')
     expect(client.conns[0]!.abort).not.toHaveBeenCalled()
+  })
+
+  it('leaves the connections of a silent peer that answers a ping (slow, not cut off)', async () => {
+    const { links, conns, ping, stays } = setup([A], [], true)
+    await stays(A, 'dead')
+    expect(ping).toHaveBeenCalledOnce()
+    expect(conns[0]!.abort).not.toHaveBeenCalled()
+    expect(links.aborted).toBe(0)
+    expect(links.answered).toBe(1)
+  })
+
+  it('leaves a peer whose heartbeat came while the ping waited', async () => {
+    const { links, conns, becomes } = setup([A])
+    becomes(A, 'dead')
+    await vi.advanceTimersByTimeAsync(GRACE + PING_TIMEOUT / 2)
+    becomes(A, 'alive')
+    await vi.advanceTimersByTimeAsync(PING_TIMEOUT)
+    expect(conns[0]!.abort).not.toHaveBeenCalled()
+    expect(links.aborted).toBe(0)
   })
 })
