@@ -206,10 +206,12 @@ export const STALE_PING_TIMEOUT_MS = 5_000
 
 /**
  * A connection that identify has not described this long after it opened is asked again, with up to
- * `IDENTIFY_AGAIN_TIMEOUT_MS`, and aborted when it still gets no answer (node/unidentified.ts).
+ * `IDENTIFY_AGAIN_TIMEOUT_MS`, up to `IDENTIFY_AGAIN_ATTEMPTS` times this far apart, and aborted when
+ * it never gets an answer (node/unidentified.ts).
  */
 export const IDENTIFY_AGAIN_AFTER_MS = 10_000
 export const IDENTIFY_AGAIN_TIMEOUT_MS = 20_000
+export const IDENTIFY_AGAIN_ATTEMPTS = 3
 
 /** Longest time a dial plus the MCP handshake may take; also a keep-alive dial of a bootstrap peer. */
 export const DIAL_TIMEOUT_MS = 15_000

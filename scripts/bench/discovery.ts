@@ -37,7 +37,7 @@ export const CALLABLE_LIMIT_MS = 60_000
 /** After settling, before the idle window: the pull connections are trimmed, the gossip mesh settles. */
 const QUIET_MS = 10_000
 /** How long the settled mesh may take to come to rest (every node at its rest period). */
-export const REST_LIMIT_MS = 120_000
+export const REST_LIMIT_MS = 180_000
 const PROFILE_DIR = process.env.BENCH_CPU_PROF
 /** Another build's dist/index.js: each size runs on it first, then on this one, side by side. */
 const BASELINE = process.env.BENCH_BASELINE_DIST
@@ -193,12 +193,19 @@ export async function measureMesh(size: number, dist?: string): Promise<Discover
       await sleep(500)
     }
     const joinedMs = Date.now() - started
-    // At rest: every node's view of the mesh still (its heartbeat period stretched), then a little more
-    // for the pull connections to be trimmed and the gossip mesh to settle.
+    // At rest: every node's view of the mesh still (its heartbeat period stretched), every tool's DHT
+    // provide done, and no connection opened anywhere for QUIET_MS (a joining mesh's DHT queries dial
+    // for a minute or more after the heartbeats rest); then a little more for the gossip mesh to settle.
     const restStarted = Date.now()
     let restMs = Number.NaN
+    let opened = -1
+    let quietSince = Date.now()
     while (Date.now() - restStarted < REST_LIMIT_MS) {
-      if ((await mesh.stats()).nodes.every((s) => s.resting)) {
+      const nodes = (await mesh.stats()).nodes
+      const total = nodes.reduce((a, s) => a + s.opened, 0)
+      if (total !== opened) quietSince = Date.now()
+      opened = total
+      if (nodes.every((s) => s.resting && !s.providing) && Date.now() - quietSince >= QUIET_MS) {
         restMs = Date.now() - restStarted
         break
       }

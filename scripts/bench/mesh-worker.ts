@@ -61,6 +61,9 @@ export interface NodeStats {
   /** Catalog exchanges it asked for, and those that failed. */
   exchanges: number
   exchangesFailed: number
+  /** Connections opened so far (both directions), and whether some tool still waits for its DHT provide. */
+  opened: number
+  providing: boolean
 }
 
 /** What one process reports: its nodes, its CPU time so far in µs, and its resident memory. */
@@ -75,7 +78,7 @@ export interface ProcessStats {
  * Counts the bytes a node writes on its gossipsub streams (`/meshsub/…`) on every connection
  * (gossipsub writes on the streams it opens, so wrapping `newStream` sees them all).
  */
-function countGossipBytes(node: CordNode): () => number {
+function countGossipBytes(node: CordNode, i: number): () => number {
   let bytes = 0
   const wrapStream = (stream: Stream): void => {
     if (!stream.protocol?.startsWith('/meshsub/') || (stream as { counted?: boolean }).counted) return
@@ -96,7 +99,10 @@ function countGossipBytes(node: CordNode): () => number {
     }) as Connection['newStream']
   }
   for (const connection of node.libp2p.getConnections()) wrapConnection(connection)
-  node.libp2p.addEventListener('connection:open', (evt) => wrapConnection(evt.detail))
+  node.libp2p.addEventListener('connection:open', (evt) => {
+    opened[i] = (opened[i] ?? 0) + 1
+    wrapConnection(evt.detail)
+  })
   return () => bytes
 }
 
@@ -119,6 +125,8 @@ const EXTRA_OPTIONS = JSON.parse(process.env.BENCH_NODE_OPTIONS ?? '{}') as Reco
 
 const nodes: CordNode[] = []
 const counters: Array<() => number> = []
+/** Connections each node opened (by its index). */
+const opened: number[] = []
 let profiler: Session | undefined
 
 /** Peers the node holds suspect and dead, in one pass over its peer table (a private part). */
@@ -154,6 +162,11 @@ function nodeStats(n: CordNode, i: number): NodeStats {
     subscribers: n.libp2p.services.pubsub.getSubscribers('cord/heartbeat/1').length,
     exchanges: d.catalogs.requests,
     exchangesFailed: d.catalogs.failedRequests,
+    opened: opened[i] ?? 0,
+    providing:
+      (
+        n as unknown as { parts: { discovery: { advertiser?: { behind(): boolean } } } }
+      ).parts.discovery.advertiser?.behind() ?? false,
   }
 }
 
@@ -189,7 +202,7 @@ async function handle(req: WorkerRequest): Promise<unknown> {
         ...EXTRA_OPTIONS,
       })
       node.registerTool(req.tool, {}, () => ({ content: [{ type: 'text', text: req.alias }] }))
-      counters.push(countGossipBytes(node))
+      counters.push(countGossipBytes(node, counters.length))
       await node.start()
       nodes.push(node)
       return { index: nodes.length - 1, addr: node.multiaddrs[0], peerId: node.peerId }

@@ -14,6 +14,7 @@ import { validateNodeSettings } from '../config/load.ts'
 import {
   DIAL_TIMEOUT_MS,
   IDENTIFY_AGAIN_AFTER_MS,
+  IDENTIFY_AGAIN_ATTEMPTS,
   IDENTIFY_AGAIN_TIMEOUT_MS,
   LOAD_CAPACITY,
   STALE_PING_TIMEOUT_MS,
@@ -305,7 +306,11 @@ function assemble(
     staleLinks,
     unidentified: new Unidentified(
       { events: host, identify: (c, o) => host.services.identify.identify(c, o), log: part('identify') },
-      { afterMs: IDENTIFY_AGAIN_AFTER_MS, timeoutMs: IDENTIFY_AGAIN_TIMEOUT_MS },
+      {
+        afterMs: IDENTIFY_AGAIN_AFTER_MS,
+        timeoutMs: IDENTIFY_AGAIN_TIMEOUT_MS,
+        attempts: IDENTIFY_AGAIN_ATTEMPTS,
+      },
     ),
     ...(lan != null ? { lan } : {}),
     ...(hub != null ? { hub } : {}),

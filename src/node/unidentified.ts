@@ -5,8 +5,8 @@
  * peer is known, so gossipsub never opens its stream there, no heartbeat arrives, and the node's
  * catalog exchange never starts. A bootstrap connection is kept open for good, so a node could stay
  * deaf for as long as it runs. This part asks again, with a longer limit, on each connection that is
- * still not identified a while after it opened; a connection that still gets no answer is aborted,
- * so that a redial (keep-alive, connection upkeep, the next call) starts afresh.
+ * still not identified a while after it opened, a few times; a connection that never gets an answer
+ * is aborted, so that a redial (keep-alive, connection upkeep, the next call) starts afresh.
  */
 import type { Connection, IdentifyResult, Libp2pEvents, TypedEventTarget } from '@libp2p/interface'
 import type { Logger } from '../logger.ts'
@@ -23,8 +23,10 @@ export interface UnidentifiedComponents {
 export interface UnidentifiedInit {
   /** How long after it opened a connection is asked again (longer than libp2p's own 5 s). */
   afterMs: number
-  /** How long the second identify may take. */
+  /** How long each identify of this part may take. */
   timeoutMs: number
+  /** How many times this part identifies a connection (`afterMs` apart) before it aborts it. */
+  attempts: number
 }
 
 /** Identifies again the connections that libp2p's identify left undescribed. */
@@ -42,11 +44,13 @@ export class Unidentified {
     this.described.add(evt.detail.connection)
   }
 
-  private readonly onOpen = (evt: CustomEvent<Connection>): void => {
-    const connection = evt.detail
+  private readonly onOpen = (evt: CustomEvent<Connection>): void => this.later(evt.detail, 1)
+
+  /** Checks `connection` `afterMs` from now; `attempt` counts this part's identifies of it. */
+  private later(connection: Connection, attempt: number): void {
     const timer = setTimeout(() => {
       this.timers.delete(timer)
-      void this.check(connection)
+      void this.check(connection, attempt)
     }, this.init.afterMs)
     timer.unref()
     this.timers.add(timer)
@@ -72,7 +76,7 @@ export class Unidentified {
     this.timers.clear()
   }
 
-  private async check(connection: Connection): Promise<void> {
+  private async check(connection: Connection, attempt: number): Promise<void> {
     if (!this.running || connection.status !== 'open' || this.described.has(connection)) return
     const { identify, log } = this.components
     const peer = connection.remotePeer.toString()
@@ -81,15 +85,18 @@ export class Unidentified {
     try {
       await identify(connection, { signal: controller.signal })
       this.identified++
-      log.debug({ peer }, 'connection identified at the second try')
+      log.debug({ peer, attempt }, 'connection identified again')
     } catch (err) {
       if (!this.running || connection.status !== 'open' || this.described.has(connection)) return
+      // A busy peer: ask again on the same connection, which costs one stream; a redial would cost
+      // it a handshake more. Only after the last try does the connection go.
+      if (attempt < this.init.attempts) return this.later(connection, attempt + 1)
       this.aborted++
       log.info(
-        { peer, err: (err as Error).message },
-        'connection not identified twice: closing it, so that a redial starts afresh',
+        { peer, attempts: attempt + 1, err: (err as Error).message },
+        'connection never identified: closing it, so that a redial starts afresh',
       )
-      connection.abort(new Error(`identify of peer ${peer} failed twice`))
+      connection.abort(new Error(`identify of peer ${peer} failed ${attempt + 1} times`))
     } finally {
       clearTimeout(timer)
     }

@@ -15,7 +15,7 @@ function setup(identify: (c: unknown, o: { signal: AbortSignal }) => Promise<unk
   const spy = vi.fn(identify)
   const part = new Unidentified(
     { events: events as never, identify: spy as never, log: createLogger('silent') },
-    { afterMs: AFTER, timeoutMs: TIMEOUT },
+    { afterMs: AFTER, timeoutMs: TIMEOUT, attempts: 2 },
   )
   part.start()
   const open = (): void => void events.safeDispatchEvent('connection:open', { detail: conn })
@@ -58,15 +58,26 @@ describe('Unidentified', () => {
     part.stop()
   })
 
-  it('aborts a connection whose peer answers identify neither time', async () => {
+  it('asks again after a failed try, and aborts a connection whose peer never answers', async () => {
     const { part, conn, spy, open } = setup(silent)
     open()
-    await vi.advanceTimersByTimeAsync(AFTER + TIMEOUT - 1)
-    expect(spy).toHaveBeenCalledOnce()
+    await vi.advanceTimersByTimeAsync(AFTER + TIMEOUT + AFTER + TIMEOUT - 1)
+    expect(spy).toHaveBeenCalledTimes(2)
     expect(conn.abort).not.toHaveBeenCalled()
     await vi.advanceTimersByTimeAsync(1)
     expect(conn.abort).toHaveBeenCalledOnce()
     expect(part.aborted).toBe(1)
+    part.stop()
+  })
+
+  it('keeps a connection whose peer answers at a later try', async () => {
+    let calls = 0
+    const { part, conn, spy, open } = setup((c, o) => (++calls === 1 ? silent(c, o) : Promise.resolve({})))
+    open()
+    await vi.advanceTimersByTimeAsync(3 * (AFTER + TIMEOUT))
+    expect(spy).toHaveBeenCalledTimes(2)
+    expect(conn.abort).not.toHaveBeenCalled()
+    expect(part.identified).toBe(1)
     part.stop()
   })
 
