@@ -1,6 +1,5 @@
 import { TypedEventEmitter } from '@libp2p/interface'
 import type { LoggingLevel } from '@modelcontextprotocol/sdk/types.js'
-import { ABORT_SETTLE_MS, UPSTREAM_START_WAIT_MS } from '../constants.ts'
 import type { FoundProvider } from '../discovery/dht.ts'
 import { NodeStoppingError, NotStartedError } from '../errors.ts'
 import type { Logger } from '../logger.ts'
@@ -19,9 +18,9 @@ import type {
   TopicHandler,
   TopicInfo,
 } from '../topics/types.ts'
-import { listenError } from './errors.ts'
 import type { Host } from './host.ts'
 import { connectTo, disconnectFrom, waitForAlive } from './joining.ts'
+import { startParts, stopParts } from './lifecycle.ts'
 import {
   collectMeshTools,
   findToolProviders,
@@ -127,34 +126,16 @@ export class CordNode extends TypedEventEmitter<CordNodeEvents> {
     if (this.state === 'running') return
     if (this.state !== 'created')
       throw new NotStartedError('a stopped node cannot be started again; create a new one')
-    const { host, mcp, hub, keepAlive, discovery, calls, registry, datastore, topics, messenger } = this.parts
     this.state = 'running'
     this.startedAt = Date.now()
+    const { registry } = this.parts
     if (this.options.demoTools) this.removeDemoTools = registerDemoTools(registry, () => this.status())
     try {
-      // First: a metrics port that is taken stops the start before anything else has begun.
-      await this.metricsListener?.start()
-      // Before the host starts: mDNS asks the LAN as it starts, and the answers come at once.
-      this.parts.lan?.start()
-      this.parts.unidentified.start()
-      await Promise.resolve(host.start()).catch((err: Error) => Promise.reject(listenError(err)))
+      await startParts(this.parts, this.metricsListener)
     } catch (err) {
       this.state = 'stopped'
-      this.parts.lan?.stop()
-      this.parts.unidentified.stop()
-      await this.metricsListener?.stop()
-      await Promise.resolve(host.stop()).catch(() => {})
-      await datastore?.close().catch(() => {})
       throw err
     }
-    await mcp.start()
-    await messenger.start()
-    topics.start()
-    await hub?.start(UPSTREAM_START_WAIT_MS)
-    await keepAlive.start()
-    discovery.start()
-    this.parts.staleLinks.start()
-    calls.open()
     this.log.info({ peerId: this.peerId, addrs: this.multiaddrs }, 'node started')
   }
 
@@ -167,32 +148,13 @@ export class CordNode extends TypedEventEmitter<CordNodeEvents> {
       if (this.state === 'created') this.state = 'stopped'
       return
     }
-    const { host, mcp, pool, hub, keepAlive, discovery, calls, registry, datastore, topics, messenger } =
-      this.parts
     this.state = 'stopping'
-    const reason = new NodeStoppingError(`node ${this.peerId} is stopping`)
-    const grace = this.options.shutdownGraceMs
-    discovery.stop()
-    topics.stop()
-    await messenger.stop(reason)
-    this.parts.staleLinks.stop()
-    this.parts.unidentified.stop()
-    this.parts.lan?.stop()
-    calls.close()
-    await mcp.stopAccepting()
-    await Promise.all([registry.drain(grace, reason), calls.settle(grace)])
-    calls.abort(reason)
-    await calls.settle(ABORT_SETTLE_MS)
-    await keepAlive.stop()
-    await Promise.allSettled([mcp.closeSessions(), pool.closeAll(), hub?.stop()])
-    this.removeDemoTools?.()
-    await this.metricsListener?.stop()
-    await host.stop()
-    await datastore?.close()
-    // Last: the spans of the calls that stop() ended are sent too.
-    await this.parts.tracing
-      .shutdown()
-      .catch((err: Error) => this.log.warn({ err }, 'could not send the last spans'))
+    await stopParts(this.parts, {
+      reason: new NodeStoppingError(`node ${this.peerId} is stopping`),
+      graceMs: this.options.shutdownGraceMs,
+      metrics: this.metricsListener,
+      drained: () => this.removeDemoTools?.(),
+    })
     this.state = 'stopped'
     this.log.info('node stopped')
   }

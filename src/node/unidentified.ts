@@ -80,6 +80,8 @@ export class Unidentified {
     if (!this.running || connection.status !== 'open' || this.described.has(connection)) return
     const { identify, log } = this.components
     const peer = connection.remotePeer.toString()
+    // A timer of its own, not util/deadline's shared queue (made for one deadline per call): this
+    // runs once per undescribed connection, and its tests step the clock with fake timers.
     const controller = new AbortController()
     const timer = setTimeout(() => controller.abort(new Error('identify timed out')), this.init.timeoutMs)
     try {
