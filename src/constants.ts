@@ -113,6 +113,12 @@ export const DEFAULT_RESTART_MAX_MS = 30_000
 /** Default time between two heartbeats of a node. */
 export const DEFAULT_HEARTBEAT_INTERVAL_MS = 1_000
 
+/**
+ * Heartbeat intervals a node waits before its first DHT provides, then as many again at random: it
+ * first hears who else serves its tool names (see protocols/kad.md), and joiners spread out.
+ */
+export const FIRST_PROVIDE_AFTER_INTERVALS = 3
+
 /** Missed heartbeat intervals after which a peer is suspect. */
 export const DEFAULT_SUSPECT_AFTER = 3
 

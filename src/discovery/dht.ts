@@ -3,6 +3,7 @@
  * every tool name it serves, and finds the providers of a name. The key of tool `<name>` is the CID
  * (v1, raw, sha256) of the bytes of `cord/tool/<name>`.
  */
+import { createHash } from 'node:crypto'
 import type { ContentRouting, PeerStore } from '@libp2p/interface'
 import { CID } from 'multiformats/cid'
 import * as raw from 'multiformats/codecs/raw'
@@ -13,6 +14,12 @@ import type { PeerTable } from './peer-table.ts'
 
 /** Longest wait between two rounds of provides that failed. */
 const MAX_PROVIDE_BACKOFF_MS = 60_000
+
+/**
+ * Provider records a tool name needs: one `findProviders` answer's worth (the DHT's k). Past this
+ * many, a node whose catalog shows the name served by others leaves the record to them.
+ */
+export const PROVIDERS_PER_TOOL = 20
 
 /** The DHT key of a tool name. */
 export async function toolKey(name: string): Promise<CID> {
@@ -41,10 +48,64 @@ export async function findProviders(
   return [...found]
 }
 
-/** Keeps a provider record for every tool name the node serves. */
+/** Scores computed (a node ranks the same holders on every tick); cleared when it grows past its bound. */
+const scores = new Map<string, string>()
+const MAX_SCORES = 8_192
+
+/** A peer's rank for providing `name`: a hash of both, the same on every node (rendezvous hashing). */
+function providerScore(name: string, peerId: string): string {
+  const key = `${name}\n${peerId}`
+  let score = scores.get(key)
+  if (score == null) {
+    if (scores.size >= MAX_SCORES) scores.clear()
+    score = createHash('sha256').update(key).digest('hex')
+    scores.set(key, score)
+  }
+  return score
+}
+
+/**
+ * Whether `self` is one of the `k` peers that provide `name` in the DHT: of the peers whose catalog
+ * serves the name (`holders`, self included or not), the `k` with the lowest score. Every node ranks
+ * with the same hash, so nodes that see the same holders pick the same `k`; when one of them dies,
+ * the next in rank takes its place.
+ */
+export function amongProviders(
+  name: string,
+  self: string,
+  holders: Iterable<string>,
+  k = PROVIDERS_PER_TOOL,
+): boolean {
+  const own = providerScore(name, self)
+  let ahead = 0
+  for (const peerId of holders) {
+    if (peerId === self || providerScore(name, peerId) >= own) continue
+    if (++ahead >= k) return false
+  }
+  return true
+}
+
+/** What the advertiser asks the node. */
+export interface AdvertiserInit {
+  /** Wait after a failed round, doubling up to a minute. */
+  retryMinMs: number
+  /** The first round waits this long after `start()` (so that the node first hears who else serves its names). */
+  firstRoundMs?: number
+  /** Whether this node's record of `name` is wanted (see `amongProviders`); every name when absent. */
+  wanted?: (name: string) => boolean
+}
+
+/**
+ * Keeps a provider record for every tool name the node serves, but the names that many peers serve:
+ * those only the peers ranked first by `amongProviders` provide, so that a mesh of a hundred nodes
+ * that all serve `echo` sends 20 provides for it, not 100 (each dials up to 20 peers).
+ */
 export class ToolAdvertiser {
   private readonly contentRouting: ContentRouting
   private readonly log: Logger
+  private readonly wanted: (name: string) => boolean
+  private readonly firstRoundMs: number
+  private notBefore = 0
   private provided = new Set<string>()
   private pending?: NodeJS.Timeout
   private names: () => string[] = () => []
@@ -59,23 +120,26 @@ export class ToolAdvertiser {
    * too busy to answer), the next round waits this long, doubling up to a minute — a provide dials
    * up to 20 peers, and retrying every interval would add load where load made it fail.
    */
-  constructor(components: { contentRouting: ContentRouting; log: Logger }, init: { retryMinMs: number }) {
+  constructor(components: { contentRouting: ContentRouting; log: Logger }, init: AdvertiserInit) {
     this.contentRouting = components.contentRouting
     this.log = components.log
     this.retryMinMs = init.retryMinMs
+    this.firstRoundMs = init.firstRoundMs ?? 0
+    this.wanted = init.wanted ?? (() => true)
   }
 
   /** Starts advertising the names `names()` returns. */
   start(names: () => string[]): void {
     this.names = names
+    this.notBefore = Date.now() + this.firstRoundMs
     this.schedule(0)
   }
 
-  /** Asks for the records to be brought up to date soon (calls within `delayMs` are merged). */
+  /** Asks for the records to be brought up to date soon (calls within `delayMs` are merged; never before the first round is due). */
   schedule(delayMs = 200): void {
     if (this.controller.signal.aborted) return
     clearTimeout(this.pending)
-    this.pending = setTimeout(() => void this.sync(), delayMs)
+    this.pending = setTimeout(() => void this.sync(), Math.max(delayMs, this.notBefore - Date.now()))
     this.pending.unref()
   }
 
@@ -90,9 +154,14 @@ export class ToolAdvertiser {
     clearTimeout(this.pending)
   }
 
-  /** Whether some served name has no provider record yet (a provide failed, or is to come). */
+  /** Whether some served name whose record is wanted has none yet (a provide failed, or is to come). */
   behind(): boolean {
-    return this.names().some((n) => !this.provided.has(n))
+    return this.missing().length > 0
+  }
+
+  /** Served names whose record from this node is wanted and not out yet. */
+  private missing(): string[] {
+    return this.names().filter((n) => !this.provided.has(n) && this.wanted(n))
   }
 
   /** Whether some served name has no provider record and a new round is due. */
@@ -115,8 +184,10 @@ export class ToolAdvertiser {
     const signal = this.controller.signal
     let failed = false
     // One at a time: each provide is a DHT query that dials the peers closest to the key.
-    for (const name of [...names].filter((n) => !this.provided.has(n))) {
+    for (const name of this.missing()) {
       if (signal.aborted) return
+      // Peers heard during the round's earlier provides may have taken this name over.
+      if (!this.wanted(name)) continue
       try {
         await this.contentRouting.provide(await toolKey(name), { signal })
         this.provided.add(name)

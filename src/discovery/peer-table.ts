@@ -165,6 +165,12 @@ export class PeerTable extends TypedEventEmitter<PeerTableEvents> {
     return this.list().filter((p) => p.state === state && p.tools?.some((t) => t.name === tool) === true)
   }
 
+  /** IDs of the peers not dead whose pulled catalog has the tool (in no order). */
+  *serving(tool: string): Iterable<string> {
+    for (const p of this.peers.values())
+      if (p.state !== 'dead' && p.tools?.some((t) => t.name === tool) === true) yield p.peerId
+  }
+
   private forget(peer: MeshPeer): void {
     this.peers.delete(peer.peerId)
     this.safeDispatchEvent('forget', { detail: peer })

@@ -1,11 +1,12 @@
 /**
  * The DHT advertiser on a fake content router, on a fake clock: one provide at a time, and after a
- * round with a failure the next one waits, doubling, instead of dialling again at every interval.
+ * round with a failure the next one waits, doubling, instead of dialling again at every interval; a
+ * name many peers serve is provided by the first 20 in rank only, and the first round waits.
  */
 import type { ContentRouting } from '@libp2p/interface'
 import { pino } from 'pino'
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest'
-import { ToolAdvertiser } from '../../../src/discovery/dht.ts'
+import { amongProviders, ToolAdvertiser, toolKey } from '../../../src/discovery/dht.ts'
 
 function fakeRouter(failFirst: number) {
   let calls = 0
@@ -76,6 +77,82 @@ describe('ToolAdvertiser', () => {
     // in steps of 250 ms of fake time
     expect(waits.slice(0, 4)).toEqual([1_000, 2_000, 4_000, 8_000])
     expect(Math.max(...waits)).toBe(60_000)
+    advertiser.stop()
+  })
+})
+
+describe('amongProviders', () => {
+  const peers = Array.from({ length: 100 }, (_, i) => `peer-${i}`)
+
+  it('picks the same k peers of a name on every node, and other peers for another name', () => {
+    const chosen = (name: string, k: number) => peers.filter((p) => amongProviders(name, p, peers, k))
+    expect(chosen('echo', 20)).toHaveLength(20)
+    // a node that is not among the holders it heard of ranks itself the same way
+    const others = (p: string) => peers.filter((q) => q !== p)
+    expect(peers.filter((p) => amongProviders('echo', p, others(p), 20))).toEqual(chosen('echo', 20))
+    expect(chosen('add', 20)).not.toEqual(chosen('echo', 20))
+    expect(chosen('echo', 5)).toHaveLength(5)
+  })
+
+  it('takes every holder while there are k or fewer, and the next in rank when one of the k goes', () => {
+    expect(peers.slice(0, 20).every((p) => amongProviders('echo', p, peers.slice(0, 20), 20))).toBe(true)
+    const first = peers.filter((p) => amongProviders('echo', p, peers, 20))
+    const left = peers.filter((p) => p !== first[0])
+    const next = left.filter((p) => amongProviders('echo', p, left, 20))
+    expect(next).toHaveLength(20)
+    expect(next.filter((p) => !first.includes(p))).toHaveLength(1)
+  })
+})
+
+describe('ToolAdvertiser with names other peers serve', () => {
+  beforeEach(() => {
+    vi.useFakeTimers()
+  })
+  afterEach(() => {
+    vi.useRealTimers()
+  })
+
+  it('provides only the names whose record is wanted, and a name as soon as it is wanted again', async () => {
+    const provided: string[] = []
+    const contentRouting = {
+      provide: async (key: unknown) => {
+        provided.push(String(key))
+      },
+      cancelReprovide: async () => {},
+    } as unknown as ContentRouting
+    const wanted = new Set(['own'])
+    const advertiser = new ToolAdvertiser(
+      { contentRouting, log },
+      { retryMinMs: 1_000, wanted: (name) => wanted.has(name) },
+    )
+    advertiser.start(() => ['own', 'echo'])
+    await vi.advanceTimersByTimeAsync(100)
+    expect(provided).toEqual([String(await toolKey('own'))])
+    // a name ranked out is not behind: nothing is due
+    expect(advertiser.behind()).toBe(false)
+    expect(advertiser.due()).toBe(false)
+    // a provider of echo went away and this node is now among the first: the next tick provides it
+    wanted.add('echo')
+    expect(advertiser.due()).toBe(true)
+    await round(advertiser)
+    expect(provided).toEqual([String(await toolKey('own')), String(await toolKey('echo'))])
+    // ranked out again later: its record stays (it expires with its TTL), no provide and no cancel
+    wanted.delete('echo')
+    await round(advertiser)
+    expect(provided).toHaveLength(2)
+    expect(advertiser.behind()).toBe(false)
+    advertiser.stop()
+  })
+
+  it('holds the first round back for firstRoundMs, even when a change asks for one sooner', async () => {
+    const router = fakeRouter(0)
+    const advertiser = new ToolAdvertiser({ ...router, log }, { retryMinMs: 1_000, firstRoundMs: 3_000 })
+    advertiser.start(() => ['a'])
+    advertiser.schedule()
+    await vi.advanceTimersByTimeAsync(2_990)
+    expect(router.calls()).toBe(0)
+    await vi.advanceTimersByTimeAsync(100)
+    expect(router.calls()).toBe(1)
     advertiser.stop()
   })
 })

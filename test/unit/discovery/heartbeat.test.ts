@@ -143,8 +143,15 @@ describe('peer table', () => {
     t.onHeartbeat(heartbeat('p1', 2, 'b'.repeat(32)), 1_100)
     expect(stale).toEqual(['p1'])
     expect(t.providers('x').map((p) => p.peerId)).toEqual(['p1'])
-    t.tick(2_000)
+    expect([...t.serving('x')]).toEqual(['p1'])
+    // the DHT advertiser counts a suspect peer as serving still, a dead one no more
+    t.tick(1_450)
+    expect(t.get('p1')?.state).toBe('suspect')
     expect(t.providers('x')).toEqual([])
+    expect([...t.serving('x')]).toEqual(['p1'])
+    t.tick(2_000)
+    expect(t.get('p1')?.state).toBe('dead')
+    expect([...t.serving('x')]).toEqual([])
   })
 })
 
