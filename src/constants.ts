@@ -114,8 +114,8 @@ export const DEFAULT_RESTART_MAX_MS = 30_000
 export const DEFAULT_HEARTBEAT_INTERVAL_MS = 1_000
 
 /**
- * Heartbeat intervals a node waits before its first DHT provides, then as many again at random: it
- * first hears who else serves its tool names (see protocols/kad.md), and joiners spread out.
+ * Heartbeat intervals a node waits before its first DHT provides of the demo tools, then as many
+ * again at random: it first hears who else serves them (see protocols/kad.md), and joiners spread out.
  */
 export const FIRST_PROVIDE_AFTER_INTERVALS = 3
 

@@ -8,7 +8,9 @@ import type { ContentRouting, PeerStore } from '@libp2p/interface'
 import { CID } from 'multiformats/cid'
 import * as raw from 'multiformats/codecs/raw'
 import { sha256 } from 'multiformats/hashes/sha2'
+import { FIRST_PROVIDE_AFTER_INTERVALS } from '../constants.ts'
 import type { Logger } from '../logger.ts'
+import { DEMO_TOOL_NAMES } from '../registry/demo-tools.ts'
 import { doublingDelay } from '../util/backoff.ts'
 import type { PeerTable } from './peer-table.ts'
 
@@ -89,10 +91,30 @@ export function amongProviders(
 export interface AdvertiserInit {
   /** Wait after a failed round, doubling up to a minute. */
   retryMinMs: number
-  /** The first round waits this long after `start()` (so that the node first hears who else serves its names). */
+  /**
+   * Names the first round leaves out when they are `heldBack`: they wait this long after `start()`,
+   * so that the node first hears who else serves them. Other names go out at once: a new provider
+   * must be found by name at once, the DHT being the way to it before its catalog has spread.
+   */
   firstRoundMs?: number
+  /** Names that many nodes are expected to serve (the demo tools); none when absent. */
+  heldBack?: (name: string) => boolean
   /** Whether this node's record of `name` is wanted (see `amongProviders`); every name when absent. */
   wanted?: (name: string) => boolean
+}
+
+/** The advertiser's settings for a node with heartbeats every `intervalMs`, ranking by what `table` knows. */
+export function advertiserInit(
+  intervalMs: number,
+  self: string,
+  table: Pick<PeerTable, 'serving'>,
+): AdvertiserInit {
+  return {
+    retryMinMs: intervalMs,
+    firstRoundMs: intervalMs * FIRST_PROVIDE_AFTER_INTERVALS * (1 + Math.random()),
+    heldBack: (name) => DEMO_TOOL_NAMES.includes(name),
+    wanted: (name) => amongProviders(name, self, table.serving(name)),
+  }
 }
 
 /**
@@ -105,7 +127,9 @@ export class ToolAdvertiser {
   private readonly log: Logger
   private readonly wanted: (name: string) => boolean
   private readonly firstRoundMs: number
+  private readonly heldBack: (name: string) => boolean
   private notBefore = 0
+  private heldTimer?: NodeJS.Timeout
   private provided = new Set<string>()
   private pending?: NodeJS.Timeout
   private names: () => string[] = () => []
@@ -126,6 +150,7 @@ export class ToolAdvertiser {
     this.retryMinMs = init.retryMinMs
     this.firstRoundMs = init.firstRoundMs ?? 0
     this.wanted = init.wanted ?? (() => true)
+    this.heldBack = init.heldBack ?? (() => false)
   }
 
   /** Starts advertising the names `names()` returns. */
@@ -133,13 +158,17 @@ export class ToolAdvertiser {
     this.names = names
     this.notBefore = Date.now() + this.firstRoundMs
     this.schedule(0)
+    if (this.firstRoundMs > 0) {
+      this.heldTimer = setTimeout(() => this.schedule(0), this.firstRoundMs)
+      this.heldTimer.unref()
+    }
   }
 
-  /** Asks for the records to be brought up to date soon (calls within `delayMs` are merged; never before the first round is due). */
+  /** Asks for the records to be brought up to date soon (calls within `delayMs` are merged). */
   schedule(delayMs = 200): void {
     if (this.controller.signal.aborted) return
     clearTimeout(this.pending)
-    this.pending = setTimeout(() => void this.sync(), Math.max(delayMs, this.notBefore - Date.now()))
+    this.pending = setTimeout(() => void this.sync(), delayMs)
     this.pending.unref()
   }
 
@@ -152,6 +181,7 @@ export class ToolAdvertiser {
   stop(): void {
     this.controller.abort()
     clearTimeout(this.pending)
+    clearTimeout(this.heldTimer)
   }
 
   /** Whether some served name whose record is wanted has none yet (a provide failed, or is to come). */
@@ -159,9 +189,12 @@ export class ToolAdvertiser {
     return this.missing().length > 0
   }
 
-  /** Served names whose record from this node is wanted and not out yet. */
-  private missing(): string[] {
-    return this.names().filter((n) => !this.provided.has(n) && this.wanted(n))
+  /** Served names whose record from this node is wanted and not out yet (held-back ones once their time came). */
+  private missing(now = Date.now()): string[] {
+    const holding = now < this.notBefore
+    return this.names().filter(
+      (n) => !this.provided.has(n) && !(holding && this.heldBack(n)) && this.wanted(n),
+    )
   }
 
   /** Whether some served name has no provider record and a new round is due. */

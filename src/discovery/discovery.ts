@@ -16,13 +16,13 @@ import {
 import { peerIdFromString } from '@libp2p/peer-id'
 import type { Tool } from '@modelcontextprotocol/sdk/types.js'
 import { multiaddr } from '@multiformats/multiaddr'
-import { FIRST_PROVIDE_AFTER_INTERVALS, HEARTBEAT_TOPIC, VERSION } from '../constants.ts'
+import { HEARTBEAT_TOPIC, VERSION } from '../constants.ts'
 import type { Logger } from '../logger.ts'
 import type { ToolRegistry } from '../registry/registry.ts'
 import { shareable } from './catalog-record.ts'
 import { CatalogSync, type CatalogSyncStats } from './catalog-sync.ts'
 import { ConnectionUpkeep } from './connections.ts'
-import { amongProviders, ToolAdvertiser } from './dht.ts'
+import { advertiserInit, ToolAdvertiser } from './dht.ts'
 import {
   catalogDigest,
   decodeHeartbeat,
@@ -181,11 +181,7 @@ export class Discovery {
     const { log } = components
     this.advertiser = new ToolAdvertiser(
       { contentRouting: components.contentRouting, log },
-      {
-        retryMinMs: init.intervalMs,
-        firstRoundMs: init.intervalMs * FIRST_PROVIDE_AFTER_INTERVALS * (1 + Math.random()),
-        wanted: (name) => amongProviders(name, components.peerId.toString(), this.table.serving(name)),
-      },
+      advertiserInit(init.intervalMs, components.peerId.toString(), this.table),
     )
     this.pulls = new CatalogPulls({ table: this.table, pullCatalog: components.pullCatalog, log }, init)
     this.upkeep = new ConnectionUpkeep(

@@ -23,6 +23,9 @@ function text(value: string): { content: Array<{ type: 'text'; text: string }> }
   return { content: [{ type: 'text', text: value }] }
 }
 
+/** The demo tools' names: every node with the default configuration serves them. */
+export const DEMO_TOOL_NAMES: readonly string[] = ['echo', 'add', 'sleep', 'node_info']
+
 /** Registers `echo`, `add`, `sleep` and `node_info`; returns a function that removes them. */
 export function registerDemoTools(registry: ToolRegistry, nodeInfo: NodeInfoSource): () => void {
   const removers = [

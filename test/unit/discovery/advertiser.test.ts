@@ -1,12 +1,12 @@
 /**
  * The DHT advertiser on a fake content router, on a fake clock: one provide at a time, and after a
  * round with a failure the next one waits, doubling, instead of dialling again at every interval; a
- * name many peers serve is provided by the first 20 in rank only, and the first round waits.
+ * name many peers serve is provided by the first 20 in rank only, and the demo tools wait a little.
  */
 import type { ContentRouting } from '@libp2p/interface'
 import { pino } from 'pino'
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest'
-import { amongProviders, ToolAdvertiser, toolKey } from '../../../src/discovery/dht.ts'
+import { advertiserInit, amongProviders, ToolAdvertiser, toolKey } from '../../../src/discovery/dht.ts'
 
 function fakeRouter(failFirst: number) {
   let calls = 0
@@ -144,15 +144,40 @@ describe('ToolAdvertiser with names other peers serve', () => {
     advertiser.stop()
   })
 
-  it('holds the first round back for firstRoundMs, even when a change asks for one sooner', async () => {
-    const router = fakeRouter(0)
-    const advertiser = new ToolAdvertiser({ ...router, log }, { retryMinMs: 1_000, firstRoundMs: 3_000 })
-    advertiser.start(() => ['a'])
-    advertiser.schedule()
-    await vi.advanceTimersByTimeAsync(2_990)
-    expect(router.calls()).toBe(0)
+  it('provides its own names at once and holds the demo tools back for firstRoundMs', async () => {
+    const provided: string[] = []
+    const contentRouting = {
+      provide: async (key: unknown) => {
+        provided.push(String(key))
+      },
+      cancelReprovide: async () => {},
+    } as unknown as ContentRouting
+    const advertiser = new ToolAdvertiser(
+      { contentRouting, log },
+      { retryMinMs: 1_000, firstRoundMs: 3_000, heldBack: (name) => name === 'echo' },
+    )
+    advertiser.start(() => ['own', 'echo'])
     await vi.advanceTimersByTimeAsync(100)
-    expect(router.calls()).toBe(1)
+    expect(provided).toEqual([String(await toolKey('own'))])
+    // held back is not behind, and a change or a tick before its time does not send it
+    expect(advertiser.behind()).toBe(false)
+    await round(advertiser)
+    expect(provided).toHaveLength(1)
+    await vi.advanceTimersByTimeAsync(2_700)
+    expect(provided).toHaveLength(1)
+    await vi.advanceTimersByTimeAsync(200)
+    expect(provided).toEqual([String(await toolKey('own')), String(await toolKey('echo'))])
     advertiser.stop()
+  })
+
+  it('settles its first rounds by the heartbeat interval and holds back only the demo tools', () => {
+    const table = { serving: () => [] }
+    const init = advertiserInit(1_000, 'self', table)
+    expect(init.retryMinMs).toBe(1_000)
+    expect(init.firstRoundMs).toBeGreaterThanOrEqual(3_000)
+    expect(init.firstRoundMs).toBeLessThan(6_000)
+    expect(['echo', 'add', 'sleep', 'node_info'].every((n) => init.heldBack?.(n))).toBe(true)
+    expect(init.heldBack?.('own_tool')).toBe(false)
+    expect(init.wanted?.('echo')).toBe(true)
   })
 })
