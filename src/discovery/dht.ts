@@ -41,7 +41,7 @@ export async function findProviders(
       if (provider.multiaddrs.length > 0)
         await components.peerStore.merge(provider.id, { multiaddrs: provider.multiaddrs }).catch(() => {})
       found.add(provider.id.toString())
-      if (found.size >= (options.limit ?? 20)) break
+      if (found.size >= (options.limit ?? PROVIDERS_PER_TOOL)) break
     }
   } catch (err) {
     // A lookup that times out or finds no route still returns what it found.

@@ -26,6 +26,18 @@ function fakeRouter(failFirst: number) {
   return { contentRouting, calls: () => calls, maxInFlight: () => maxInFlight }
 }
 
+/** A content router that records the keys it was asked to provide, in order. */
+function recordingRouter() {
+  const provided: string[] = []
+  const contentRouting = {
+    provide: async (key: unknown) => {
+      provided.push(String(key))
+    },
+    cancelReprovide: async () => {},
+  } as unknown as ContentRouting
+  return { contentRouting, provided }
+}
+
 const log = pino({ level: 'silent' })
 
 /** Runs a round now and lets it finish on the fake clock. */
@@ -113,13 +125,7 @@ describe('ToolAdvertiser with names other peers serve', () => {
   })
 
   it('provides only the names whose record is wanted, and a name as soon as it is wanted again', async () => {
-    const provided: string[] = []
-    const contentRouting = {
-      provide: async (key: unknown) => {
-        provided.push(String(key))
-      },
-      cancelReprovide: async () => {},
-    } as unknown as ContentRouting
+    const { contentRouting, provided } = recordingRouter()
     const wanted = new Set(['own'])
     const advertiser = new ToolAdvertiser(
       { contentRouting, log },
@@ -145,13 +151,7 @@ describe('ToolAdvertiser with names other peers serve', () => {
   })
 
   it('provides its own names at once and holds the demo tools back for firstRoundMs', async () => {
-    const provided: string[] = []
-    const contentRouting = {
-      provide: async (key: unknown) => {
-        provided.push(String(key))
-      },
-      cancelReprovide: async () => {},
-    } as unknown as ContentRouting
+    const { contentRouting, provided } = recordingRouter()
     const advertiser = new ToolAdvertiser(
       { contentRouting, log },
       { retryMinMs: 1_000, firstRoundMs: 3_000, heldBack: (name) => name === 'echo' },

@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest'
 import { z } from 'zod'
 import { NodeStoppingError } from '../../../src/errors.ts'
+import { DEMO_TOOL_NAMES, registerDemoTools } from '../../../src/registry/demo-tools.ts'
 import { ToolRegistry } from '../../../src/registry/registry.ts'
 
 const ctx = () => ({ signal: new AbortController().signal, caller: 'test' })
@@ -116,5 +117,21 @@ describe('ToolRegistry', () => {
     expect(aborted).toBe(true)
     expect(registry.activeCalls).toBe(0)
     await expect(registry.call('short', {}, ctx())).rejects.toMatchObject({ name: 'NodeStoppingError' })
+  })
+})
+
+describe('demo tools', () => {
+  it('registers exactly the names DEMO_TOOL_NAMES lists (the DHT advertiser holds those back)', () => {
+    const registry = new ToolRegistry()
+    const info = { peerId: 'p', alias: 'a', version: '0', uptimeMs: 0, addrs: [], connections: 0, tools: 4 }
+    const remove = registerDemoTools(registry, () => info)
+    expect(
+      registry
+        .list()
+        .map((t) => t.name)
+        .sort(),
+    ).toEqual([...DEMO_TOOL_NAMES].sort())
+    remove()
+    expect(registry.list()).toEqual([])
   })
 })
